@@ -1,0 +1,3 @@
+from clinigate.cli.main import main
+
+main()

@@ -1,0 +1,82 @@
+"""Entry point. Commands are imported only when run, so ``clinigate --help`` starts fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from .. import __version__
+from ..errors import ClinigateError
+
+# name -> (module, attribute, one-line help shown in `clinigate --help`)
+COMMANDS = {
+    "validate": ("clinigate.cli.validate", "validate", "Check manifests: strict YAML, schema, cross-references."),
+    "schema": ("clinigate.cli.schema", "schema", "Write or check the JSON Schemas in schemas/."),
+    "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, _, text) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clinigate")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for unexpected errors.")
+def cli(debug: bool) -> None:
+    """clinigate: a Git repository as the governed model registry for clinical AI.
+
+    Every model version is a YAML manifest under models/<model>/versions/. clinigate checks
+    those manifests strictly, gates changes under the model's PCCP, records signed approvals
+    and keeps MLflow following what is merged.
+
+    \b
+    Exit codes: 0 pass · 1 findings · 2 usage error · 3 environment error.
+    Start with:  clinigate demo
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    # --debug is honoured anywhere on the line, so it also works after a subcommand.
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        code = cli.main(args=args, prog_name="clinigate", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except ClinigateError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"clinigate: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        code = exc.exit_code
+    except Exception as exc:  # the one place an unexpected error becomes a message
+        if debug:
+            traceback.print_exc()
+        click.echo(f"clinigate: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("hint: re-run with --debug for the traceback, and report it", err=True)
+        code = 3
+    sys.exit(code if isinstance(code, int) else 0)

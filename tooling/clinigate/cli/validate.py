@@ -1,0 +1,38 @@
+"""``clinigate validate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import format_option, repo_option, resolve_repo
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@repo_option
+@format_option()
+@click.option("--max-bytes", type=click.IntRange(1024), default=256 * 1024, show_default=True,
+              help="Refuse files larger than this many bytes.")
+def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: int) -> None:
+    """Check manifests strictly: YAML safety, schema, value ranges and cross-references.
+
+    PATHS are files or folders inside the repository; with none, the whole registry
+    (models/ and policies/data/roles.yaml) is checked. Exit 0 when every file is valid,
+    1 when any error is found (warnings alone do not fail).
+
+    \b
+    Examples:
+      clinigate validate
+      clinigate validate models/sepsis-ews/versions/1.3.0.yaml
+      clinigate validate --format github      # annotations in a GitHub workflow
+    """
+    from ..manifest.strict_yaml import Limits
+    from ..manifest.validate import validate_registry
+    from ..report import RENDERERS
+
+    root = resolve_repo(repo)
+    report = validate_registry(root, list(paths) or None, limits=Limits(max_bytes=max_bytes))
+    click.echo(RENDERERS[fmt](report), nl=False)
+    raise SystemExit(0 if report.passed else 1)

@@ -1,0 +1,159 @@
+"""Load one document from a repository: path safety, bytes, strict YAML, schema, PHI scan.
+
+Every problem becomes a :class:`~clinigate.findings.Finding`; nothing here raises for bad
+input, so one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..findings import Finding, Severity
+from . import phi, strict_yaml
+from .documents import DOCUMENT_TYPES, expected_kind
+from .messages import describe, field_path
+from .strict_yaml import Limits, YamlProblem
+
+
+@dataclass
+class LoadedFile:
+    """What loading one file produced: the document when it is valid, and the findings."""
+
+    path: str
+    kind: str | None
+    sha256: str | None = None
+    data: Any = None
+    document: BaseModel | None = None
+    findings: list[Finding] = field(default_factory=list)
+    text: str | None = None
+    locate: strict_yaml.Locator | None = None
+
+    def add(self, rule: str, message: str, *, line: int | None = None, column: int | None = None,
+            field: str | None = None, severity: Severity = Severity.ERROR) -> None:
+        self.findings.append(Finding(self.path, line, column, rule, message, field, severity))
+
+
+def resolve_inside(repo_root: Path, relpath: str) -> Path | str:
+    """The real file for a repository-relative path, or a reason why it is refused."""
+    pure = PurePosixPath(relpath)
+    if pure.is_absolute() or ".." in pure.parts:
+        return "the path leaves the repository ('..' or absolute)"
+    candidate = repo_root / pure
+    real = Path(os.path.realpath(candidate))
+    if not real.is_relative_to(Path(os.path.realpath(repo_root))):
+        return "a symbolic link points outside the repository"
+    return candidate
+
+
+def load_file(repo_root: Path, relpath: str, *, limits: Limits = Limits(),
+              known_emails: frozenset[str] = frozenset(), kind: str | None = None) -> LoadedFile:
+    result = LoadedFile(relpath, kind or expected_kind(PurePosixPath(relpath)))
+    raw = _read_bytes(repo_root, result, limits)
+    if raw is None:
+        return result
+    result.sha256 = hashlib.sha256(raw).hexdigest()
+    text = _decode(raw, result)
+    if text is None:
+        return result
+    result.text = text
+    result.locate = strict_yaml.Locator(text)
+    try:
+        result.data = strict_yaml.parse(text, limits)
+    except YamlProblem as problem:
+        result.add(problem.rule, problem.message, line=problem.line, column=problem.column)
+        return result
+    _scan_phi(result, known_emails)
+    _validate(result)
+    return result
+
+
+def _read_bytes(repo_root: Path, result: LoadedFile, limits: Limits) -> bytes | None:
+    target = resolve_inside(repo_root, result.path)
+    if isinstance(target, str):
+        result.add("path.escape", f"refused: {target}")
+        return None
+    try:
+        info = target.stat()
+    except OSError as exc:
+        result.add("path.unreadable", f"cannot read the file: {exc.strerror}")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        result.add("path.not-a-file", "not a regular file")
+        return None
+    if info.st_size > limits.max_bytes:
+        result.add("yaml.too-large",
+                   f"file is {info.st_size:,} bytes; the limit is {limits.max_bytes:,} bytes")
+        return None
+    if info.st_size == 0:
+        result.add("yaml.empty", "the file is empty")
+        return None
+    with open(target, "rb") as handle:
+        return handle.read(limits.max_bytes + 1)
+
+
+def _decode(raw: bytes, result: LoadedFile) -> str | None:
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, column = _line_col(raw, nul)
+        result.add("yaml.nul-byte", "the file contains a NUL byte (binary data?)", line=line, column=column)
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(raw, exc.start)
+        result.add("yaml.encoding", f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded; "
+                   "save the file as UTF-8", line=line, column=column)
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _scan_phi(result: LoadedFile, known_emails: frozenset[str]) -> None:
+    for path, what in phi.scan(result.data, known_emails):
+        line, column = result.locate(path) if result.locate else (None, None)
+        result.add("phi.suspected",
+                   f"looks like it contains {what}; patient identifiers must never be stored in "
+                   "a manifest (value not shown)", line=line, column=column, field=field_path(path))
+
+
+def _validate(result: LoadedFile) -> None:
+    data = result.data
+    if not isinstance(data, dict):
+        what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+        result.add("yaml.not-a-mapping", f"the document is {what}; expected a mapping of fields")
+        return
+    found = data.get("kind")
+    if result.kind is None:
+        result.kind = found if isinstance(found, str) and found in DOCUMENT_TYPES else None
+        if result.kind is None:
+            result.add("document.kind", f"unknown kind; expected one of {', '.join(DOCUMENT_TYPES)}",
+                       field="kind", **_at(result, ("kind",)))
+            return
+    elif found != result.kind:
+        shown = f"'{found}'" if isinstance(found, str) and found in DOCUMENT_TYPES else "something else"
+        result.add("document.kind", f"this location holds kind {result.kind}, but the file says {shown}",
+                   field="kind", **_at(result, ("kind",)))
+        return
+    try:
+        result.document = DOCUMENT_TYPES[result.kind].model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            rule, message = describe(error, result.kind)
+            loc = tuple(error["loc"])
+            result.add(rule, message, field=field_path(loc) or None, **_at(result, loc))
+
+
+def _at(result: LoadedFile, loc: tuple[Any, ...]) -> dict[str, int | None]:
+    line, column = result.locate(loc) if result.locate else (None, None)
+    return {"line": line, "column": column}

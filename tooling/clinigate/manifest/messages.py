@@ -1,0 +1,85 @@
+"""Pydantic errors turned into sentences a data scientist understands, with a rule id each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import ErrorDetails
+
+_FORMAT_HINTS = {
+    "version": "a semantic version like 1.2.0",
+    "parent": "a semantic version like 1.1.0, or null for the first version",
+    "authorised_baseline": "a semantic version like 1.0.0",
+    "rollback_target": "a semantic version like 1.1.0, or null",
+    "sha256": "64 lower-case hex characters (a SHA-256 digest)",
+    "environment_sha256": "64 lower-case hex characters (a SHA-256 digest)",
+    "run_id": "a 32-character lower-case hex MLflow run id",
+    "code_commit": "a full 40-character git commit id",
+    "model": "a lower-case kebab-case model name like sepsis-ews",
+    "name": "a lower-case kebab-case model name like sepsis-ews",
+    "submitted_by": "a person id from policies/data/roles.yaml, like adoe",
+    "id": "a lower-case person id like adoe",
+    "email": "an e-mail address",
+    "contact": "an e-mail address",
+    "github": "a GitHub user name",
+    "uri": "an MLflow model URI such as models:/sepsis-ews/3",
+}
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def describe(error: ErrorDetails, doc_kind: str) -> tuple[str, str]:
+    """(rule, message) for one pydantic error; never echoes a string value."""
+    kind, ctx = error["type"], error.get("ctx", {})
+    leaf = next((s for s in reversed(error["loc"]) if isinstance(s, str)), "")
+    if kind == "missing":
+        return "schema.missing", f"required field '{leaf}' is missing from this {doc_kind}"
+    if kind == "extra_forbidden":
+        return "schema.unknown-field", f"unknown field '{leaf}' (a typo?): {doc_kind} does not allow it"
+    if kind == "string_pattern_mismatch":
+        hint = _FORMAT_HINTS.get(leaf, f"text matching {ctx.get('pattern')}")
+        return "schema.format", f"must be {hint}"
+    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        return "schema.range", f"{_range_text(kind, ctx)} (got {_number(error['input'])})"
+    if kind in {"literal_error", "enum"}:
+        return "schema.choice", f"must be one of {ctx.get('expected')}"
+    if kind in {"too_short", "too_long", "string_too_short", "string_too_long"}:
+        return "schema.length", _length_text(kind, ctx)
+    if kind == "value_error":
+        return "schema.consistency", str(ctx.get("error", error["msg"]))
+    if kind == "string_type" and isinstance(error["input"], (int, float)):
+        return "schema.type", "must be text, but YAML read a number: put it in quotes, e.g. '2024.10'"
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "is_instance_of":
+        return "schema.type", f"{error['msg'].replace('Input should be', 'must be')} (found {_type_name(error['input'])})"
+    return "schema.invalid", error["msg"]
+
+
+def _range_text(kind: str, ctx: dict[str, Any]) -> str:
+    words = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", "at least"),
+             "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+    key, text = words[kind]
+    return f"must be {text} {ctx.get(key)}"
+
+
+def _length_text(kind: str, ctx: dict[str, Any]) -> str:
+    if "min_length" in ctx and kind in {"too_short", "string_too_short"}:
+        if ctx["min_length"] == 1 and kind == "string_too_short":
+            return "must not be empty"
+        return f"needs at least {ctx['min_length']} entr{'y' if ctx['min_length'] == 1 else 'ies'}" \
+            if kind == "too_short" else f"must be at least {ctx['min_length']} characters"
+    return f"is too long (at most {ctx.get('max_length')})"
+
+
+def _number(value: Any) -> str:
+    return repr(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else "a value out of range"
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "true/false", int: "a whole number", float: "a number", str: "text",
+             list: "a list", dict: "a mapping", type(None): "null"}
+    return names.get(type(value), type(value).__name__)

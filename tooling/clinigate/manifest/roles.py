@@ -1,0 +1,41 @@
+"""Roles (``policies/data/roles.yaml``): who may submit and who may approve, and their printed names.
+
+The printed name is what every signature manifestation shows (21 CFR 11.50).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .types import Email, PersonId, Role, ShortText, StrictModel
+
+
+class Person(StrictModel):
+    id: PersonId
+    name: ShortText = Field(description="printed name shown on every signature")
+    github: Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
+    email: Email
+    roles: Annotated[list[Role], Field(min_length=1)]
+    title: ShortText | None = None
+
+
+class Roles(StrictModel):
+    api_version: Literal["clinigate/v1"] = Field(alias="apiVersion")
+    kind: Literal["Roles"]
+    people: Annotated[list[Person], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Roles:
+        for attr in ("id", "github", "email"):
+            seen: set[str] = set()
+            for person in self.people:
+                value = getattr(person, attr).lower()
+                if value in seen:
+                    raise ValueError(f"two people share the {attr} {value!r}")
+                seen.add(value)
+        return self
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)

@@ -1,0 +1,147 @@
+"""Constrained value types and vocabularies shared by every document."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from functools import total_ordering
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+
+API_VERSION = "clinigate/v1"
+
+# semver.org 2.0.0 regular expression, verbatim.
+SEMVER_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+class StrictModel(BaseModel):
+    """Base for every document part: a typo must never pass a compliance gate."""
+
+    # Strictness lives in the field types (``Strict()`` on text and numbers) rather than
+    # ``strict=True`` here, because strict mode would refuse enum values given as strings.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), Strict()]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), Strict()]
+Semver = Annotated[str, StringConstraints(pattern=SEMVER_RE.pattern), Strict()]
+Sha256 = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), Strict(),
+    Field(description="lower-case hex SHA-256 digest (64 characters)"),
+]
+GitCommit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$"), Strict()]
+ModelName = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=63), Strict(),
+    Field(description="lower-case kebab-case; also the folder name under models/"),
+]
+PersonId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{1,63}$"), Strict(),
+    Field(description="a person id from policies/data/roles.yaml"),
+]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"), Strict()
+]
+Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Count = Annotated[int, Strict(), Field(gt=0)]
+Flag = Annotated[bool, Strict()]
+Number = Annotated[float, Strict()]
+Integer = Annotated[int, Strict()]
+Day = Annotated[date, Strict(False)]
+
+
+class ChangeClass(StrEnum):
+    INITIAL = "initial"
+    METADATA_ONLY = "metadata_only"
+    DATA_UPDATE = "data_update"
+    HYPERPARAMETER_TUNING = "hyperparameter_tuning"
+    FEATURE_ENGINEERING = "feature_engineering"
+    ARCHITECTURE_CHANGE = "architecture_change"
+    NEW_INDICATION = "new_indication"
+
+
+class Role(StrEnum):
+    DATA_SCIENTIST = "data_scientist"
+    CLINICAL_REVIEWER = "clinical_reviewer"
+    SECURITY_REVIEWER = "security_reviewer"
+    REGULATORY = "regulatory"
+    QUALITY = "quality"
+
+
+class SubgroupAttribute(StrEnum):
+    """FDA lifecycle draft §X.A: sex, age, race, ethnicity, disease variables, site, equipment."""
+
+    AGE_BAND = "age_band"
+    SEX = "sex"
+    RACE = "race"
+    ETHNICITY = "ethnicity"
+    CLINICAL = "clinical"
+    SITE = "site"
+    LANGUAGE = "language"
+    INSURANCE = "insurance"
+    DEVICE = "device"
+
+
+# Demographic attributes every training and validation record must segment by.
+REQUIRED_DEMOGRAPHICS = (
+    SubgroupAttribute.AGE_BAND,
+    SubgroupAttribute.SEX,
+    SubgroupAttribute.RACE,
+    SubgroupAttribute.ETHNICITY,
+)
+
+
+class Environment(StrEnum):
+    SHADOW = "shadow"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class RegulatoryAction(StrEnum):
+    NONE = "none"
+    LETTER_TO_FILE = "letter_to_file"
+    NEW_SUBMISSION = "new_submission"
+
+
+@total_ordering
+class SemverKey:
+    """Orders semver strings by semver precedence rules (build metadata ignored)."""
+
+    def __init__(self, text: str) -> None:
+        match = SEMVER_RE.match(text)
+        if match is None:
+            raise ValueError(f"not a semantic version: {text!r}")
+        self.core = tuple(int(part) for part in match.group(1, 2, 3))
+        pre = match.group(4)
+        self.pre: tuple[tuple[int, int | str], ...] | None = (
+            tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")) if pre else None
+        )
+
+    def _key(self) -> tuple[object, ...]:
+        # A release sorts after all of its pre-releases.
+        return (self.core, self.pre is None, self.pre or ())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SemverKey) and self._key() == other._key()
+
+    def __lt__(self, other: SemverKey) -> bool:
+        return self._key() < other._key()  # type: ignore[operator]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+def unique(items: list[str], what: str) -> list[str]:
+    seen: set[str] = set()
+    dupes = sorted({i for i in items if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+    if dupes:
+        raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
+    return items
+
+
+UniqueTextList = Annotated[list[ShortText], AfterValidator(lambda v: unique(v, "entries"))]
