@@ -145,11 +145,12 @@ def _validate(result: LoadedFile) -> None:
         result.add("document.kind", f"this location holds kind {result.kind}, but the file says {shown}",
                    field="kind", **_at(result, ("kind",)))
         return
+    model = DOCUMENT_TYPES[result.kind]
     try:
-        result.document = DOCUMENT_TYPES[result.kind].model_validate(data)
+        result.document = model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            rule, message = describe(error, result.kind)
+            rule, message = describe(error, result.kind, model)
             loc = tuple(error["loc"])
             result.add(rule, message, field=field_path(loc) or None, **_at(result, loc))
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import typing
+from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 _FORMAT_HINTS = {
@@ -33,14 +37,36 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def describe(error: ErrorDetails, doc_kind: str) -> tuple[str, str]:
+@cache
+def field_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every field name (by alias) anywhere in a document model, for "did you mean" hints."""
+    names: set[str] = set()
+    pending: list[Any] = [model]
+    seen: set[Any] = set()
+    while pending:
+        item = pending.pop()
+        if item in seen:
+            continue
+        seen.add(item)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            for name, info in item.model_fields.items():
+                names.add(info.alias or name)
+                pending.append(info.annotation)
+        else:
+            pending.extend(typing.get_args(item))
+    return frozenset(names)
+
+
+def describe(error: ErrorDetails, doc_kind: str, model: type[BaseModel] | None = None) -> tuple[str, str]:
     """(rule, message) for one pydantic error; never echoes a string value."""
     kind, ctx = error["type"], error.get("ctx", {})
     leaf = next((s for s in reversed(error["loc"]) if isinstance(s, str)), "")
     if kind == "missing":
         return "schema.missing", f"required field '{leaf}' is missing from this {doc_kind}"
     if kind == "extra_forbidden":
-        return "schema.unknown-field", f"unknown field '{leaf}' (a typo?): {doc_kind} does not allow it"
+        close = difflib.get_close_matches(leaf, field_names(model), n=1) if model else []
+        hint = f"did you mean '{close[0]}'?" if close else "a typo?"
+        return "schema.unknown-field", f"unknown field '{leaf}' ({hint}): {doc_kind} does not allow it"
     if kind == "string_pattern_mismatch":
         hint = _FORMAT_HINTS.get(leaf, f"text matching {ctx.get('pattern')}")
         return "schema.format", f"must be {hint}"

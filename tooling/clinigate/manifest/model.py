@@ -52,7 +52,9 @@ class IntendedUse(StrictModel):
 class Regulatory(StrictModel):
     pathway: Literal["510k", "de_novo", "pma", "non_device_cds", "enforcement_discretion"]
     clearance: ShortText | None = Field(description="clearance or submission number; null if none")
-    risk_class: Literal["I", "II", "III"]
+    risk_class: Literal["I", "II", "III"] | None = Field(
+        description="FDA device class; null for software that is not a device (non_device_cds)"
+    )
 
 
 class Developer(StrictModel):

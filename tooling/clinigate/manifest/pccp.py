@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .types import (
     REQUIRED_DEMOGRAPHICS,
@@ -76,11 +76,12 @@ class PCCP(StrictModel):
     impact_assessment: ImpactAssessment
     change_classes: dict[ChangeClass, ChangeClassPlan]
 
-    @model_validator(mode="after")
-    def _classes(self) -> PCCP:
-        missing = [c.value for c in ChangeClass if c not in self.change_classes]
+    @field_validator("change_classes")
+    @classmethod
+    def _classes(cls, value: dict[ChangeClass, ChangeClassPlan]) -> dict[ChangeClass, ChangeClassPlan]:
+        missing = [c.value for c in ChangeClass if c not in value]
         if missing:
             raise ValueError(f"change_classes must list every class; missing: {', '.join(missing)}")
-        if self.change_classes[ChangeClass.NEW_INDICATION].authorised:
+        if value[ChangeClass.NEW_INDICATION].authorised:
             raise ValueError("new_indication can never be authorised: it is outside any PCCP")
-        return self
+        return value

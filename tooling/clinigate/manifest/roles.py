@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from .types import Email, PersonId, Role, ShortText, StrictModel
 
@@ -26,16 +26,17 @@ class Roles(StrictModel):
     kind: Literal["Roles"]
     people: Annotated[list[Person], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _unique(self) -> Roles:
+    @field_validator("people")
+    @classmethod
+    def _unique(cls, people: list[Person]) -> list[Person]:
         for attr in ("id", "github", "email"):
             seen: set[str] = set()
-            for person in self.people:
+            for person in people:
                 value = getattr(person, attr).lower()
                 if value in seen:
                     raise ValueError(f"two people share the {attr} {value!r}")
                 seen.add(value)
-        return self
+        return people
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

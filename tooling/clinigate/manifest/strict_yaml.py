@@ -125,6 +125,8 @@ def check_structure(text: str, limits: Limits) -> None:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise YamlProblem("yaml.syntax", f"not valid YAML: {exc.problem}", line, column) from None
+    except yaml.YAMLError as exc:  # reader errors: control characters and the like
+        raise YamlProblem("yaml.syntax", f"not valid YAML: {exc}".splitlines()[0]) from None
     finally:
         loader.dispose()
 

@@ -179,6 +179,7 @@ class OverallMetrics(StrictModel):
     prevalence: Probability
     auc_roc: Probability
     auc_ci95: Interval
+    auc_pr: Probability | None = Field(default=None, description="area under the PR curve")
     sensitivity: Probability
     specificity: Probability
     ppv: Probability
@@ -199,8 +200,10 @@ class Subgroup(StrictModel):
     n: Count
     auc_roc: Probability
     ci95: Interval
+    prevalence: Probability | None = None
     sensitivity: Probability | None = None
     specificity: Probability | None = None
+    ppv: Probability | None = None
     fpr: Probability | None = None
 
     @model_validator(mode="after")

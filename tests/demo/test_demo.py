@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from clinigate.demo import run_tour
+from testing.fixtures import CliResult
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Path) -> None:
+    workdir = tmp_path / "tour"
+    steps = list(run_tour(workdir))
+    assert all(step.ok for step in steps), [s.title for s in steps if not s.ok]
+    validate, broken, fixed = steps[1], steps[2], steps[3]
+    assert validate.details["report"].passed
+    rules = {f.rule for f in broken.details["report"].errors}
+    assert {"schema.unknown-field", "schema.range", "schema.consistency"} <= rules
+    assert all(f.line is not None for f in broken.details["report"].errors)
+    assert fixed.details["report"].passed
+
+    assert _git(workdir, "branch", "--show-current").strip() == "main"
+    branch = fixed.details["branch"]
+    log = _git(workdir, "log", "--format=%s", branch).splitlines()
+    assert log[:2] == [f"Fix {branch.split('/')[1].rsplit('-', 1)[0]} {branch.rsplit('-', 1)[1]} manifest",
+                       f"Add {branch.split('/')[1].rsplit('-', 1)[0]} {branch.rsplit('-', 1)[1]} (with mistakes)"]
+    assert _git(workdir, "status", "--porcelain") == ""
+
+
+def test_demo_command_prints_a_readable_tour(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+    workdir = tmp_path / "demo"
+    result = run_cli("demo", "--workdir", str(workdir))
+    assert result.code == 0, result.stdout + result.stderr
+    for text in ("Step 1. A registry is a Git repository", "Step 2. Validate every document",
+                 "$ clinigate validate", "[schema.unknown-field]", "'rationle'", "The fix passes"):
+        assert text in result.stdout
+    assert (workdir / ".git").is_dir() and (workdir / "models" / "sepsis-ews" / "pccp.yaml").is_file()
+
+
+def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+    (tmp_path / "keep.txt").write_text("precious")
+    result = run_cli("demo", "--workdir", str(tmp_path))
+    assert result.code == 2 and "not empty" in result.stderr
+    assert (tmp_path / "keep.txt").read_text() == "precious"

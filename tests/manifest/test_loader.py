@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from clinigate.manifest.loader import load_file, resolve_inside
+from clinigate.manifest.version import ModelVersion
+
+VERSION = "models/sepsis-ews/versions/1.0.0.yaml"
+
+
+def test_example_manifest_loads_into_its_model(registry: Path) -> None:
+    loaded = load_file(registry, VERSION)
+    assert loaded.findings == []
+    assert isinstance(loaded.document, ModelVersion)
+    assert loaded.document.version == "1.0.0"
+    assert loaded.sha256 is not None and len(loaded.sha256) == 64
+
+
+def test_paths_that_leave_the_repository_are_refused(tmp_path: Path) -> None:
+    assert resolve_inside(tmp_path, "../x.yaml") == "the path leaves the repository ('..' or absolute)"
+    assert isinstance(resolve_inside(tmp_path, "/etc/passwd"), str)
+
+
+def test_symlinked_folder_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "1.0.0.yaml").write_text("apiVersion: clinigate/v1\n")
+    repo = tmp_path / "repo"
+    (repo / "models" / "m").mkdir(parents=True)
+    os.symlink(outside, repo / "models" / "m" / "versions")
+    loaded = load_file(repo, "models/m/versions/1.0.0.yaml")
+    assert [f.rule for f in loaded.findings] == ["path.escape"]
+
+
+def test_symlink_inside_the_repository_is_followed(registry: Path) -> None:
+    link = registry / "models" / "sepsis-ews" / "versions" / "link.yaml"
+    os.symlink(registry / VERSION, link)
+    loaded = load_file(registry, "models/sepsis-ews/versions/link.yaml")
+    assert loaded.document is not None
+
+
+def test_byte_order_mark_is_tolerated(registry: Path) -> None:
+    path = registry / VERSION
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_file(registry, VERSION).findings == []
+
+
+def test_phi_finding_names_the_field_but_never_the_value(registry: Path) -> None:
+    path = registry / VERSION
+    text = path.read_text()
+    marker = "  summary: "
+    start = text.index(marker) + len(marker)
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "'Reviewed with patient SSN 123-45-6789 and MRN 00123456'" + text[end:])
+    loaded = load_file(registry, VERSION, known_emails=frozenset())
+    phi = [f for f in loaded.findings if f.rule == "phi.suspected"]
+    assert len(phi) == 1
+    assert phi[0].field == "change.summary" and phi[0].line is not None
+    assert "123-45-6789" not in phi[0].message and "00123456" not in phi[0].message
+
+
+def test_email_of_known_person_is_not_phi(registry: Path) -> None:
+    from clinigate.manifest.phi import scan
+    data = {"model_card": {"caveats": "Questions to a.doe@hospital.example.org please"}}
+    assert list(scan(data, frozenset({"a.doe@hospital.example.org"}))) == []
+    assert [p for p, _ in scan(data)] == [("model_card", "caveats")]

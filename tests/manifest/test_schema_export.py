@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+
+from clinigate.manifest import schema_export
+from testing.fixtures import REPO_ROOT, CliResult
+
+
+def test_committed_schemas_are_fresh() -> None:
+    stale = [s for s in schema_export.check(REPO_ROOT / "schemas") if s.state != "fresh"]
+    assert not stale, "run `clinigate schema` and commit schemas/"
+
+
+def test_schemas_are_valid_draft_2020_12() -> None:
+    for name in schema_export.SCHEMA_FILES.values():
+        schema = json.loads((REPO_ROOT / "schemas" / name).read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["additionalProperties"] is False
+
+
+def test_stale_schema_fails_the_check_and_writing_fixes_it(
+        tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+    shutil.copytree(REPO_ROOT / "schemas", tmp_path / "schemas")
+    (tmp_path / ".git").mkdir()  # --repo does not need a real repository for this command
+    target = tmp_path / "schemas" / "model-version.schema.json"
+    schema = json.loads(target.read_text())
+    schema["properties"].pop("monitoring")
+    target.write_text(json.dumps(schema))
+    (tmp_path / "schemas" / "roles.schema.json").unlink()
+
+    result = run_cli("schema", "--check", "--repo", str(tmp_path))
+    assert result.code == 1
+    assert "model-version.schema.json: stale" in result.stdout
+    assert "roles.schema.json: missing" in result.stdout
+
+    assert run_cli("schema", "--repo", str(tmp_path)).code == 0
+    fresh = run_cli("schema", "--check", "--repo", str(tmp_path))
+    assert fresh.code == 0 and "5 schemas are up to date" in fresh.stdout

@@ -1,0 +1,207 @@
+"""A newcomer's tour on a fresh Git copy of the bundled example registry.
+
+The tour yields :class:`Step` objects and never prints; ``clinigate demo`` renders them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import EnvironmentProblem, UsageError
+from ..findings import Report
+from ..gitrepo import Git
+from ..manifest import strict_yaml
+from ..manifest.types import SemverKey
+from ..manifest.validate import validate_registry
+from ..report import text as text_report
+
+REGISTRY_PARTS = ("models", "policies", "schemas")
+DEMO_AUTHOR = ("clinigate demo", "demo@clinigate.invalid")
+DEMO_MODEL = "sepsis-ews"
+
+
+@dataclass
+class Step:
+    title: str
+    explanation: str
+    command: str | None = None
+    output: str = ""
+    ok: bool = True
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def bundled_registry() -> Path:
+    """The example registry: inside the wheel, or at the root of a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_bundled", package.parent.parent):
+        if all((candidate / part).is_dir() for part in REGISTRY_PARTS):
+            return candidate
+    raise EnvironmentProblem("the bundled example registry is missing from this installation",
+                             hint="reinstall clinigate, or run from a source checkout")
+
+
+def prepare_workdir(workdir: Path) -> None:
+    if workdir.exists() and any(workdir.iterdir()):
+        raise UsageError(f"{workdir} is not empty; the demo only writes into a new or empty folder")
+    workdir.mkdir(parents=True, exist_ok=True)
+
+
+def run_tour(workdir: Path) -> Iterator[Step]:
+    prepare_workdir(workdir)
+    git = yield from _copy_registry(workdir)
+    yield _validate_step(workdir)
+    yield from _broken_manifest_steps(workdir, git)
+
+
+def _copy_registry(workdir: Path) -> Iterator[Step]:
+    source = bundled_registry()
+    for part in REGISTRY_PARTS:
+        shutil.copytree(source / part, workdir / part, ignore=shutil.ignore_patterns(".keep"))
+    git = Git.init(workdir)
+    commit = git.commit_all("Example registry from the clinigate demo", author=DEMO_AUTHOR[0],
+                            email=DEMO_AUTHOR[1])
+    models = sorted(p.name for p in (workdir / "models").iterdir() if p.is_dir())
+    lines = []
+    for model in models:
+        versions = sorted((p.stem for p in (workdir / "models" / model / "versions").glob("*.yaml")),
+                          key=SemverKey)
+        lines.append(f"  models/{model}/  versions: {', '.join(versions)}")
+    yield Step(
+        "A registry is a Git repository",
+        "Each model has model.yaml (intended use), pccp.yaml (its Predetermined Change Control "
+        "Plan), deployment.yaml (which version runs where) and one immutable manifest per "
+        "version. People and their review roles live in policies/data/roles.yaml.",
+        command=f"git init {workdir} && git commit   # {commit[:12]} on main",
+        output="\n".join(lines),
+        details={"models": models, "commit": commit},
+    )
+    return git
+
+
+def _validate_step(workdir: Path) -> Step:
+    report = validate_registry(workdir)
+    return Step(
+        "Validate every document",
+        "Strict YAML (no duplicate keys, tags, alias bombs or non-UTF-8), the schema with value "
+        "ranges (AUC in [0, 1], n > 0, 95% CIs that contain their estimate), subgroups for age, "
+        "sex, race and ethnicity, and cross-references (file name = version, parent exists and "
+        "is older, the submitter is in roles.yaml, deployments name real versions).",
+        command="clinigate validate",
+        output=text_report.render(report).rstrip(),
+        ok=report.passed,
+        details={"report": report},
+    )
+
+
+def _broken_manifest_steps(workdir: Path, git: Git) -> Iterator[Step]:
+    latest_path = _latest_version_file(workdir, DEMO_MODEL)
+    data = strict_yaml.parse(latest_path.read_text(encoding="utf-8"))
+    new_version = _next_minor(data["version"])
+    path = latest_path.parent / f"{new_version}.yaml"
+    relpath = path.relative_to(workdir).as_posix()
+    branch = f"demo/{DEMO_MODEL}-{new_version}"
+    git.switch(branch, create=True)
+
+    good = _as_new_version(data, new_version)
+    broken = _break(good)
+    _write_manifest(path, broken)
+    report = validate_registry(workdir, [path])
+    git.commit_all(f"Add {DEMO_MODEL} {new_version} (with mistakes)", author=DEMO_AUTHOR[0],
+                   email=DEMO_AUTHOR[1])
+    yield Step(
+        "A data scientist proposes a version with mistakes",
+        f"On branch {branch}, {relpath} derives from {data['version']} but misspells "
+        "'rationale', reports an overall AUC of 1.07 and gives the 80+ age band a confidence "
+        "interval that does not contain its AUC. clinigate names the file, line, field and rule "
+        "for each, and exits 1 so CI blocks the pull request.",
+        command=f"clinigate validate {relpath}",
+        output=text_report.render(report).rstrip(),
+        ok=not report.passed,  # the step succeeds when the mistakes are caught
+        details={"report": report, "path": relpath},
+    )
+
+    _write_manifest(path, good)
+    fixed = validate_registry(workdir, [path])
+    git.commit_all(f"Fix {DEMO_MODEL} {new_version} manifest", author=DEMO_AUTHOR[0],
+                   email=DEMO_AUTHOR[1])
+    git.switch("main")
+    yield Step(
+        "The fix passes",
+        f"The corrected manifest is committed on {branch}; main still holds the registry as "
+        "shipped. Next capabilities (policy gates, signed approvals, MLflow sync) add their "
+        "steps here.",
+        command=f"clinigate validate {relpath}",
+        output=text_report.render(fixed).rstrip(),
+        ok=fixed.passed,
+        details={"report": fixed, "branch": branch},
+    )
+
+
+def _latest_version_file(workdir: Path, model: str) -> Path:
+    files = list((workdir / "models" / model / "versions").glob("*.yaml"))
+    if not files:
+        raise EnvironmentProblem(f"the example registry has no versions of {model}")
+    return max(files, key=lambda p: SemverKey(p.stem))
+
+
+def _next_minor(version: str) -> str:
+    major, minor, _ = SemverKey(version).core
+    return f"{major}.{minor + 1}.0"
+
+
+def _as_new_version(data: dict[str, Any], version: str) -> dict[str, Any]:
+    """A plausible data update: one more quarter of data, a new artifact, same method."""
+    new = copy.deepcopy(data)
+    new.update(version=version, parent=data["version"], submitted_on=date.today().isoformat())
+    new["change"] = {
+        "summary": "Quarterly retraining on one more quarter of data from the same sites",
+        "rationale": "Scheduled refresh under the PCCP data-update protocol; no change to "
+                     "algorithm, features or hyperparameters.",
+        "declared_class": "data_update",
+    }
+    dataset = new["training"]["dataset"]
+    dataset["version"] = f"{dataset['version']}-q+1"
+    dataset["sha256"] = _digest(f"{dataset['sha256']} plus one quarter")
+    for site in dataset["sites"]:
+        site["n"] += site["n"] // 20
+    dataset["size"] = sum(site["n"] for site in dataset["sites"])
+    artifact = new["artifact"]
+    artifact["mlflow"]["version"] += 1
+    artifact["mlflow"]["run_id"] = _digest(f"run for {version}")[:32]
+    artifact["uri"] = f"models:/{artifact['mlflow']['registered_model']}/{artifact['mlflow']['version']}"
+    artifact["sha256"] = _digest(f"{artifact['sha256']} retrained as {version}")
+    return new
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _break(good: dict[str, Any]) -> dict[str, Any]:
+    broken = copy.deepcopy(good)
+    change = broken["change"]
+    change["rationle"] = change.pop("rationale")
+    broken["validation"]["overall"]["auc_roc"] = 1.07
+    for sub in broken["validation"]["subgroups"]:
+        if sub["attribute"] == "age_band" and sub["group"].startswith("80"):
+            sub["ci95"] = [round(sub["auc_roc"] + 0.02, 3), round(sub["auc_roc"] + 0.09, 3)]
+    return broken
+
+
+def _write_manifest(path: Path, data: dict[str, Any]) -> None:
+    header = "# yaml-language-server: $schema=../../../schemas/model-version.schema.json\n"
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(header + body, encoding="utf-8")
+
+
+def summarise(report: Report) -> str:
+    return text_report.summary(report)
