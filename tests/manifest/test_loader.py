@@ -65,3 +65,37 @@ def test_email_of_known_person_is_not_phi(registry: Path) -> None:
     data = {"model_card": {"caveats": "Questions to a.doe@hospital.example.org please"}}
     assert list(scan(data, frozenset({"a.doe@hospital.example.org"}))) == []
     assert [p for p, _ in scan(data)] == [("model_card", "caveats")]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from clinigate.manifest import phi  # noqa: E402
+
+_phi_like = st.one_of(
+    st.text(max_size=40),
+    st.from_regex(r"[a-z ]{0,5}(\d{3}-\d{2}-\d{4}|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}|MRN:? ?\d{6}|DOB \d|\d{8,12})[a-z .,]{0,5}",
+                  fullmatch=True),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_phi_like)
+def test_the_cheap_screen_never_misses_what_the_patterns_find(text: str) -> None:
+    if phi._identify(text, frozenset()) is not None:
+        assert phi.might_contain_phi(text)
+
+
+def test_parallel_and_serial_validation_agree(registry: Path) -> None:
+    from clinigate.manifest import validate as validate_module
+
+    target = registry / "models" / "sepsis-ews" / "versions" / "1.0.0.yaml"
+    target.write_text(target.read_text().replace("auc_roc:", "auc_rco:", 1))
+    serial = validate_module.validate_registry(registry, jobs=1)
+    threshold = validate_module.PARALLEL_THRESHOLD
+    try:
+        validate_module.PARALLEL_THRESHOLD = 1
+        parallel = validate_module.validate_registry(registry, jobs=2)
+    finally:
+        validate_module.PARALLEL_THRESHOLD = threshold
+    assert serial.findings and serial.findings == parallel.findings

@@ -15,7 +15,10 @@ from .options import format_option, repo_option, resolve_repo
 @format_option()
 @click.option("--max-bytes", type=click.IntRange(1024), default=256 * 1024, show_default=True,
               help="Refuse files larger than this many bytes.")
-def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: int) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for large registries (default: one per CPU).")
+def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: int,
+             jobs: int | None) -> None:
     """Check manifests strictly: YAML safety, schema, value ranges and cross-references.
 
     PATHS are files or folders inside the repository; with none, the whole registry
@@ -33,6 +36,7 @@ def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: in
     from ..report import RENDERERS
 
     root = resolve_repo(repo)
-    report = validate_registry(root, list(paths) or None, limits=Limits(max_bytes=max_bytes))
+    report = validate_registry(root, list(paths) or None, limits=Limits(max_bytes=max_bytes),
+                               jobs=jobs)
     click.echo(RENDERERS[fmt](report), nl=False)
     raise SystemExit(0 if report.passed else 1)

@@ -20,7 +20,7 @@ from ..errors import EnvironmentProblem, UsageError
 from ..findings import Report
 from ..gitrepo import Git
 from ..manifest import strict_yaml
-from ..manifest.types import SemverKey
+from ..manifest.values import SemverKey
 from ..manifest.validate import validate_registry
 from ..report import text as text_report
 

@@ -14,7 +14,7 @@ from .loader import LoadedFile
 from .model import Model
 from .pccp import PCCP
 from .roles import Roles
-from .types import Role, SemverKey
+from .values import Role, SemverKey
 from .version import ModelVersion
 
 VersionExists = Callable[[str, str], bool]

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .types import Environment, Integer, ModelName, Semver, StrictModel, Text
+from .values import Environment, Integer, ModelName, Semver, StrictModel, Text
 
 
 class Target(StrictModel):

@@ -6,6 +6,7 @@ input, so one bad file never stops a run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -40,16 +41,24 @@ class LoadedFile:
         self.findings.append(Finding(self.path, line, column, rule, message, field, severity))
 
 
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
 def resolve_inside(repo_root: Path, relpath: str) -> Path | str:
     """The real file for a repository-relative path, or a reason why it is refused."""
     pure = PurePosixPath(relpath)
     if pure.is_absolute() or ".." in pure.parts:
         return "the path leaves the repository ('..' or absolute)"
-    candidate = repo_root / pure
-    real = Path(os.path.realpath(candidate))
-    if not real.is_relative_to(Path(os.path.realpath(repo_root))):
+    candidate = os.path.join(repo_root, relpath)
+    # Folders are resolved once per run (cached); only a symlinked file needs its own realpath.
+    real = os.path.realpath(candidate) if os.path.islink(candidate) else os.path.join(
+        _real_folder(os.path.dirname(candidate)), os.path.basename(candidate))
+    root = _real_folder(str(repo_root))
+    if not (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
         return "a symbolic link points outside the repository"
-    return candidate
+    return Path(candidate)
 
 
 def load_file(repo_root: Path, relpath: str, *, limits: Limits = Limits(),
@@ -120,6 +129,8 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def _scan_phi(result: LoadedFile, known_emails: frozenset[str]) -> None:
+    if not phi.might_contain_phi(result.text or ""):
+        return
     for path, what in phi.scan(result.data, known_emails):
         line, column = result.locate(path) if result.locate else (None, None)
         result.add("phi.suspected",

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .types import Email, Integer, ModelName, ShortText, StrictModel, Text
+from .values import Email, Integer, ModelName, ShortText, StrictModel, Text
 
 
 class AgeRange(StrictModel):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .types import (
+from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
     Count,

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from .types import Email, PersonId, Role, ShortText, StrictModel
+from .values import Email, PersonId, Role, ShortText, StrictModel
 
 
 class Person(StrictModel):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import DOCUMENT_TYPES
-from .types import API_VERSION
+from .values import API_VERSION
 
 SCHEMA_FILES = {
     "ModelVersion": "model-version.schema.json",

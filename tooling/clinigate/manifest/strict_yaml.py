@@ -37,19 +37,34 @@ class YamlProblem(Exception):
         self.rule, self.message, self.line, self.column = rule, message, line, column
 
 
-# Anything that could introduce a tag (!), anchor (&), alias (*), directive (%), complex key (?),
-# a document marker or a merge key sends the text through the event-level check first.
-# Deep indentation or nested flow brackets send it there too, so depth is bounded on both paths.
-_RISKY = re.compile(
-    r"[!&*%]|^[ \t-]*\?(?:[ \t]|$)|^(?:---|\.\.\.)|<<|^[ -]{40,}|[\[{][^\]}\n]*[\[{]",
-    re.MULTILINE,
-)
+# Anything that could introduce a tag (!), anchor (&), alias (*), directive (%), merge key (<<),
+# complex key (?), a document marker, deep indentation or nested flow collections sends the
+# text through the event-level check first, so depth and aliases are bounded on both paths.
+# Each pattern starts with a literal so that re can skip ahead fast (this runs on every file).
+_RISKY_CHARS = "!&*%<"
+_RISKY_PATTERNS = tuple(re.compile(p) for p in (
+    r"\n(?:---|\.\.\.)",          # a document marker after the first line
+    r"\n[ \t-]*\?[ \t\n]",         # a complex mapping key
+    r"\n[ -]{40}",                 # indentation deep enough to nest beyond the limit
+    r"\[[^\]}\n]*[\[{]",             # nested flow collections on one line
+    r"\{[^\]}\n]*[\[{]",
+))
+
+
+def needs_event_check(text: str) -> bool:
+    return (
+        any(c in text for c in _RISKY_CHARS)
+        or text.startswith(("---", "...", "?"))
+        or any(p.search(text) for p in _RISKY_PATTERNS)
+    )
+
+
 _RS_POSITION = re.compile(r"line (\d+), column (\d+)")
 
 
 def parse(text: str, limits: Limits = Limits()) -> Any:
     """Parse one YAML document strictly, or raise :class:`YamlProblem`."""
-    if _RISKY.search(text):
+    if needs_event_check(text):
         check_structure(text, limits)
     try:
         return yaml_rs.loads(

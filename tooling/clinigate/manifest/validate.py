@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import UsageError
@@ -51,35 +53,78 @@ def expand(repo_root: Path, paths: Sequence[str | Path]) -> list[str]:
     return sorted(out)
 
 
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What checking one file needs besides the file: shipped once to each worker."""
+
+    repo_root: Path
+    roles: Roles | None
+    limits: Limits
+    known_emails: frozenset[str]
+
+
 def validate_registry(repo_root: Path, paths: Sequence[str | Path] | None = None,
-                      *, limits: Limits = Limits()) -> Report:
-    """Load and check ``paths`` (default: the whole registry) and return every finding."""
+                      *, limits: Limits = Limits(), jobs: int | None = None) -> Report:
+    """Load and check ``paths`` (default: the whole registry) and return every finding.
+
+    Each file is checked on its own (cross-references need only roles.yaml and the file
+    system), so large runs are spread over ``jobs`` processes (default: one per CPU).
+    """
     repo_root = Path(repo_root)
     files = expand(repo_root, paths) if paths else discover(repo_root)
     report = Report(files=list(files))
     roles_file = _load_roles(repo_root, limits)
-    roles = roles_file.document if roles_file and isinstance(roles_file.document, Roles) else None
-    emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
-    loaded: list[LoadedFile] = []
-    for relpath in files:
-        if relpath == str(ROLES_PATH) and roles_file is not None:
-            loaded.append(roles_file)
-            continue
-        location = _location_finding(relpath)
-        if location is not None:
-            report.findings.append(location)
-            if location.severity is Severity.ERROR:
-                continue
-        loaded.append(load_file(repo_root, relpath, limits=limits, known_emails=emails))
     if roles_file is None:
         report.findings.append(Finding(str(ROLES_PATH), None, None, "xref.missing-roles",
                                        "policies/data/roles.yaml is missing: people cannot be checked"))
-    report.findings.extend(_missing_documents(repo_root, files))
-    crossref.check(loaded, roles, _version_exists(repo_root))
-    for item in loaded:
-        report.findings.extend(item.findings)
+    elif str(ROLES_PATH) in files:
+        report.findings.extend(roles_file.findings)
+    roles = roles_file.document if roles_file and isinstance(roles_file.document, Roles) else None
+    emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
+    context = _Context(repo_root, roles, limits, emails)
+    todo = [f for f in files if f != str(ROLES_PATH)]
+    report.findings.extend(_missing_documents(repo_root, todo))
+    for findings in _map(context, todo, jobs):
+        report.findings.extend(findings)
     report.sort()
     return report
+
+
+def _map(context: _Context, files: list[str], jobs: int | None) -> Iterable[list[Finding]]:
+    workers = min(jobs or os.cpu_count() or 1, 8)
+    if workers < 2 or len(files) < PARALLEL_THRESHOLD:
+        return [_check_file(context, f) for f in files]
+    chunk = max(16, len(files) // (workers * 8))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(context,))
+    with pool:
+        return list(pool.map(_check_in_worker, files, chunksize=chunk))
+
+
+_WORKER_CONTEXT: _Context | None = None
+
+
+def _init_worker(context: _Context) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+
+
+def _check_in_worker(relpath: str) -> list[Finding]:
+    assert _WORKER_CONTEXT is not None
+    return _check_file(_WORKER_CONTEXT, relpath)
+
+
+def _check_file(context: _Context, relpath: str) -> list[Finding]:
+    location = _location_finding(relpath)
+    if location is not None and location.severity is Severity.ERROR:
+        return [location]
+    loaded = load_file(context.repo_root, relpath, limits=context.limits,
+                       known_emails=context.known_emails)
+    crossref.check([loaded], context.roles, _version_exists(context.repo_root))
+    return ([location] if location else []) + loaded.findings
 
 
 def _load_roles(repo_root: Path, limits: Limits) -> LoadedFile | None:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
-from .types import (
+from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
     Count,
