@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
+from testing.fixtures import CliResult, copy_example_registry, init_repo
 
 from clinigate.findings import Finding
 from clinigate.manifest.validate import validate_registry
-from testing.fixtures import CliResult, copy_example_registry, init_repo
 
 CASES = Path(__file__).parent / "cases" / "validate"
 
@@ -93,5 +93,5 @@ def test_failing_case_through_the_cli(case: Path, registry_copy: Path,
     first = spec["expect"][0]
     shown = spec.get("finding_path", path)
     line = f":{first['line']}:" if "line" in first else ""
-    assert any(l.startswith(shown + line) and first["message"] in l and first["rule"] in l
-               for l in result.stdout.splitlines()), result.stdout
+    assert any(out.startswith(shown + line) and first["message"] in out and first["rule"] in out
+               for out in result.stdout.splitlines()), result.stdout

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 import pytest
+from testing.fixtures import CliResult
 
 from clinigate.cli.main import COMMANDS, LazyGroup, cli
-from testing.fixtures import CliResult
 
 
 def _commands() -> list[click.Command]:

@@ -4,8 +4,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from clinigate.demo import run_tour
 from testing.fixtures import CliResult
+
+from clinigate.demo import run_tour
 
 
 def _git(repo: Path, *args: str) -> str:

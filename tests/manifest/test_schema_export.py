@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
+from testing.fixtures import REPO_ROOT, CliResult
 
 from clinigate.manifest import schema_export
-from testing.fixtures import REPO_ROOT, CliResult
 
 
 def test_committed_schemas_are_fresh() -> None:

@@ -9,10 +9,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clinigate.manifest.strict_yaml import Limits, Locator, YamlProblem, parse
+from clinigate.manifest.strict_yaml import DEFAULT_LIMITS, Limits, Locator, YamlProblem, parse
 
 
-def problem(text: str, limits: Limits = Limits()) -> YamlProblem:
+def problem(text: str, limits: Limits = DEFAULT_LIMITS) -> YamlProblem:
     with pytest.raises(YamlProblem) as info:
         parse(text, limits)
     return info.value

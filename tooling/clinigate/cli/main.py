@@ -14,7 +14,8 @@ from ..errors import ClinigateError
 
 # name -> (module, attribute, one-line help shown in `clinigate --help`)
 COMMANDS = {
-    "validate": ("clinigate.cli.validate", "validate", "Check manifests: strict YAML, schema, cross-references."),
+    "validate": ("clinigate.cli.validate", "validate",
+                 "Check manifests: strict YAML, schema, cross-references."),
     "schema": ("clinigate.cli.schema", "schema", "Write or check the JSON Schemas in schemas/."),
     "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),
 }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 from ..gitrepo import find_repo_root
 
@@ -16,7 +20,7 @@ repo_option = click.option(
 )
 
 
-def format_option(choices: tuple[str, ...] = FORMATS):  # type: ignore[no-untyped-def]
+def format_option(choices: tuple[str, ...] = FORMATS) -> Callable[[FC], FC]:
     return click.option(
         "--format", "fmt", type=click.Choice(choices), default="text", show_default=True,
         help="Output format: text for people, json for tools, github for workflow annotations, "

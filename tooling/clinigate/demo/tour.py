@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,8 +20,8 @@ from ..errors import EnvironmentProblem, UsageError
 from ..findings import Report
 from ..gitrepo import Git
 from ..manifest import strict_yaml
-from ..manifest.values import SemverKey
 from ..manifest.validate import validate_registry
+from ..manifest.values import SemverKey
 from ..report import text as text_report
 
 REGISTRY_PARTS = ("models", "policies", "schemas")
@@ -62,7 +62,7 @@ def run_tour(workdir: Path) -> Iterator[Step]:
     yield from _broken_manifest_steps(workdir, git)
 
 
-def _copy_registry(workdir: Path) -> Iterator[Step]:
+def _copy_registry(workdir: Path) -> Generator[Step, None, Git]:
     source = bundled_registry()
     for part in REGISTRY_PARTS:
         shutil.copytree(source / part, workdir / part, ignore=shutil.ignore_patterns(".keep"))

@@ -20,7 +20,7 @@ from ..findings import Finding, Severity
 from . import phi, strict_yaml
 from .documents import DOCUMENT_TYPES, expected_kind
 from .messages import describe, field_path
-from .strict_yaml import Limits, YamlProblem
+from .strict_yaml import DEFAULT_LIMITS, Limits, YamlProblem
 
 
 @dataclass
@@ -37,7 +37,10 @@ class LoadedFile:
     locate: strict_yaml.Locator | None = None
 
     def add(self, rule: str, message: str, *, line: int | None = None, column: int | None = None,
-            field: str | None = None, severity: Severity = Severity.ERROR) -> None:
+            field: str | None = None, severity: Severity = Severity.ERROR,
+            at: tuple[int | None, int | None] | None = None) -> None:
+        if at is not None:
+            line, column = at
         self.findings.append(Finding(self.path, line, column, rule, message, field, severity))
 
 
@@ -61,7 +64,7 @@ def resolve_inside(repo_root: Path, relpath: str) -> Path | str:
     return Path(candidate)
 
 
-def load_file(repo_root: Path, relpath: str, *, limits: Limits = Limits(),
+def load_file(repo_root: Path, relpath: str, *, limits: Limits = DEFAULT_LIMITS,
               known_emails: frozenset[str] = frozenset(), kind: str | None = None) -> LoadedFile:
     result = LoadedFile(relpath, kind or expected_kind(PurePosixPath(relpath)))
     raw = _read_bytes(repo_root, result, limits)
@@ -149,12 +152,12 @@ def _validate(result: LoadedFile) -> None:
         result.kind = found if isinstance(found, str) and found in DOCUMENT_TYPES else None
         if result.kind is None:
             result.add("document.kind", f"unknown kind; expected one of {', '.join(DOCUMENT_TYPES)}",
-                       field="kind", **_at(result, ("kind",)))
+                       field="kind", at=_at(result, ("kind",)))
             return
     elif found != result.kind:
         shown = f"'{found}'" if isinstance(found, str) and found in DOCUMENT_TYPES else "something else"
         result.add("document.kind", f"this location holds kind {result.kind}, but the file says {shown}",
-                   field="kind", **_at(result, ("kind",)))
+                   field="kind", at=_at(result, ("kind",)))
         return
     model = DOCUMENT_TYPES[result.kind]
     try:
@@ -163,9 +166,8 @@ def _validate(result: LoadedFile) -> None:
         for error in exc.errors(include_url=False):
             rule, message = describe(error, result.kind, model)
             loc = tuple(error["loc"])
-            result.add(rule, message, field=field_path(loc) or None, **_at(result, loc))
+            result.add(rule, message, field=field_path(loc) or None, at=_at(result, loc))
 
 
-def _at(result: LoadedFile, loc: tuple[Any, ...]) -> dict[str, int | None]:
-    line, column = result.locate(loc) if result.locate else (None, None)
-    return {"line": line, "column": column}
+def _at(result: LoadedFile, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+    return result.locate(loc) if result.locate else (None, None)

@@ -81,7 +81,8 @@ def describe(error: ErrorDetails, doc_kind: str, model: type[BaseModel] | None =
     if kind == "string_type" and isinstance(error["input"], (int, float)):
         return "schema.type", "must be text, but YAML read a number: put it in quotes, e.g. '2024.10'"
     if kind.endswith("_type") or kind.endswith("_parsing") or kind == "is_instance_of":
-        return "schema.type", f"{error['msg'].replace('Input should be', 'must be')} (found {_type_name(error['input'])})"
+        expected = error["msg"].replace("Input should be", "must be")
+        return "schema.type", f"{expected} (found {_type_name(error['input'])})"
     return "schema.invalid", error["msg"]
 
 
@@ -102,7 +103,9 @@ def _length_text(kind: str, ctx: dict[str, Any]) -> str:
 
 
 def _number(value: Any) -> str:
-    return repr(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else "a value out of range"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return "a value out of range"
 
 
 def _type_name(value: Any) -> str:

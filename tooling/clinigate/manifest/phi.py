@@ -18,7 +18,8 @@ _EXEMPT_LEAVES = {"sha256", "uri", "run_id", "code_commit", "environment_sha256"
 # ASCII digits only (re.A): the cheap screen below works on ASCII shapes.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a US Social Security number", re.compile(r"\b\d{3}-\d{2}-\d{4}\b", re.A)),
-    ("a medical record number", re.compile(r"\b(?:MRN|medical record(?: number| no\.?)?)\W{0,3}\d{4,}", re.I | re.A)),
+    ("a medical record number",
+     re.compile(r"\b(?:MRN|medical record(?: number| no\.?)?)\W{0,3}\d{4,}", re.I | re.A)),
     ("a phone number", re.compile(r"(?<!\d)(?:\+?1[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?!\d)", re.A)),
     ("a date of birth", re.compile(r"\b(?:DOB|d\.o\.b\.|date of birth|born(?: on)?)\W{0,3}\d", re.I | re.A)),
     # \b keeps digit runs inside hex digests and ids from matching.
@@ -60,9 +61,12 @@ def _has_long_number(shape: str) -> bool:
     return False
 
 
-def scan(data: Any, known_emails: frozenset[str] = frozenset()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+FieldPath = tuple[str | int, ...]
+
+
+def scan(data: Any, known_emails: frozenset[str] = frozenset()) -> Iterator[tuple[FieldPath, str]]:
     """Yield (field path, kind of identifier) for each suspicious string value."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    stack: list[tuple[FieldPath, Any]] = [((), data)]
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):

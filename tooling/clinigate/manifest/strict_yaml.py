@@ -31,6 +31,9 @@ class Limits:
     max_replayed_events: int = 10_000
 
 
+DEFAULT_LIMITS = Limits()
+
+
 class YamlProblem(Exception):
     def __init__(self, rule: str, message: str, line: int | None = None, column: int | None = None):
         super().__init__(message)
@@ -62,7 +65,7 @@ def needs_event_check(text: str) -> bool:
 _RS_POSITION = re.compile(r"line (\d+), column (\d+)")
 
 
-def parse(text: str, limits: Limits = Limits()) -> Any:
+def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse one YAML document strictly, or raise :class:`YamlProblem`."""
     if needs_event_check(text):
         check_structure(text, limits)
@@ -110,32 +113,12 @@ def _position(match: re.Match[str] | None) -> tuple[int | None, int | None]:
 def check_structure(text: str, limits: Limits) -> None:
     """Walk the event stream: no tags, few aliases, one document, bounded depth."""
     loader = _EventLoader(text)
-    depth = aliases = documents = 0
+    counts = {"depth": 0, "aliases": 0, "documents": 0}
     try:
         while loader.check_event():
             event = loader.get_event()
-            mark = event.start_mark
-            where = (mark.line + 1, mark.column + 1)
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise YamlProblem("yaml.multiple-documents",
-                                      "a clinigate file holds exactly one YAML document", *where)
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > limits.max_depth:
-                    raise YamlProblem("yaml.depth",
-                                      f"nesting is deeper than {limits.max_depth} levels", *where)
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            elif isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > limits.max_aliases:
-                    raise YamlProblem(
-                        "yaml.aliases",
-                        f"more than {limits.max_aliases} aliases (*name): refused as a possible "
-                        "'billion laughs' expansion bomb", *where)
-            _check_tag(event, where)
+            assert event is not None
+            _check_event(event, counts, limits)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -144,6 +127,30 @@ def check_structure(text: str, limits: Limits) -> None:
         raise YamlProblem("yaml.syntax", f"not valid YAML: {exc}".splitlines()[0]) from None
     finally:
         loader.dispose()
+
+
+def _check_event(event: yaml.Event, counts: dict[str, int], limits: Limits) -> None:
+    mark = event.start_mark
+    where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    if isinstance(event, yaml.DocumentStartEvent):
+        counts["documents"] += 1
+        if counts["documents"] > 1:
+            raise YamlProblem("yaml.multiple-documents",
+                              "a clinigate file holds exactly one YAML document", *where)
+    elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        counts["depth"] += 1
+        if counts["depth"] > limits.max_depth:
+            raise YamlProblem("yaml.depth", f"nesting is deeper than {limits.max_depth} levels", *where)
+    elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        counts["depth"] -= 1
+    elif isinstance(event, yaml.AliasEvent):
+        counts["aliases"] += 1
+        if counts["aliases"] > limits.max_aliases:
+            raise YamlProblem(
+                "yaml.aliases",
+                f"more than {limits.max_aliases} aliases (*name): refused as a possible "
+                "'billion laughs' expansion bomb", *where)
+    _check_tag(event, where)
 
 
 def _check_tag(event: object, where: tuple[int, int]) -> None:

@@ -14,7 +14,7 @@ from . import crossref
 from .documents import ROLES_PATH, expected_kind
 from .loader import LoadedFile, load_file
 from .roles import Roles
-from .strict_yaml import Limits
+from .strict_yaml import DEFAULT_LIMITS, Limits
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -68,7 +68,7 @@ class _Context:
 
 
 def validate_registry(repo_root: Path, paths: Sequence[str | Path] | None = None,
-                      *, limits: Limits = Limits(), jobs: int | None = None) -> Report:
+                      *, limits: Limits = DEFAULT_LIMITS, jobs: int | None = None) -> Report:
     """Load and check ``paths`` (default: the whole registry) and return every finding.
 
     Each file is checked on its own (cross-references need only roles.yaml and the file
@@ -139,7 +139,8 @@ def _location_finding(relpath: str) -> Finding | None:
         return None
     if pure.suffix == ".yml" and expected_kind(pure.with_suffix(".yaml")) is not None:
         return Finding(relpath, None, None, "path.extension",
-                       f"clinigate documents use the .yaml extension: rename to {pure.with_suffix('.yaml').name}")
+                       "clinigate documents use the .yaml extension: "
+                       f"rename to {pure.with_suffix('.yaml').name}")
     return Finding(relpath, None, None, "path.unexpected",
                    "not a clinigate document location (models/<model>/{model,pccp,deployment}.yaml, "
                    "models/<model>/versions/<version>.yaml); ignored", severity=Severity.WARNING)

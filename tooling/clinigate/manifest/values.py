@@ -130,7 +130,7 @@ class SemverKey:
         return isinstance(other, SemverKey) and self._key() == other._key()
 
     def __lt__(self, other: SemverKey) -> bool:
-        return self._key() < other._key()  # type: ignore[operator]
+        return self._key() < other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())
