@@ -36,7 +36,8 @@ def test_json_shape(report: Report) -> None:
     doc = json.loads(RENDERERS["json"](report))
     assert doc["decision"] == "fail"
     by_path = {m["path"]: m for m in doc["manifests"]}
-    assert by_path["policies/data/roles.yaml"] == {"path": "policies/data/roles.yaml", "valid": True, "findings": []}
+    assert by_path["policies/data/roles.yaml"] == {"path": "policies/data/roles.yaml", "model": None, "version": None, "valid": True, "findings": []}
+    assert (by_path["models/a/versions/1.0.0.yaml"]["model"], by_path["models/a/versions/1.0.0.yaml"]["version"]) == ("a", "1.0.0")
     assert by_path["models/a/model.yaml"]["valid"] is True  # warnings do not invalidate
     bad = by_path["models/a/versions/1.0.0.yaml"]
     assert bad["valid"] is False

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
+from typing import Any
 
-from ..findings import Report
+from ..findings import Finding, Report, Severity
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule, "severity": f.severity.value, "message": f.message, "field": f.field,
+            "line": f.line, "column": f.column}
+
+
+def _identity(path: str) -> tuple[str | None, str | None]:
+    """Model and version as the location names them (the documents may be unreadable)."""
+    parts = PurePosixPath(path).parts
+    if len(parts) >= 3 and parts[0] == "models":
+        version = PurePosixPath(parts[3]).stem if len(parts) == 4 and parts[2] == "versions" else None
+        return parts[1], version
+    return None, None
 
 
 def render(report: Report) -> str:
+    # Files that were checked, then files that findings name but that were not there (missing).
+    paths = list(dict.fromkeys([*report.files, *(f.path for f in report.findings)]))
     manifests = []
-    for path in report.files:
-        findings = [
-            {"rule": f.rule, "severity": f.severity.value, "message": f.message, "field": f.field,
-             "line": f.line, "column": f.column}
-            for f in report.findings_for(path)
-        ]
-        manifests.append({"path": path, "valid": not any(x["severity"] == "error" for x in findings),
-                          "findings": findings})
-    listed = set(report.files)
-    extra = sorted({f.path for f in report.findings} - listed)
-    for path in extra:  # findings about files that were expected but are missing
-        manifests.append({"path": path, "valid": False, "findings": [
-            {"rule": f.rule, "severity": f.severity.value, "message": f.message, "field": f.field,
-             "line": f.line, "column": f.column} for f in report.findings_for(path)]})
+    for path in paths:
+        findings = report.findings_for(path)
+        model, version = _identity(path)
+        manifests.append({
+            "path": path, "model": model, "version": version,
+            "valid": not any(f.severity is Severity.ERROR for f in findings),
+            "findings": [_finding(f) for f in findings],
+        })
     return json.dumps({"decision": "pass" if report.passed else "fail", "manifests": manifests},
                       indent=2) + "\n"
