@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from testing.fixtures import CliResult, copy_example_registry, init_repo
+from testing.fixtures import CliResult
 
 from clinigate.findings import Finding
 from clinigate.manifest.validate import validate_registry
@@ -43,14 +43,6 @@ def _place(case: Path, repo: Path) -> tuple[str, dict[str, Any]]:
     return spec["path"], spec
 
 
-@pytest.fixture
-def registry_copy(tmp_path: Path) -> Path:
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    return init_repo(repo)
-
-
 def _matches(expected: dict[str, Any], finding: Finding) -> bool:
     return (
         finding.rule == expected["rule"]
@@ -61,9 +53,9 @@ def _matches(expected: dict[str, Any], finding: Finding) -> bool:
 
 
 @pytest.mark.parametrize("case", _cases("fail"), ids=lambda p: p.name)
-def test_failing_case_produces_its_findings(case: Path, registry_copy: Path) -> None:
-    path, spec = _place(case, registry_copy)
-    report = validate_registry(registry_copy, [registry_copy / path])
+def test_failing_case_produces_its_findings(case: Path, registry: Path) -> None:
+    path, spec = _place(case, registry)
+    report = validate_registry(registry, [registry / path])
     found = report.findings_for(spec.get("finding_path", path))
     assert not report.passed
     for expected in spec["expect"]:
@@ -72,9 +64,9 @@ def test_failing_case_produces_its_findings(case: Path, registry_copy: Path) -> 
 
 
 @pytest.mark.parametrize("case", _cases("pass"), ids=lambda p: p.name)
-def test_passing_case_is_clean(case: Path, registry_copy: Path) -> None:
-    path, _ = _place(case, registry_copy)
-    report = validate_registry(registry_copy, [registry_copy / path])
+def test_passing_case_is_clean(case: Path, registry: Path) -> None:
+    path, _ = _place(case, registry)
+    report = validate_registry(registry, [registry / path])
     assert report.passed, [(f.rule, f.line, f.message) for f in report.errors]
 
 
@@ -84,10 +76,10 @@ def test_there_are_at_least_thirty_failing_cases() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", _cases("fail"), ids=lambda p: p.name)
-def test_failing_case_through_the_cli(case: Path, registry_copy: Path,
+def test_failing_case_through_the_cli(case: Path, registry: Path,
                                       run_cli: Callable[..., CliResult]) -> None:
-    path, spec = _place(case, registry_copy)
-    result = run_cli("validate", path, cwd=registry_copy)
+    path, spec = _place(case, registry)
+    result = run_cli("validate", path, cwd=registry)
     assert result.code == 1, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     first = spec["expect"][0]
