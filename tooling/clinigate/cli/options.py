@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
-FC = TypeVar("FC", bound=Callable[..., Any])
-
 from ..gitrepo import find_repo_root
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
