@@ -16,6 +16,9 @@ from ..errors import ClinigateError
 COMMANDS = {
     "validate": ("clinigate.cli.validate", "validate",
                  "Check manifests: strict YAML, schema, cross-references."),
+    "check": ("clinigate.cli.check", "check",
+              "Gate a change: classify it under the PCCP and evaluate the Rego policies."),
+    "policy": ("clinigate.cli.policy", "policy", "Test, lint and cross-check the Rego policies."),
     "schema": ("clinigate.cli.schema", "schema", "Write or check the JSON Schemas in schemas/."),
     "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),
 }

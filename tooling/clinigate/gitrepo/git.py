@@ -31,6 +31,28 @@ def find_repo_root(start: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class Change:
+    status: str  # A added, M modified, D deleted, T type changed
+    path: str
+
+
+def _parse_batch(out: bytes, count: int) -> list[bytes | None]:
+    blobs: list[bytes | None] = []
+    pos = 0
+    for _ in range(count):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if header[-1] == b"missing" or header[1] != b"blob":
+            blobs.append(None)
+            continue
+        size = int(header[2])
+        blobs.append(out[pos:pos + size])
+        pos += size + 1
+    return blobs
+
+
+@dataclass(frozen=True)
 class Git:
     root: Path
 
@@ -63,6 +85,39 @@ class Git:
             env.update({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
         self.run(["-c", "commit.gpgsign=false", "commit", "-q", "-m", message], env=env)
         return self.run(["rev-parse", "HEAD"]).strip()
+
+    def resolve(self, ref: str) -> str:
+        """The commit id ``ref`` names; a clear error when it names nothing."""
+        out = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False).strip()
+        if not out:
+            raise GitError(f"{ref!r} is not a commit in {self.root}",
+                           hint="fetch it first (e.g. git fetch origin main) or pass another --base")
+        return out
+
+    def changes(self, base: str, head: str) -> list[Change]:
+        """Files that differ between two commits (renames split into delete + add)."""
+        out = self.run(["diff", "--no-renames", "--name-status", "-z", base, head])
+        fields = out.split("\0")
+        return [Change(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+
+    def list_files(self, rev: str, folder: str) -> list[str]:
+        """Paths of the files under ``folder`` at ``rev`` (empty when the folder is absent)."""
+        out = self.run(["ls-tree", "-r", "-z", "--name-only", rev, "--", folder.rstrip("/") + "/"])
+        return [p for p in out.split("\0") if p]
+
+    def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        """File contents at ``rev`` in one ``git cat-file --batch`` call (None = absent)."""
+        if not paths:
+            return {}
+        exe = shutil.which("git")
+        if exe is None:
+            raise EnvironmentProblem("git is not installed or not on PATH")
+        request = "".join(f"{rev}:{p}\n" for p in paths).encode()
+        proc = subprocess.run([exe, "cat-file", "--batch"], cwd=self.root, env=_clean_env(),
+                              input=request, capture_output=True, check=False)
+        if proc.returncode != 0:
+            raise GitError(f"git cat-file --batch failed: {proc.stderr.decode(errors='replace')}")
+        return dict(zip(paths, _parse_batch(proc.stdout, len(paths)), strict=True))
 
     def switch(self, branch: str, *, create: bool = False) -> None:
         self.run(["switch", "-q", *(["-c"] if create else []), branch])

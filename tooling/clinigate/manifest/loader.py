@@ -66,10 +66,28 @@ def resolve_inside(repo_root: Path, relpath: str) -> Path | str:
 
 def load_file(repo_root: Path, relpath: str, *, limits: Limits = DEFAULT_LIMITS,
               known_emails: frozenset[str] = frozenset(), kind: str | None = None) -> LoadedFile:
+    """Load a file from the work tree."""
     result = LoadedFile(relpath, kind or expected_kind(PurePosixPath(relpath)))
     raw = _read_bytes(repo_root, result, limits)
     if raw is None:
         return result
+    return _load(result, raw, limits, known_emails)
+
+
+def load_bytes(relpath: str, raw: bytes, *, limits: Limits = DEFAULT_LIMITS,
+               known_emails: frozenset[str] = frozenset(), kind: str | None = None) -> LoadedFile:
+    """Load a document's bytes as stored at ``relpath`` (e.g. a blob from a Git revision)."""
+    result = LoadedFile(relpath, kind or expected_kind(PurePosixPath(relpath)))
+    if len(raw) > limits.max_bytes:
+        result.add("yaml.too-large", f"file is {len(raw):,} bytes; the limit is {limits.max_bytes:,} bytes")
+        return result
+    if not raw:
+        result.add("yaml.empty", "the file is empty")
+        return result
+    return _load(result, raw, limits, known_emails)
+
+
+def _load(result: LoadedFile, raw: bytes, limits: Limits, known_emails: frozenset[str]) -> LoadedFile:
     result.sha256 = hashlib.sha256(raw).hexdigest()
     text = _decode(raw, result)
     if text is None:

@@ -1,0 +1,90 @@
+# Roles whose approval a change needs (DESIGN §5 "approvals", §6).
+#
+# For a model version the PCCP's plan for the computed class names the roles; a change the plan
+# does not cover (deviation, outside_pccp) also needs regulatory (DESIGN §4). Plan changes need
+# regulatory and quality; what goes to patients (production) needs clinical and quality sign-off.
+# Verified approvals arrive as input.approvals [{role, signer, valid, digest}] with the signing
+# work; until then input.approvals is [] and every required role is missing. Missing roles are
+# listed, not denied: the check reports what is still to be signed.
+package clinigate.approvals
+
+import rego.v1
+
+import data.clinigate.classify
+import data.clinigate.format
+import data.clinigate.governance
+import data.clinigate.pccp
+
+kind := input.subject.kind
+
+# When the plan cannot say who must approve, ask every reviewing role (fail closed).
+fallback_roles := {"clinical_reviewer", "security_reviewer", "quality", "regulatory"}
+
+plan_roles := {r | some r in roles} if {
+	roles := classify.plan.required_roles
+	is_array(roles)
+	count(roles) > 0
+	every r in roles {
+		is_string(r)
+	}
+}
+
+required_roles contains r if {
+	classify.judged
+	some r in plan_roles
+}
+
+required_roles contains r if {
+	classify.judged
+	not plan_roles
+	some r in fallback_roles
+}
+
+required_roles contains "regulatory" if pccp.status in {"deviation", "outside_pccp"}
+
+required_roles contains r if {
+	kind == "PCCP"
+	some r in {"regulatory", "quality"}
+}
+
+# A new indication is a regulatory matter like a plan change.
+required_roles contains r if {
+	governance.new_indication
+	some r in {"regulatory", "quality"}
+}
+
+# Production serves patients. A missing production_changed fact counts as changed (fail closed).
+required_roles contains r if {
+	kind == "Deployment"
+	not classify.fact(["deployment", "production_changed"]) == false
+	not input.subject.change == "deleted"
+	some r in {"clinical_reviewer", "quality"}
+}
+
+approvals := a if {
+	a := input.approvals
+	is_array(a)
+} else := []
+
+approved_roles := {a.role | some a in approvals; a.valid == true}
+
+missing_roles := required_roles - approved_roles
+
+# The plan exists but names no roles: reported, and every reviewing role is required meanwhile.
+deny contains {
+	"rule": "approvals.plan_roles_missing",
+	"msg": concat("", [
+		"The ",
+		classify.model_name,
+		" PCCP's ",
+		classify.change_class,
+		" plan names no required_roles, so clinigate requires every reviewing role (",
+		format.join(fallback_roles),
+		") until the plan says who must approve.",
+	]),
+	"field": null,
+} if {
+	classify.judged
+	is_object(classify.plan)
+	not plan_roles
+}

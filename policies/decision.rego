@@ -1,0 +1,79 @@
+# The one object clinigate reads: data.clinigate.decision.result (policies/README.md "Output").
+#
+# It gathers the classification, the required roles and every deny/warn of the other modules for
+# one changed document. Sets become arrays through format.sorted, so every engine returns the
+# same order (engines note §8). Findings are ordered by rule, then message, then field.
+package clinigate.decision
+
+import rego.v1
+
+import data.clinigate.approvals
+import data.clinigate.classify
+import data.clinigate.deployment
+import data.clinigate.format
+import data.clinigate.gates
+import data.clinigate.governance
+import data.clinigate.pccp
+
+kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance"}
+
+# Fail closed on a subject this policy set does not know: nothing else would judge it.
+deny contains {
+	"rule": "decision.unknown_subject",
+	"msg": concat("", [
+		"clinigate has no policy for a document of kind ",
+		format.text(object.get(subject, "kind", null)),
+		" (a clinigate bug; please report it): it cannot be judged, so it is blocked.",
+	]),
+	"field": null,
+} if {
+	not object.get(subject, "kind", null) in kinds
+}
+
+subject := s if {
+	s := input.subject
+	is_object(s)
+} else := {}
+
+all_deny := ((((((classify.deny | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | deny)
+
+all_warn := ((gates.warn | deployment.warn) | governance.warn)
+
+# Set of findings -> array ordered by rule, msg, field. The sort key joins them with a newline,
+# which sorts below every printable character, so "a" still comes before "a_b".
+ordered(findings) := [by_key[k] | some k in format.sorted(object.keys(by_key))] if {
+	by_key := {sort_key(f): normal(f) | some f in findings}
+}
+
+normal(f) := {"rule": f.rule, "msg": f.msg, "field": object.get(f, "field", null)}
+
+sort_key(f) := concat("\n", [f.rule, f.msg, field_text(object.get(f, "field", null))])
+
+field_text(x) := x if {
+	is_string(x)
+} else := ""
+
+change_class := classify.change_class if {
+	classify.judged
+} else := null
+
+pccp_status := pccp.status if {
+	classify.judged
+} else := "outside_pccp" if {
+	governance.outside_pccp
+} else := null
+
+regulatory_action := pccp.regulatory_action if {
+	classify.judged
+} else := "new_submission" if {
+	governance.outside_pccp
+} else := null
+
+result := {
+	"change_class": change_class,
+	"pccp_status": pccp_status,
+	"regulatory_action": regulatory_action,
+	"required_roles": format.sorted(approvals.required_roles),
+	"deny": ordered(all_deny),
+	"warn": ordered(all_warn),
+}

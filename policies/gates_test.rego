@@ -1,0 +1,390 @@
+package clinigate.gates_test
+
+import rego.v1
+
+import data.clinigate.fixtures as fx
+import data.clinigate.gates
+
+deny_of(p) := d if {
+	d := gates.deny with input as fx.version(p) with data.clinigate.defaults as fx.defaults
+}
+
+warn_of(p) := w if {
+	w := gates.warn with input as fx.version(p) with data.clinigate.defaults as fx.defaults
+}
+
+acceptance_of(p) := a if {
+	a := gates.acceptance with input as fx.version(p) with data.clinigate.defaults as fx.defaults
+}
+
+# The fixture's subgroups with one of them replaced.
+subgroups_with(attribute, entry) := array.concat(
+	[s | some s in fx.metrics.subgroups; s.attribute != attribute],
+	[entry],
+)
+
+race(auc, gap, n) := subgroups_with(
+	"race",
+	{"attribute": "race", "group": "Black or African American", "n": n, "auc_e4": auc, "gap_e4": gap},
+)
+
+clinical(auc, gap, n) := subgroups_with(
+	"clinical",
+	{"attribute": "clinical", "group": "ICU admission during encounter", "n": n, "auc_e4": auc, "gap_e4": gap},
+)
+
+# ---------------------------------------------------------------------------------------------
+# The clean fixture passes every gate
+# ---------------------------------------------------------------------------------------------
+
+test_clean_data_update_has_no_findings if {
+	count(deny_of({})) == 0
+	count(warn_of({})) == 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Criteria of the computed class
+# ---------------------------------------------------------------------------------------------
+
+test_criteria_missing_for_the_class_denies if {
+	p := {"facts": {"criteria_e4": {"metadata_only": fx.criteria}}}
+	fx.says(deny_of(p), "gates.criteria_missing", "No acceptance criteria for class data_update")
+}
+
+test_criteria_missing_entirely_denies if {
+	fx.fires(deny_of({"facts": {"criteria_e4": null}}), "gates.criteria_missing")
+}
+
+test_criteria_present_do_not_deny if not fx.fires(deny_of({}), "gates.criteria_missing")
+
+# A float where 1/10,000 integers are expected would let everything pass: refused.
+test_criterion_of_the_wrong_type_denies if {
+	p := {"facts": {"criteria_e4": {"data_update": fx.merge(fx.criteria, {"min_auc_e4": 0.8})}}}
+	fx.says(deny_of(p), "gates.criteria_missing", "no usable min_auc_e4")
+	not fx.fires(deny_of(p), "gates.auc_floor")
+}
+
+test_criterion_missing_denies if {
+	c := object.remove(fx.criteria, ["require_locked_validation_set"])
+	fx.says(deny_of({"facts": {"criteria_e4": {"data_update": c}}}), "gates.criteria_missing", "require_locked_validation_set")
+}
+
+# The criteria used are those of the computed class, not the declared one.
+test_criteria_follow_the_computed_class if {
+	strict := fx.merge(fx.criteria, {"min_auc_e4": 9000})
+	criteria := fx.merge(fx.facts.criteria_e4, {"hyperparameter_tuning": strict})
+	tuned := {"facts": {"criteria_e4": criteria}, "diff": fx.diff_only({"hyperparameters", "artifact"})}
+	refreshed := {"facts": {"criteria_e4": criteria}}
+	fx.says(deny_of(tuned), "gates.auc_floor", "floor of 0.900 set by the hyperparameter_tuning acceptance criteria")
+	not fx.fires(deny_of(refreshed), "gates.auc_floor")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Completeness: every required subgroup attribute
+# ---------------------------------------------------------------------------------------------
+
+test_required_attribute_missing_denies if {
+	p := {"metrics": {"attributes_present": ["age_band", "ethnicity", "race", "sex"]}}
+	fx.says(deny_of(p), "gates.subgroup_attribute_missing", "No validation results by site")
+}
+
+test_no_attributes_at_all_denies_each if {
+	d := deny_of({"metrics": {"attributes_present": null}})
+	count({f | some f in d; f.rule == "gates.subgroup_attribute_missing"}) == 5
+}
+
+test_required_attributes_present_pass if not fx.fires(deny_of({}), "gates.subgroup_attribute_missing")
+
+# ---------------------------------------------------------------------------------------------
+# Completeness: model card, rationale, training data
+# ---------------------------------------------------------------------------------------------
+
+test_empty_limitations_deny if {
+	p := {"manifest": fx.manifest_with("model_card", {"limitations": "  ", "ethical_considerations": "x"})}
+	d := deny_of(p)
+	some f in d
+	f.rule == "gates.completeness"
+	f.field == "model_card.limitations"
+	not fx.says(d, "gates.completeness", "model_card.ethical_considerations")
+}
+
+test_missing_rationale_denies if {
+	p := {"manifest": fx.manifest_with("change", {"summary": "x", "declared_class": "data_update"})}
+	fx.says(deny_of(p), "gates.completeness", "change.rationale is missing or empty")
+}
+
+test_missing_training_digest_denies if {
+	p := {"manifest": fx.manifest_with("training", {"dataset": {"version": "2025.4"}})}
+	fx.says(deny_of(p), "gates.completeness", "training.dataset.sha256")
+}
+
+test_complete_documentation_passes if not fx.fires(deny_of({}), "gates.completeness")
+
+# ---------------------------------------------------------------------------------------------
+# AUC floor
+# ---------------------------------------------------------------------------------------------
+
+test_auc_below_floor_denies if {
+	d := deny_of({"metrics": {"overall_auc_e4": 7900}})
+	fx.says(d, "gates.auc_floor", "Overall AUC 0.790 on the validation set is below the floor of 0.800")
+}
+
+test_auc_at_floor_passes if not fx.fires(deny_of({"metrics": {"overall_auc_e4": 8000}}), "gates.auc_floor")
+
+test_auc_just_below_floor_shows_four_decimals if {
+	fx.says(deny_of({"metrics": {"overall_auc_e4": 7999}}), "gates.auc_floor", "0.7999")
+}
+
+test_auc_missing_denies if {
+	fx.fires(deny_of({"metrics": {"overall_auc_e4": null}}), "gates.metrics_missing")
+}
+
+test_auc_present_is_not_missing if not fx.fires(deny_of({}), "gates.metrics_missing")
+
+# ---------------------------------------------------------------------------------------------
+# Subgroup gap and size (required attributes deny; others warn)
+# ---------------------------------------------------------------------------------------------
+
+test_subgroup_gap_denies_with_attribute_group_and_numbers if {
+	d := deny_of({"metrics": {"overall_auc_e4": 8700, "subgroups": race(6800, 1900, 4660)}})
+	some f in d
+	f.rule == "gates.subgroup_gap"
+	f.msg == "race=Black or African American: AUC 0.680 is 0.190 below overall 0.870 (max gap 0.100)"
+	f.field == "validation.subgroups[2].auc_roc"
+}
+
+test_subgroup_gap_at_the_limit_passes if {
+	not fx.fires(deny_of({"metrics": {"subgroups": race(7730, 1000, 4660)}}), "gates.subgroup_gap")
+}
+
+test_subgroup_gap_of_an_unrequired_attribute_warns if {
+	p := {"metrics": {"subgroups": clinical(7230, 1500, 5603)}}
+	not fx.fires(deny_of(p), "gates.subgroup_gap")
+	fx.says(warn_of(p), "gates.subgroup_gap", "clinical=ICU admission during encounter: AUC 0.723 is 0.150 below overall 0.873")
+}
+
+test_subgroup_too_small_denies if {
+	d := deny_of({"metrics": {"subgroups": race(8630, 100, 80)}})
+	some f in d
+	f.rule == "gates.subgroup_n"
+	contains(f.msg, "race=Black or African American: n=80 is below the minimum subgroup size of 100")
+	f.field == "validation.subgroups[2].n"
+}
+
+test_subgroup_at_minimum_size_passes if {
+	not fx.fires(deny_of({"metrics": {"subgroups": race(8630, 100, 100)}}), "gates.subgroup_n")
+}
+
+test_small_subgroup_of_an_unrequired_attribute_warns if {
+	p := {"metrics": {"subgroups": clinical(8250, 480, 40)}}
+	not fx.fires(deny_of(p), "gates.subgroup_n")
+	fx.fires(warn_of(p), "gates.subgroup_n")
+}
+
+test_subgroup_without_metrics_denies if {
+	p := {"metrics": {"subgroups": subgroups_with("sex", {"attribute": "sex", "group": "male", "n": 12907})}}
+	fx.says(deny_of(p), "gates.metrics_missing", "sex=male")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Regression vs production and vs the authorised version
+# ---------------------------------------------------------------------------------------------
+
+test_regression_vs_production_denies if {
+	d := deny_of({"metrics": {"regression_vs_production_e4": 250}})
+	fx.says(d, "gates.regression_vs_production", "AUC 0.873 is 0.025 below the version in production (1.2.0, AUC 0.898)")
+	fx.says(d, "gates.regression_vs_production", "at most 0.020")
+}
+
+test_regression_vs_production_at_tolerance_passes if {
+	not fx.fires(deny_of({"metrics": {"regression_vs_production_e4": 200}}), "gates.regression_vs_production")
+}
+
+test_no_production_means_no_production_comparison if {
+	d := deny_of({"production": null, "metrics": {"regression_vs_production_e4": null}})
+	not fx.fires(d, "gates.regression_vs_production")
+	not fx.fires(d, "gates.metrics_missing")
+}
+
+test_production_without_regression_denies if {
+	fx.says(deny_of({"metrics": {"regression_vs_production_e4": null}}), "gates.metrics_missing", "in production (1.2.0)")
+}
+
+test_regression_vs_authorised_denies if {
+	fx.says(
+		deny_of({"metrics": {"regression_vs_authorised_e4": 300}}),
+		"gates.regression_vs_authorised",
+		"0.030 below the originally authorised version (1.0.0, AUC 0.903)",
+	)
+}
+
+test_regression_vs_authorised_at_tolerance_passes if {
+	not fx.fires(deny_of({"metrics": {"regression_vs_authorised_e4": 200}}), "gates.regression_vs_authorised")
+}
+
+# Small steps that each pass against production still add up against the authorised version.
+test_regression_vs_authorised_even_when_production_passes if {
+	d := deny_of({"metrics": {"regression_vs_production_e4": 100, "regression_vs_authorised_e4": 450}})
+	not fx.fires(d, "gates.regression_vs_production")
+	fx.fires(d, "gates.regression_vs_authorised")
+}
+
+test_missing_authorised_baseline_denies if {
+	p := {"authorised": null, "metrics": {"regression_vs_authorised_e4": null}}
+	fx.says(deny_of(p), "gates.authorised_baseline_missing", "authorised_baseline (1.0.0)")
+}
+
+test_first_version_needs_no_authorised_baseline if {
+	p := {
+		"facts": {"first_version": true}, "diff": fx.diff_only(set()), "parent": null, "production": null,
+		"authorised": null,
+		"metrics": {"regression_vs_authorised_e4": null, "regression_vs_production_e4": null, "regression_vs_parent_e4": null},
+		"manifest": fx.manifest_with("change", {"summary": "x", "rationale": "First version.", "declared_class": "initial"}),
+	}
+	count(deny_of(p)) == 0
+}
+
+test_regression_vs_parent_warns if {
+	p := {"metrics": {"regression_vs_parent_e4": 350}}
+	fx.says(warn_of(p), "gates.regression_vs_parent", "0.035 below the parent version")
+	not fx.fires(deny_of(p), "gates.regression_vs_parent")
+}
+
+test_regression_vs_parent_within_tolerance_is_quiet if not fx.fires(warn_of({}), "gates.regression_vs_parent")
+
+# ---------------------------------------------------------------------------------------------
+# Locked validation set and reference standard (pinned methods)
+# ---------------------------------------------------------------------------------------------
+
+test_validation_set_not_the_locked_one_denies if {
+	d := deny_of({"facts": {"locked_set_matches_pccp": false}})
+	some f in d
+	f.rule == "gates.locked_validation_set"
+	f.field == "validation.dataset.sha256"
+	contains(f.msg, "sepsis-ews-locked-validation 2023.1")
+}
+
+test_validation_set_not_locked_denies if {
+	d := deny_of({"facts": {"validation_set_locked": false}})
+	some f in d
+	f.rule == "gates.locked_validation_set"
+	f.field == "validation.dataset.locked"
+}
+
+test_locked_set_not_required_passes if {
+	c := fx.merge(fx.criteria, {"require_locked_validation_set": false})
+	p := {"facts": {
+		"criteria_e4": fx.merge(fx.facts.criteria_e4, {"data_update": c}),
+		"locked_set_matches_pccp": false, "validation_set_locked": false,
+	}}
+	not fx.fires(deny_of(p), "gates.locked_validation_set")
+}
+
+test_locked_set_matching_passes if not fx.fires(deny_of({}), "gates.locked_validation_set")
+
+test_validation_set_changed_from_the_parent_denies if {
+	d := deny_of({"diff": {"validation_set": true}})
+	fx.says(d, "gates.validation_set_changed", "differs from the parent version's (1.3.0)")
+	not fx.fires(d, "gates.locked_validation_set")
+}
+
+test_validation_set_changed_without_a_pinned_set_passes if {
+	c := fx.merge(fx.criteria, {"require_locked_validation_set": false})
+	p := {"diff": {"validation_set": true}, "facts": {"criteria_e4": fx.merge(fx.facts.criteria_e4, {"data_update": c})}}
+	not fx.fires(deny_of(p), "gates.validation_set_changed")
+}
+
+test_reference_standard_not_the_plans_denies if {
+	fx.says(
+		deny_of({"facts": {"reference_standard_matches_pccp": false}}),
+		"gates.reference_standard",
+		"not the PCCP's reference standard (Sepsis-3 electronic phenotype with chart-review adjudication)",
+	)
+}
+
+test_reference_standard_changed_denies if {
+	fx.says(deny_of({"diff": {"reference_standard": true}}), "gates.reference_standard", "changed from the parent version's")
+}
+
+test_reference_standard_unchanged_passes if not fx.fires(deny_of({}), "gates.reference_standard")
+
+test_pinned_method_failures_are_acceptance_failures if {
+	fx.fires(acceptance_of({"diff": {"reference_standard": true}}), "gates.reference_standard")
+	fx.fires(acceptance_of({"facts": {"validation_set_locked": false}}), "gates.locked_validation_set")
+}
+
+test_documentation_gaps_are_not_acceptance_failures if {
+	p := {"manifest": fx.manifest_with("change", {"summary": "x", "declared_class": "data_update"})}
+	count(acceptance_of(p)) == 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Declared class
+# ---------------------------------------------------------------------------------------------
+
+test_declared_class_lower_than_computed_denies if {
+	p := {"diff": fx.diff_only({"hyperparameters", "artifact"})}
+	d := deny_of(p)
+	some f in d
+	f.rule == "gates.declared_class"
+	f.field == "change.declared_class"
+	contains(f.msg, "says data_update, but this is a hyperparameter_tuning change (because artifact.sha256, training.algorithm.hyperparameters changed)")
+}
+
+test_declared_class_equal_passes if {
+	not fx.fires(deny_of({}), "gates.declared_class")
+	not fx.fires(warn_of({}), "gates.declared_class")
+}
+
+test_declared_class_higher_warns if {
+	p := {"manifest": fx.manifest_with("change", {"summary": "x", "rationale": "y", "declared_class": "feature_engineering"})}
+	not fx.fires(deny_of(p), "gates.declared_class")
+	fx.says(warn_of(p), "gates.declared_class", "judged as data_update")
+}
+
+test_declared_class_unknown_denies if {
+	p := {"manifest": fx.manifest_with("change", {"summary": "x", "rationale": "y", "declared_class": "minor"})}
+	fx.says(deny_of(p), "gates.declared_class", "minor is not a change class")
+}
+
+test_declared_class_absent_passes if {
+	p := {"manifest": fx.manifest_with("change", {"summary": "x", "rationale": "y"})}
+	not fx.fires(deny_of(p), "gates.declared_class")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Immutability
+# ---------------------------------------------------------------------------------------------
+
+test_editing_a_merged_version_denies if {
+	p := {"subject": {"change": "modified", "merged_at_base": true}}
+	fx.says(deny_of(p), "gates.immutable", "merged manifests never change; add a new version")
+}
+
+test_deleting_a_merged_version_denies_and_nothing_else if {
+	d := deny_of({"subject": {"change": "deleted", "merged_at_base": true}, "manifest": null})
+	fx.says(d, "gates.immutable", "instead of deleting it")
+	fx.rules(d) == {"gates.immutable"}
+}
+
+test_unknown_merge_state_counts_as_merged if {
+	s := object.remove(fx.version_subject, ["merged_at_base"])
+	p := fx.merge(fx.version({}), {"subject": fx.merge(s, {"change": "modified"})})
+	d := gates.deny with input as p with data.clinigate.defaults as fx.defaults
+	fx.fires(d, "gates.immutable")
+}
+
+test_adding_a_version_is_not_an_immutability_finding if not fx.fires(deny_of({}), "gates.immutable")
+
+test_editing_an_unmerged_version_passes if {
+	not fx.fires(deny_of({"subject": {"change": "modified", "merged_at_base": false}}), "gates.immutable")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Only ModelVersion subjects
+# ---------------------------------------------------------------------------------------------
+
+test_gates_ignore_other_subjects if {
+	d := gates.deny with input as fx.deployment({}) with data.clinigate.defaults as fx.defaults
+	count(d) == 0
+}

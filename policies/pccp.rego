@@ -1,0 +1,52 @@
+# PCCP status and regulatory action of a ModelVersion subject (DESIGN §4).
+#
+#   conforming    the class is authorised in pccp.yaml and every acceptance criterion of its
+#                 modification protocol holds, with the pinned methods unchanged
+#   deviation     authorised class, but a criterion fails or a pinned method (locked validation
+#                 set, reference standard) changed: gates.acceptance lists which
+#   outside_pccp  class not authorised, new_indication, pccp.yaml edited or missing:
+#                 classify.outside_reasons lists why
+#
+# Kept apart from classify.rego because it needs both the class (classify) and the acceptance
+# failures (gates), and gates needs the class: classify <- gates <- pccp, no cycle.
+package clinigate.pccp
+
+import rego.v1
+
+import data.clinigate.classify
+import data.clinigate.gates
+
+status := "outside_pccp" if {
+	classify.judged
+	count(classify.outside_reasons) > 0
+} else := "deviation" if {
+	classify.judged
+	count(gates.acceptance) > 0
+} else := "conforming" if classify.judged
+
+regulatory_actions := {"none", "letter_to_file", "new_submission"}
+
+# Conforming: what the plan says for the class. A deviation or an outside-PCCP change needs a new
+# marketing submission (FDA PCCP guidance: a modification that does not follow the authorised
+# modification protocol is not covered by the PCCP; DESIGN §4). A plan without a valid action
+# fails closed to new_submission.
+regulatory_action := a if {
+	status == "conforming"
+	a := classify.plan.regulatory_action
+	a in regulatory_actions
+} else := "new_submission" if classify.judged
+
+deny contains {
+	"rule": "pccp.plan_incomplete",
+	"msg": concat("", [
+		"The ",
+		classify.model_name,
+		" PCCP's ",
+		classify.change_class,
+		" plan has no valid regulatory_action (none, letter_to_file or new_submission); clinigate assumes a new submission is needed until the plan states it.",
+	]),
+	"field": null,
+} if {
+	status == "conforming"
+	not classify.plan.regulatory_action in regulatory_actions
+}

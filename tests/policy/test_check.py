@@ -1,0 +1,158 @@
+"""``check`` on real Git repositories built from the example registry (issue 3 acceptance)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from testing.fixtures import CliResult, git
+
+from clinigate.policy.check import CheckReport, run_check
+
+SEPSIS = "models/sepsis-ews"
+
+
+def _commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date="2026-02-01T10:00:00+00:00")
+
+
+def _branch(repo: Path) -> None:
+    git(repo, "switch", "-q", "-c", "change")
+
+
+def _new_version(repo: Path, edit: Callable[[str], str] = lambda t: t) -> str:
+    text = (repo / SEPSIS / "versions/1.3.0.yaml").read_text()
+    text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
+    text = re.sub(r"(?m)^(  sha256: )[0-9a-f]{64}$", lambda m: m.group(1) + "5a" * 32, text, count=1)
+    path = repo / SEPSIS / "versions/1.4.0.yaml"
+    path.write_text(edit(text))
+    return f"{SEPSIS}/versions/1.4.0.yaml"
+
+
+def _check(repo: Path) -> CheckReport:
+    return run_check(repo, base="main", head="HEAD")
+
+
+def _only(report: CheckReport, path: str):  # type: ignore[no-untyped-def]
+    matches = [m for m in report.manifests if m.path == path]
+    assert len(matches) == 1, [m.path for m in report.manifests]
+    return matches[0]
+
+
+def test_clean_data_update_is_pending_with_the_pccp_roles(registry: Path) -> None:
+    _branch(registry)
+    path = _new_version(registry)
+    _commit(registry, "sepsis 1.4.0")
+    report = _check(registry)
+    m = _only(report, path)
+    assert (m.change_class, m.pccp_status, m.regulatory_action) == ("data_update", "conforming", "none"), \
+        [(f.rule, f.message) for f in m.findings]
+    assert [f for f in m.findings if f.severity.value == "error"] == []
+    assert sorted(m.required_roles) == ["clinical_reviewer", "quality"]
+    assert report.decision == "pending"
+
+
+def test_black_patient_subgroup_gap_fails_naming_attribute_group_and_gap(registry: Path) -> None:
+    _branch(registry)
+
+    def worse(text: str) -> str:
+        start = text.index("group: Black or African American")
+        block_end = text.index("ci95:", start)
+        line_end = text.index("\n", block_end)
+        block = re.sub(r"auc_roc: [0-9.]+", "auc_roc: 0.683", text[start:block_end])
+        return text[:start] + block + "ci95: [0.66, 0.705]" + text[line_end:]
+
+    path = _new_version(registry, worse)
+    _commit(registry, "sepsis 1.4.0 with a subgroup gap")
+    report = _check(registry)
+    m = _only(report, path)
+    denies = [f for f in m.findings if f.severity.value == "error"]
+    assert report.decision == "fail"
+    assert any("race" in f.message and "Black or African American" in f.message and "0.19" in f.message
+               for f in denies), [f.message for f in denies]
+
+
+def test_intended_use_change_is_outside_the_pccp(registry: Path) -> None:
+    _branch(registry)
+    model = registry / SEPSIS / "model.yaml"
+    text = model.read_text()
+    assert "  purpose: >-\n" in text
+    model.write_text(text.replace("  purpose: >-\n", "  purpose: >-\n    Extended to paediatric wards.\n", 1))
+    path = _new_version(registry)
+    _commit(registry, "widen the indication")
+    report = _check(registry)
+    m = _only(report, path)
+    assert (m.change_class, m.pccp_status, m.regulatory_action) == ("new_indication", "outside_pccp", "new_submission")
+    assert report.decision == "fail"
+
+
+def test_editing_a_merged_manifest_is_an_immutability_finding(registry: Path) -> None:
+    _branch(registry)
+    target = registry / SEPSIS / "versions/1.2.0.yaml"
+    target.write_text(re.sub(r"(?m)^submitted_on: .*$", "submitted_on: 2025-03-01", target.read_text(), count=1))
+    _commit(registry, "edit a merged manifest")
+    report = _check(registry)
+    m = _only(report, f"{SEPSIS}/versions/1.2.0.yaml")
+    assert report.decision == "fail"
+    assert any("immutab" in f.rule or "never change" in f.message for f in m.findings), [f.message for f in m.findings]
+
+
+@pytest.mark.parametrize("version", ["9.9.9", "1.4.0"], ids=["unknown", "unapproved"])
+def test_deployment_naming_an_unknown_or_unapproved_version_fails(registry: Path, version: str) -> None:
+    _branch(registry)
+    if version == "1.4.0":
+        _new_version(registry)
+    deployment = registry / SEPSIS / "deployment.yaml"
+    text = re.sub(r"(?m)^(  production:\n    version: )\S+$", lambda m: m.group(1) + version,
+                  deployment.read_text(), count=1)
+    deployment.write_text(text)
+    _commit(registry, f"promote {version}")
+    report = _check(registry)
+    m = _only(report, f"{SEPSIS}/deployment.yaml")
+    assert report.decision == "fail"
+    assert any(version in f.message for f in m.findings if f.severity.value == "error"), \
+        [(f.rule, f.message) for f in m.findings]
+
+
+def test_pccp_edit_is_a_plan_change_needing_a_submission(registry: Path) -> None:
+    _branch(registry)
+    pccp = registry / SEPSIS / "pccp.yaml"
+    pccp.write_text(re.sub(r"(?m)^title: (.*)$", r"title: \1 (amended)", pccp.read_text(), count=1))
+    _commit(registry, "amend the plan")
+    report = _check(registry)
+    m = _only(report, f"{SEPSIS}/pccp.yaml")
+    assert report.decision == "fail"
+    assert m.pccp_status == "outside_pccp" and m.regulatory_action == "new_submission"
+    assert "regulatory" in m.required_roles
+
+
+def test_cli_json_and_markdown(registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    path = _new_version(registry)
+    _commit(registry, "sepsis 1.4.0")
+    result = run_cli("check", "--base", "main", "--format", "json", cwd=registry)
+    assert result.code == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["decision"] == "pending"
+    entry = next(m for m in doc["manifests"] if m["path"] == path)
+    assert set(entry) >= {"path", "model", "version", "change_class", "pccp_status", "regulatory_action",
+                          "findings", "required_roles", "approvals"}
+    md = run_cli("check", "--base", "main", "--format", "markdown", cwd=registry)
+    assert "| `models/sepsis-ews/versions/1.4.0.yaml` | data_update | conforming |" in md.stdout
+
+
+def test_unknown_base_is_an_environment_error(registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    result = run_cli("check", "--base", "no-such-branch", cwd=registry)
+    assert result.code == 3 and "no-such-branch" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_registry_change_passes(registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    (registry / "NOTES.txt").write_text("unrelated")
+    _commit(registry, "unrelated")
+    result = run_cli("check", "--base", "main", cwd=registry)
+    assert result.code == 0 and "decision: pass" in result.stdout

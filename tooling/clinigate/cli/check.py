@@ -1,0 +1,47 @@
+"""``clinigate check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import repo_option, resolve_repo
+
+CHECK_FORMATS = ("text", "json", "markdown", "github", "sarif", "junit")
+
+
+@click.command()
+@click.option("--base", required=True, help="The revision the change is judged against (e.g. origin/main).")
+@click.option("--head", default="HEAD", show_default=True, help="The revision holding the change.")
+@repo_option
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
+              help="text for people, json for tools, markdown for a PR job summary, github for "
+                   "annotations, sarif for code scanning, junit for CI dashboards.")
+@click.option("--engine", type=click.Choice(("embedded", "opa-server", "opa-cli")), default="embedded",
+              show_default=True, help="Rego engine: embedded (regorus, in-process), opa-server "
+                                      "(a running OPA at --opa-url), opa-cli (an opa binary on PATH).")
+@click.option("--opa-url", default=None,
+              help="OPA server URL for --engine opa-server, e.g. http://127.0.0.1:8181.")
+def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_url: str | None) -> None:
+    """Gate a change between two revisions, as CI does on every pull request.
+
+    Validates the changed documents strictly, classifies each new model version under its
+    model's PCCP (change class, PCCP status, regulatory action), evaluates the Rego gates in
+    policies/ and lists the approvals each change needs.
+
+    \b
+    Exit codes: 0 pass · 1 a gate denied, or approvals are still missing (decision pending)
+    · 2 usage · 3 environment (not a git repo, unknown revision, engine failure).
+
+    \b
+    Examples:
+      clinigate check --base origin/main
+      clinigate check --base origin/main --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    from ..policy.check import run_check
+    from ..report.check import CHECK_RENDERERS
+
+    report = run_check(resolve_repo(repo), base=base, head=head, engine_name=engine, opa_url=opa_url)
+    click.echo(CHECK_RENDERERS[fmt](report), nl=False)
+    raise SystemExit(0 if report.decision == "pass" else 1)

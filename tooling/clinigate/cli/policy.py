@@ -1,0 +1,177 @@
+"""``clinigate policy`` (``test``, ``lint``; ``crosscheck`` is registered at the end)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .options import FORMATS, repo_option, resolve_repo
+
+if TYPE_CHECKING:
+    from ..findings import Report
+    from ..policy.testing import RegoTestResult, RegoTestRun
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def policy() -> None:
+    """Work on the Rego policies in policies/ that decide every gate.
+
+    \b
+    test        run the Rego unit tests (test_* rules in *_test.rego) on the embedded
+                engine; exit 1 when any test fails or errors
+    lint        refuse constructs on which Rego engines silently disagree (float
+                thresholds, max/min/sort, semver.*, v0 rule bodies, ...); exit 1 on any
+    crosscheck  evaluate a corpus of gate inputs on every available engine and fail on
+                any disagreement between them
+
+    Run lint and test after every policy edit; CI runs all of them, plus OPA's own
+    `opa test` and `opa check --strict`, which stay the authority.
+    """
+
+
+@policy.command("test")
+@repo_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text for people (failures with file:line, then the summary line); json for tools "
+                   "(every test with its outcome, location and time).")
+@click.option("--coverage", is_flag=True,
+              help="Also report the lines of each production module that no test evaluated.")
+@click.option("--verbose", "-v", is_flag=True, help="List every test, passed and skipped ones too.")
+def policy_test(repo: Path | None, fmt: str, coverage: bool, verbose: bool) -> None:
+    """Run every test_* rule of every policies/**/*_test.rego.
+
+    Each test runs on a regorus engine holding the production modules, the test modules and
+    policies/data; a test passes when it evaluates to true, fails when it is false or
+    undefined, and errors when evaluation fails. todo_test_* rules are reported as skipped.
+    The last line reads `N passed, N failed` (then errors and skipped, if any).
+
+    \b
+    Exit codes: 0 all passed · 1 a test failed or errored · 3 unreadable policies/ or data.
+    """
+    from ..policy.bundle import load_bundle
+    from ..policy.testing import run_tests
+
+    run = run_tests(load_bundle(resolve_repo(repo)), coverage=coverage)
+    if fmt == "json":
+        click.echo(json.dumps(run.to_dict(), indent=2))
+    else:
+        click.echo(_render_test_run(run, verbose=verbose), nl=False)
+        if not run.results:
+            click.echo("warning: no test_* rules found in policies/**/*_test.rego", err=True)
+    raise SystemExit(0 if run.passed else 1)
+
+
+@policy.command("lint")
+@repo_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people (`file:line:col: [rule] message`), json for tools, github for "
+                   "workflow annotations, sarif for code scanning, junit for CI dashboards.")
+def policy_lint(repo: Path | None, fmt: str) -> None:
+    """Refuse the Rego constructs on which engines silently disagree.
+
+    Checks every module and test under policies/ for: Rego v0 rule bodies and partial sets,
+    float literals compared at thresholds (compare the *_e4 integers), max/min/sort,
+    semver.*, object.union, string interpolation, bare `data`, time.diff/format/
+    parse_rfc3339_ns, http.send, and print() outside tests. Each finding names the rule and
+    the safe replacement. Comments and string literals are ignored; test files may compare
+    float literals and print.
+
+    \b
+    Exit codes: 0 clean · 1 findings · 3 unreadable policies/ or data.
+    """
+    from ..policy.bundle import load_bundle
+    from ..policy.lint import lint_bundle
+
+    report = lint_bundle(load_bundle(resolve_repo(repo)))
+    if fmt == "text":
+        click.echo(_render_lint(report), nl=False)
+    else:
+        from ..report import RENDERERS
+
+        click.echo(RENDERERS[fmt](report), nl=False)
+    raise SystemExit(0 if report.passed else 1)
+
+
+def _render_test_run(run: RegoTestRun, *, verbose: bool) -> str:
+    from ..policy.testing import Outcome
+
+    lines: list[str] = []
+    for result in run.results:
+        if result.outcome in (Outcome.FAILED, Outcome.ERROR) or verbose:
+            lines.extend(_describe_test(result))
+    for file in run.coverage or []:
+        missing = f" (not covered: {_ranges(file.not_covered)})" if file.not_covered else ""
+        lines.append(f"coverage: {file.path} {file.percent:.0f}%{missing}")
+    lines.append(run.summary())
+    return "\n".join(lines) + "\n"
+
+
+def _describe_test(result: RegoTestResult) -> list[str]:
+    label = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}[str(result.outcome)]
+    timing = f" ({result.duration_ms:.2f} ms)" if str(result.outcome) == "passed" else ""
+    whole_module = result.name.startswith("(") or not result.package
+    name = result.name if whole_module else f"{result.package}.{result.name}"
+    lines = [f"{label} {result.location}: {name}{timing}"]
+    if result.message and str(result.outcome) != "passed":
+        lines.append(f"    {result.message}")
+    lines.extend(f"    print: {line}" for line in result.prints)
+    return lines
+
+
+def _render_lint(report: Report) -> str:
+    lines = [f"{f.path}:{f.line}:{f.column}: [{f.rule}] {f.message}" for f in report.findings]
+    modules = len(report.files)
+    if report.findings:
+        bad = len({f.path for f in report.findings})
+        lines.append(f"{len(report.findings)} problem{'s' * (len(report.findings) != 1)} in {bad} of "
+                     f"{modules} module{'s' * (modules != 1)}")
+    else:
+        lines.append(f"ok: {modules} module{'s' * (modules != 1)} clean")
+    return "\n".join(lines) + "\n"
+
+
+def _ranges(lines: Iterable[int]) -> str:
+    """``12, 14-17, 20`` from sorted line numbers."""
+    spans: list[list[int]] = []
+    for line in sorted(lines):
+        if spans and line == spans[-1][1] + 1:
+            spans[-1][1] = line
+        else:
+            spans.append([line, line])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+@policy.command("crosscheck")
+@repo_option
+@click.option("--engine", "engines", multiple=True, type=click.Choice(("embedded", "regopy")),
+              help="Engines to compare (repeatable; default: embedded and regopy).")
+@click.option("--show", type=click.IntRange(0), default=5, show_default=True,
+              help="How many differing inputs to print in full.")
+def crosscheck(repo: Path | None, engines: tuple[str, ...], show: int) -> None:
+    """Evaluate a corpus of inputs on several Rego engines and fail on any disagreement.
+
+    The corpus is every version of the registry judged as if it were being added, plus
+    variations that sit on, just below and just above every threshold (multi-digit, zero and
+    negative numbers) and flip every classification trigger. regorus (Rust) and regopy (C++)
+    are independent implementations, so a difference means a policy relies on a construct
+    they disagree on; `clinigate policy lint` bans the known ones.
+    """
+    from ..policy import crosscheck as core
+    from ..policy.bundle import load_bundle
+
+    root = resolve_repo(repo)
+    bundle = load_bundle(root)
+    corpus = core.registry_corpus(root, bundle.data.get("clinigate", {}).get("defaults", {}))
+    report = core.run(bundle, corpus, engines or core.CROSSCHECK_ENGINES)
+    for difference in report.differences[:show]:
+        click.echo(f"differs: #{difference.index} {difference.label}")
+        for name, result in difference.results.items():
+            click.echo(f"  {name}: {json.dumps(result, sort_keys=True)[:2000]}")
+    agreed = report.inputs - len(report.differences)
+    click.echo(f"{' and '.join(report.engines)}: agree on {agreed} of {report.inputs} inputs, "
+               f"differ on {len(report.differences)}")
+    raise SystemExit(0 if report.passed else 1)

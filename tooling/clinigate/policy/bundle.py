@@ -1,0 +1,170 @@
+"""The policy set of a repository: Rego modules, their unit tests, and policy data.
+
+    >>> bundle = load_bundle(repo_root)                             # doctest: +SKIP
+    >>> [m.path for m in bundle.modules]                            # doctest: +SKIP
+    ['policies/approval.rego', 'policies/gates.rego']
+    >>> bundle.data["clinigate"]["defaults"]["acceptance"]["min_auc"]   # doctest: +SKIP
+    0.75
+
+Tests (``*_test.rego``) are kept apart so that no engine that decides a gate ever loads them.
+``policies/data/roles.yaml`` is not policy data: Python resolves identities to roles and hands
+the policies facts, so a role table in Rego can never disagree with the one Python checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .engine import PolicyBundleError
+
+POLICY_DIR = "policies"
+DATA_DIR = "policies/data"
+DATA_NAMESPACE = "clinigate"
+TEST_SUFFIX = "_test.rego"
+_DATA_SUFFIXES = (".yaml", ".yml", ".json")
+_NOT_POLICY_DATA = frozenset({"roles.yaml", "roles.yml"})
+MAX_FILE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PolicyModule:
+    """One Rego file; ``path`` is repository-relative with forward slashes."""
+
+    path: str
+    source: str
+
+    @property
+    def is_test(self) -> bool:
+        return self.path.endswith(TEST_SUFFIX)
+
+
+@dataclass(frozen=True)
+class PolicyBundle:
+    modules: list[PolicyModule] = field(default_factory=list)
+    tests: list[PolicyModule] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """sha256 over modules, tests and data: names exactly what a decision was made with."""
+        h = hashlib.sha256()
+        for module in [*self.modules, *self.tests]:
+            for part in (module.path, module.source):
+                encoded = part.encode()
+                h.update(len(encoded).to_bytes(8, "big") + encoded)
+        h.update(json.dumps(self.data, sort_keys=True, separators=(",", ":")).encode())
+        return h.hexdigest()
+
+
+def load_bundle(repo_root: Path) -> PolicyBundle:
+    """Every ``policies/**/*.rego`` and ``policies/data/*.{yaml,json}``, in sorted path order."""
+    root = Path(os.path.realpath(repo_root))
+    top = root / POLICY_DIR
+    if not top.is_dir():
+        raise PolicyBundleError(f"{POLICY_DIR}/ is missing in {repo_root}",
+                                hint="run from the registry repository or pass --repo")
+    _check_inside(root, POLICY_DIR)
+    modules: list[PolicyModule] = []
+    tests: list[PolicyModule] = []
+    for path in _rego_files(root):
+        module = PolicyModule(path, _read_text(root, path))
+        (tests if module.is_test else modules).append(module)
+    return PolicyBundle(modules, tests, {DATA_NAMESPACE: _load_data(root)})
+
+
+def _rego_files(root: Path) -> list[str]:
+    found: list[str] = []
+    seen: set[str] = set()
+    # Symlinked folders are followed only while they stay inside the repository; `seen`
+    # stops a link loop from walking forever.
+    for folder, dirs, names in os.walk(root / POLICY_DIR, followlinks=True):
+        rel = Path(folder).relative_to(root).as_posix()
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        _check_inside(root, rel)
+        found.extend(f"{rel}/{name}" for name in names if name.endswith(".rego"))
+    return sorted(found)
+
+
+def _load_data(root: Path) -> dict[str, Any]:
+    folder = root / DATA_DIR
+    if not folder.is_dir():
+        return {}
+    data: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for name in sorted(os.listdir(folder)):
+        path = f"{DATA_DIR}/{name}"
+        if not name.endswith(_DATA_SUFFIXES) or name in _NOT_POLICY_DATA or not (root / path).is_file():
+            continue
+        stem = name.rsplit(".", 1)[0]
+        if stem in origin:
+            raise PolicyBundleError(f"{path}: {origin[stem]} already defines data.{DATA_NAMESPACE}.{stem}",
+                                    hint="keep one data file per name")
+        origin[stem] = path
+        data[stem] = _parse_data(path, _read_text(root, path))
+    return data
+
+
+def _parse_data(path: str, text: str) -> Any:
+    if path.endswith(".json"):
+        value = _parse_json(path, text)
+    else:
+        from ..manifest.strict_yaml import YamlProblem, parse
+
+        try:
+            value = parse(text)
+        except YamlProblem as exc:
+            where = ":".join(str(p) for p in (path, exc.line, exc.column) if p is not None)
+            raise PolicyBundleError(f"{where}: {exc.message} [{exc.rule}]") from None
+    try:  # what cannot round-trip through JSON would reach each engine differently
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PolicyBundleError(f"{path}: policy data must be plain JSON values ({exc})") from None
+    return value
+
+
+def _parse_json(path: str, text: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) < len(pairs):
+            twice = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
+            raise PolicyBundleError(f"{path}: key {twice!r} appears twice in one object")
+        return result
+
+    def no_constant(name: str) -> Any:
+        raise PolicyBundleError(f"{path}: {name} is not a JSON number")
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+    except json.JSONDecodeError as exc:
+        raise PolicyBundleError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def _check_inside(root: Path, rel: str) -> None:
+    real = os.path.realpath(root / rel)
+    if real != str(root) and not real.startswith(str(root) + os.sep):
+        raise PolicyBundleError(f"{rel}: a symbolic link points outside the repository",
+                                hint="policies must live in the repository they govern")
+
+
+def _read_text(root: Path, rel: str) -> str:
+    _check_inside(root, rel)
+    try:
+        with open(root / rel, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PolicyBundleError(f"{rel}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise PolicyBundleError(f"{rel}: larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyBundleError(f"{rel}: not UTF-8 (byte {exc.start})") from None

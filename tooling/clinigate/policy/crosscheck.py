@@ -1,0 +1,177 @@
+"""``policy crosscheck``: the same inputs on every available engine; any difference fails.
+
+regorus (embedded) and regopy are independent implementations (Rust, C++); a decision that
+depends on which one ran is a policy that uses a construct they disagree on (rego-engines.md
+§3, §8). The corpus is every version of the registry as if it were being added, plus
+variations of their facts that sit on, just below and just above every threshold, with
+multi-digit, zero and negative numbers (regopy once ordered numbers as strings).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..manifest.deployment import Deployment
+from ..manifest.loader import load_file
+from ..manifest.model import Model
+from ..manifest.pccp import PCCP
+from ..manifest.validate import discover
+from ..manifest.values import Environment
+from ..manifest.version import ModelVersion
+from .bundle import PolicyBundle
+from .check import DECISION_RULE
+from .inputs import version_facts
+
+CROSSCHECK_ENGINES = ("embedded", "regopy")
+
+
+@dataclass
+class Difference:
+    index: int
+    label: str
+    results: dict[str, Any]
+
+
+@dataclass
+class CrosscheckReport:
+    engines: list[str]
+    inputs: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def normalise(result: Any) -> Any:
+    """Order-insensitive form: deny/warn are sets in the policies."""
+    if isinstance(result, dict):
+        return {k: normalise(v) for k, v in sorted(result.items())}
+    if isinstance(result, list):
+        items = [normalise(v) for v in result]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return result
+
+
+def run(bundle: PolicyBundle, corpus: Sequence[tuple[str, dict[str, Any]]],
+        engine_names: Sequence[str] = CROSSCHECK_ENGINES, *, rule: str = DECISION_RULE) -> CrosscheckReport:
+    from .engine import make_engine
+
+    engines = []
+    try:
+        for name in engine_names:
+            engine = make_engine(name)
+            engines.append(engine)
+            engine.load(bundle)
+        report = CrosscheckReport([e.name for e in engines], inputs=len(corpus))
+        for index, (label, item) in enumerate(corpus):
+            results = {e.name: normalise(e.evaluate(rule, item)) for e in engines}
+            first = next(iter(results.values()))
+            if any(r != first for r in results.values()):
+                report.differences.append(Difference(index, label, results))
+        return report
+    finally:
+        for engine in engines:
+            engine.close()
+
+
+def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every version of the registry judged as if added, plus threshold variations of each."""
+    docs = _load_registry(repo_root)
+    out: list[tuple[str, dict[str, Any]]] = []
+    for (model, version), doc in sorted(docs["versions"].items()):
+        base = _version_input(model, doc, docs, defaults)
+        if base is None:
+            continue
+        label = f"{model} {version}"
+        out.append((label, base))
+        out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
+    return out
+
+
+def _load_registry(repo_root: Path) -> dict[str, Any]:
+    docs: dict[str, Any] = {"versions": {}, "pccp": {}, "model": {}, "deployment": {}}
+    for path in discover(repo_root):
+        loaded = load_file(repo_root, path)
+        doc = loaded.document
+        if isinstance(doc, ModelVersion):
+            docs["versions"][(doc.model, doc.version)] = doc
+        elif isinstance(doc, PCCP):
+            docs["pccp"][doc.model] = doc
+        elif isinstance(doc, Model):
+            docs["model"][doc.name] = doc
+        elif isinstance(doc, Deployment):
+            docs["deployment"][doc.model] = doc
+    return docs
+
+
+def _version_input(model: str, doc: ModelVersion, docs: dict[str, Any],
+                   defaults: dict[str, Any]) -> dict[str, Any] | None:
+    versions = docs["versions"]
+    pccp = docs["pccp"].get(model)
+    deployment = docs["deployment"].get(model)
+    prod = deployment.environments.get(Environment.PRODUCTION) if deployment else None
+    production = versions.get((model, prod.version)) if prod else None
+    authorised = versions.get((model, pccp.authorised_baseline)) if pccp else None
+    parent = versions.get((model, doc.parent)) if doc.parent else None
+    facts = version_facts(doc, parent=parent, production=production, authorised=authorised,
+                          pccp=pccp, defaults=defaults)
+    facts.update(pccp_changed=False, intended_use_changed=False,
+                 approved_versions=sorted(v for (m, v) in versions if m == model))
+    dump = _dump
+    return {
+        "subject": {"path": f"models/{model}/versions/{doc.version}.yaml", "kind": "ModelVersion",
+                    "model": model, "version": doc.version, "change": "added", "merged_at_base": False},
+        "manifest": dump(doc), "base_manifest": None, "parent": dump(parent),
+        "production": dump(production), "authorised": dump(authorised), "pccp": dump(pccp),
+        "model_doc": dump(docs["model"].get(model)), "deployment": dump(deployment),
+        "facts": facts, "approvals": [],
+    }
+
+
+def _dump(doc: Any) -> Any:
+    return doc.model_dump(mode="json", by_alias=True) if doc is not None else None
+
+
+_DIFF_FLAGS = ("algorithm_type", "framework", "hyperparameters", "features", "training_data",
+               "artifact", "validation_set", "reference_standard", "model_card")
+
+
+def variations(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Inputs on, just below and just above every threshold, and each classification trigger."""
+    facts = base["facts"]
+    criteria = facts["criteria_e4"]["data_update"]
+    floor, gap, regression, min_n = (criteria["min_auc_e4"], criteria["max_subgroup_gap_e4"],
+                                      criteria["max_regression_e4"], criteria["min_subgroup_n"])
+
+    def variant(change: Any) -> dict[str, Any]:
+        item = copy.deepcopy(base)
+        item["facts"]["diff"]["training_data"] = True
+        change(item["facts"])
+        return item
+
+    for delta in (-1000, -1, 0, 1, 1000):
+        yield f"overall AUC at floor{delta:+d}", variant(
+            lambda f, d=delta: f["metrics"].update(overall_auc_e4=floor + d))
+        yield f"first subgroup gap at max{delta:+d}", variant(
+            lambda f, d=delta: f["metrics"]["subgroups"][0].update(gap_e4=gap + d))
+        yield f"regression vs production at max{delta:+d}", variant(
+            lambda f, d=delta: f["metrics"].update(regression_vs_production_e4=regression + d))
+        yield f"regression vs authorised at max{delta:+d}", variant(
+            lambda f, d=delta: f["metrics"].update(regression_vs_authorised_e4=regression + d))
+    for n in (0, 9, 10, 99, min_n - 1, min_n, min_n + 1, 1000, 100000):
+        yield f"first subgroup n={n}", variant(lambda f, n=n: f["metrics"]["subgroups"][0].update(n=n))
+    for value in (-10000, -5, 9, 10, 99, 100, 10000):
+        yield f"all gaps {value}", variant(
+            lambda f, v=value: [s.update(gap_e4=v) for s in f["metrics"]["subgroups"]])
+    for flag in _DIFF_FLAGS:
+        yield f"only {flag} changed", variant(
+            lambda f, k=flag: f["diff"].update({x: x == k for x in f["diff"]}))
+    for key in ("locked_set_matches_pccp", "validation_set_locked", "reference_standard_matches_pccp",
+                "pccp_changed", "intended_use_changed", "first_version"):
+        yield f"{key} flipped", variant(lambda f, k=key: f.update({k: not f[k]}))

@@ -1,0 +1,262 @@
+"""Build one policy input per changed document between two revisions (policies/README.md).
+
+Only the changed documents, their parents, the manifest in production at the base and the
+PCCP's authorised version are read, so the cost follows the size of the change, not of the
+registry (DESIGN §11).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..findings import Finding
+from ..gitrepo import Change, Git
+from ..manifest import crossref
+from ..manifest.deployment import Deployment
+from ..manifest.documents import ROLES_PATH, expected_kind
+from ..manifest.loader import LoadedFile, load_bytes
+from ..manifest.model import Model
+from ..manifest.pccp import PCCP
+from ..manifest.roles import Roles
+from ..manifest.strict_yaml import Locator
+from ..manifest.values import Environment, SemverKey
+from ..manifest.version import ModelVersion
+from ..pccp import facts
+
+GOVERNANCE_PREFIXES = ("policies/", ".github/", "schemas/", "CODEOWNERS")
+
+
+@dataclass
+class Subject:
+    path: str
+    kind: str
+    model: str | None
+    change: str  # added | modified | deleted
+    merged_at_base: bool
+    version: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "model": self.model, "version": self.version,
+                "change": self.change, "merged_at_base": self.merged_at_base}
+
+
+@dataclass
+class PolicyInput:
+    subject: Subject
+    document: dict[str, Any] | None  # the policy input; None when the document is invalid
+    findings: list[Finding] = field(default_factory=list)  # strict-loading / cross-reference
+    locate: Locator | None = None  # field path -> line in the head document
+
+    def position(self, field_path: str | None) -> tuple[int | None, int | None]:
+        if not field_path or self.locate is None:
+            return None, None
+        steps: list[str | int] = []
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", field_path):
+            steps.append(int(part[1:-1]) if part.startswith("[") else part)
+        return self.locate(tuple(steps))
+
+
+_CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
+
+
+class _Snapshot:
+    """Documents at one revision, read in batches and loaded strictly, cached by path."""
+
+    def __init__(self, git: Git, rev: str, emails: frozenset[str] = frozenset()) -> None:
+        self.git, self.rev, self.emails = git, rev, emails
+        self._loaded: dict[str, LoadedFile | None] = {}
+        self._listing: dict[str, set[str]] = {}
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        todo = [p for p in dict.fromkeys(paths) if p not in self._loaded]
+        for path, raw in self.git.read_blobs(self.rev, todo).items():
+            self._loaded[path] = None if raw is None else load_bytes(path, raw, known_emails=self.emails)
+
+    def get(self, path: str) -> LoadedFile | None:
+        if path not in self._loaded:
+            self.prefetch([path])
+        return self._loaded[path]
+
+    def doc(self, path: str) -> BaseModel | None:
+        loaded = self.get(path)
+        return loaded.document if loaded else None
+
+    def versions(self, model: str) -> set[str]:
+        if model not in self._listing:
+            files = self.git.list_files(self.rev, f"models/{model}/versions")
+            self._listing[model] = {PurePosixPath(f).stem for f in files if f.endswith(".yaml")}
+        return self._listing[model]
+
+    def version(self, model: str, version: str | None) -> ModelVersion | None:
+        if version is None:
+            return None
+        doc = self.doc(version_path(model, version))
+        return doc if isinstance(doc, ModelVersion) else None
+
+
+def version_path(model: str, version: str) -> str:
+    return f"models/{model}/versions/{version}.yaml"
+
+
+def _subject(change: Change, base_has: bool) -> Subject | None:
+    path = change.path
+    kind = expected_kind(PurePosixPath(path))
+    parts = PurePosixPath(path).parts
+    model = parts[1] if parts[0] == "models" and len(parts) > 2 else None
+    if kind == "Roles" or (kind is None and path.startswith(GOVERNANCE_PREFIXES)):
+        kind = "Governance"
+    if kind is None:
+        return None
+    version = PurePosixPath(path).stem if kind == "ModelVersion" else None
+    return Subject(path, kind, model, _CHANGE.get(change.status[0], "modified"), base_has, version)
+
+
+def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any]) -> list[PolicyInput]:
+    changes = git.changes(base, head)
+    head_snap, base_snap = _Snapshot(git, head), _Snapshot(git, base)
+    roles = head_snap.doc(str(ROLES_PATH))
+    roles = roles if isinstance(roles, Roles) else None
+    # Documents loaded from here on are screened for e-mail addresses of unknown people.
+    head_snap.emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
+    at_base = git.read_blobs(base, [c.path for c in changes])
+    subjects = [s for c in changes if (s := _subject(c, at_base.get(c.path) is not None))]
+    _prefetch(head_snap, base_snap, subjects)
+    return [_build(s, head_snap, base_snap, roles, defaults) for s in subjects]
+
+
+def _prefetch(head: _Snapshot, base: _Snapshot, subjects: list[Subject]) -> None:
+    models = {s.model for s in subjects if s.model}
+    context = [f"models/{m}/{n}" for m in models for n in ("model.yaml", "pccp.yaml", "deployment.yaml")]
+    head.prefetch([*context, *(s.path for s in subjects if s.change != "deleted")])
+    base.prefetch([*context, *(s.path for s in subjects if s.merged_at_base)])
+
+
+def _build(subject: Subject, head: _Snapshot, base: _Snapshot, roles: Roles | None,
+           defaults: dict[str, Any]) -> PolicyInput:
+    loaded = head.get(subject.path) if subject.change != "deleted" else None
+    findings = list(loaded.findings) if loaded else []
+    if loaded is not None and loaded.document is not None and subject.model:
+        crossref.check([loaded], roles, lambda m, v: v in head.versions(m))
+        findings = list(loaded.findings)
+    invalid = loaded is None or loaded.document is None
+    if subject.change != "deleted" and subject.kind != "Governance" and invalid:
+        return PolicyInput(subject, None, findings)
+    document = _common(subject, loaded, head, base)
+    if subject.kind == "ModelVersion" and loaded is not None:
+        assert isinstance(loaded.document, ModelVersion)
+        document["facts"].update(_version_facts(loaded.document, head, base, defaults))
+        document.update(_version_context(loaded.document, head, base))
+    elif subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
+        document["facts"].update({"criteria_e4": facts.criteria_e4(None, defaults)})
+    if subject.kind == "Deployment" and subject.model:
+        document["facts"]["deployment"] = _deployment_facts(subject.model, head, base)
+    return PolicyInput(subject, document, findings, loaded.locate if loaded else None)
+
+
+def _dump(doc: BaseModel | None) -> dict[str, Any] | None:
+    return doc.model_dump(mode="json", by_alias=True) if doc is not None else None
+
+
+def _common(subject: Subject, loaded: LoadedFile | None, head: _Snapshot,
+            base: _Snapshot) -> dict[str, Any]:
+    model = subject.model
+    doc = loaded.document if loaded else None
+    base_loaded = base.get(subject.path) if subject.merged_at_base else None
+    pccp_head = head.doc(f"models/{model}/pccp.yaml") if model else None
+    pccp_base = base.doc(f"models/{model}/pccp.yaml") if model else None
+    model_head = head.doc(f"models/{model}/model.yaml") if model else None
+    model_base = base.doc(f"models/{model}/model.yaml") if model else None
+    return {
+        "subject": subject.as_dict(),
+        "manifest": _dump(doc),
+        "base_manifest": _dump(base_loaded.document) if base_loaded else None,
+        "pccp": _dump(pccp_head),
+        "model_doc": _dump(model_head),
+        "deployment": _dump(head.doc(f"models/{model}/deployment.yaml")) if model else None,
+        "facts": {
+            # A plan that is new with its model is the initial authorisation, not a plan change.
+            "pccp_changed": pccp_base is not None and _dump(pccp_head) != _dump(pccp_base),
+            "intended_use_changed": isinstance(model_head, Model) and isinstance(model_base, Model)
+            and model_head.intended_use != model_base.intended_use,
+            "approved_versions": sorted(base.versions(model), key=SemverKey) if model else [],
+        },
+        "approvals": [],
+    }
+
+
+def _production_version(deployment: BaseModel | None) -> str | None:
+    if isinstance(deployment, Deployment):
+        target = deployment.environments.get(Environment.PRODUCTION)
+        return target.version if target else None
+    return None
+
+
+def _version_context(doc: ModelVersion, head: _Snapshot, base: _Snapshot) -> dict[str, Any]:
+    pccp = head.doc(f"models/{doc.model}/pccp.yaml")
+    production = base.version(doc.model, _production_version(base.doc(f"models/{doc.model}/deployment.yaml")))
+    authorised = head.version(doc.model, pccp.authorised_baseline) if isinstance(pccp, PCCP) else None
+    return {"parent": _dump(head.version(doc.model, doc.parent)), "production": _dump(production),
+            "authorised": _dump(authorised)}
+
+
+def _version_facts(doc: ModelVersion, head: _Snapshot, base: _Snapshot,
+                   defaults: dict[str, Any]) -> dict[str, Any]:
+    pccp = head.doc(f"models/{doc.model}/pccp.yaml")
+    pccp = pccp if isinstance(pccp, PCCP) else None
+    production = base.version(doc.model, _production_version(base.doc(f"models/{doc.model}/deployment.yaml")))
+    authorised = head.version(doc.model, pccp.authorised_baseline) if pccp else None
+    return version_facts(doc, parent=head.version(doc.model, doc.parent), production=production,
+                         authorised=authorised, pccp=pccp, defaults=defaults)
+
+
+def version_facts(doc: ModelVersion, *, parent: ModelVersion | None, production: ModelVersion | None,
+                  authorised: ModelVersion | None, pccp: PCCP | None,
+                  defaults: dict[str, Any]) -> dict[str, Any]:
+    """The ``facts`` of a ModelVersion subject, from documents alone (no Git needed)."""
+    validation = doc.validation
+    return {
+        "first_version": doc.parent is None,
+        "diff": facts.diff(parent, doc),
+        "metrics": facts.metrics(doc, parent=parent, production=production, authorised=authorised),
+        "locked_set_matches_pccp": pccp is not None
+        and validation.dataset.sha256 == pccp.locked_validation_set.sha256,
+        "validation_set_locked": validation.dataset.locked,
+        "reference_standard_matches_pccp": pccp is not None
+        and validation.reference_standard.name == pccp.reference_standard,
+        "criteria_e4": facts.criteria_e4(pccp, defaults),
+    }
+
+
+def _deployment_facts(model: str, head: _Snapshot, base: _Snapshot) -> dict[str, Any]:
+    now = head.doc(f"models/{model}/deployment.yaml")
+    before = base.doc(f"models/{model}/deployment.yaml")
+    if not isinstance(now, Deployment):
+        return {}
+    before = before if isinstance(before, Deployment) else None
+    exists, approved = head.versions(model), base.versions(model)
+    environments = {}
+    for env, target in now.environments.items():
+        previous = before.environments.get(env) if before else None
+        environments[env.value] = {
+            "version": target.version, "exists": target.version in exists,
+            "approved": target.version in approved,
+            "changed": previous is None or previous.version != target.version,
+        }
+    prod_now, prod_before = _production_version(now), _production_version(before)
+    rollback = now.rollback_target
+    return {
+        "environments": environments,
+        "rollback_target": None if rollback is None else {
+            "version": rollback, "exists": rollback in exists, "was_approved": rollback in approved},
+        # A rollback must explain itself: the rationale has to be rewritten, not inherited.
+        "rationale_present": before is None or now.change.rationale != before.change.rationale,
+        "production_changed": prod_now != prod_before,
+        "is_rollback": prod_now is not None and prod_before is not None
+        and SemverKey(prod_now) < SemverKey(prod_before),
+    }
