@@ -17,12 +17,17 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
     workdir = tmp_path / "tour"
     steps = list(run_tour(workdir))
     assert all(step.ok for step in steps), [s.title for s in steps if not s.ok]
-    validate, broken, fixed = steps[1], steps[2], steps[3]
+    validate, broken, fixed, gate = steps[1], steps[2], steps[3], steps[4]
     assert validate.details["report"].passed
     rules = {f.rule for f in broken.details["report"].errors}
     assert {"schema.unknown-field", "schema.range", "schema.consistency"} <= rules
     assert all(f.line is not None for f in broken.details["report"].errors)
     assert fixed.details["report"].passed
+    gate_report = gate.details["report"]
+    assert gate_report.decision == "pending"
+    [version] = [m for m in gate_report.manifests if m.kind == "ModelVersion"]
+    assert (version.change_class, version.pccp_status) == ("data_update", "conforming")
+    assert sorted(version.missing_roles) == ["clinical_reviewer", "quality"]
 
     assert _git(workdir, "branch", "--show-current").strip() == "main"
     branch = fixed.details["branch"]
@@ -37,7 +42,8 @@ def test_demo_command_prints_a_readable_tour(tmp_path: Path, run_cli: Callable[.
     result = run_cli("demo", "--workdir", str(workdir))
     assert result.code == 0, result.stdout + result.stderr
     for text in ("Step 1. A registry is a Git repository", "Step 2. Validate every document",
-                 "$ clinigate validate", "[schema.unknown-field]", "'rationle'", "The fix passes"):
+                 "$ clinigate validate", "[schema.unknown-field]", "'rationle'", "The fix passes",
+                 "data_update · conforming · regulatory action: none", "decision: pending"):
         assert text in result.stdout
     assert (workdir / ".git").is_dir() and (workdir / "models" / "sepsis-ews" / "pccp.yaml").is_file()
 

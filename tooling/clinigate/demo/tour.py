@@ -59,7 +59,28 @@ def run_tour(workdir: Path) -> Iterator[Step]:
     prepare_workdir(workdir)
     git = yield from _copy_registry(workdir)
     yield _validate_step(workdir)
-    yield from _broken_manifest_steps(workdir, git)
+    branch = yield from _broken_manifest_steps(workdir, git)
+    yield _gate_step(workdir, branch)
+
+
+def _gate_step(workdir: Path, branch: str) -> Step:
+    from ..policy.check import run_check
+    from ..report.check import text as check_text
+
+    report = run_check(workdir, base="main", head=branch)
+    version = next((m for m in report.manifests if m.kind == "ModelVersion"), None)
+    return Step(
+        "The pull-request gate classifies the change under the PCCP",
+        "CI runs the Rego policies in policies/ on what the branch changes: the new version is a "
+        "data update that meets every acceptance criterion of the model's PCCP (AUC floor, "
+        "subgroup gaps and sizes, no regression against production or the authorised version, "
+        "locked validation set), so no regulatory submission is needed, but the PCCP's reviewers "
+        "must still approve: the decision is 'pending' until they do.",
+        command=f"clinigate check --base main --head {branch}",
+        output=check_text(report).rstrip(),
+        ok=report.decision == "pending" and version is not None and version.pccp_status == "conforming",
+        details={"report": report},
+    )
 
 
 def _copy_registry(workdir: Path) -> Generator[Step, None, Git]:
@@ -102,7 +123,7 @@ def _validate_step(workdir: Path) -> Step:
     )
 
 
-def _broken_manifest_steps(workdir: Path, git: Git) -> Iterator[Step]:
+def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, str]:
     latest_path = _latest_version_file(workdir, DEMO_MODEL)
     data = strict_yaml.parse(latest_path.read_text(encoding="utf-8"))
     new_version = _next_minor(data["version"])
@@ -137,13 +158,13 @@ def _broken_manifest_steps(workdir: Path, git: Git) -> Iterator[Step]:
     yield Step(
         "The fix passes",
         f"The corrected manifest is committed on {branch}; main still holds the registry as "
-        "shipped. Next capabilities (policy gates, signed approvals, MLflow sync) add their "
-        "steps here.",
+        "shipped.",
         command=f"clinigate validate {relpath}",
         output=text_report.render(fixed).rstrip(),
         ok=fixed.passed,
         details={"report": fixed, "branch": branch},
     )
+    return branch
 
 
 def _latest_version_file(workdir: Path, model: str) -> Path:
