@@ -252,3 +252,24 @@ def test_bad_urls_are_usage_errors(url: str) -> None:
     with pytest.raises(UsageError) as caught:
         OpaServerEngine(url, timeout=1)
     assert "secret" not in str(caught.value)
+
+
+def test_check_through_the_server_engine_matches_the_embedded_engine(opa: OpaStandIn, registry: Any) -> None:
+    """The real policies uploaded to the stand-in give the same check decision as in-process."""
+    import subprocess
+
+    from clinigate.policy.check import run_check
+
+    text = (registry / "models/sepsis-ews/versions/1.3.0.yaml").read_text()
+    text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t.invalid", "PATH": "/usr/bin:/bin", "HOME": str(registry)}
+    subprocess.run(["git", "switch", "-q", "-c", "change"], cwd=registry, check=True, env=env)
+    (registry / "models/sepsis-ews/versions/1.4.0.yaml").write_text(text)
+    subprocess.run(["git", "add", "-A"], cwd=registry, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "1.4.0"], cwd=registry, check=True, env=env)
+    served = run_check(registry, base="main", engine_name="opa-server", opa_url=opa.url)
+    local = run_check(registry, base="main")
+    assert [m.to_dict() for m in served.manifests] == [m.to_dict() for m in local.manifests]
+    assert served.decision == local.decision
+    assert any(method == "POST" for method, _ in opa.requests)
