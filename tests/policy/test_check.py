@@ -156,3 +156,31 @@ def test_no_registry_change_passes(registry: Path, run_cli: Callable[..., CliRes
     _commit(registry, "unrelated")
     result = run_cli("check", "--base", "main", cwd=registry)
     assert result.code == 0 and "decision: pass" in result.stdout
+
+
+def test_policy_and_workflow_edits_are_governance_changes_not_documents(registry: Path) -> None:
+    _branch(registry)
+    gates = registry / "policies" / "gates.rego"
+    gates.write_text(gates.read_text() + "\n# tuned\n")
+    workflow = registry / ".github" / "workflows" / "pr-gate.yml"
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text("name: gate\non: pull_request\njobs: {}\n")
+    _commit(registry, "touch policies and a workflow")
+    report = _check(registry)
+    kinds = {m.path: m.kind for m in report.manifests}
+    assert kinds == {"policies/gates.rego": "Governance", ".github/workflows/pr-gate.yml": "Governance"}
+    for m in report.manifests:
+        assert not [f for f in m.findings if f.rule.startswith(("yaml.", "schema.", "document."))]
+        assert any(f.rule == "governance.code_owners" for f in m.findings), [f.rule for f in m.findings]
+    assert report.decision == "pass"
+
+
+def test_broken_roles_file_fails_the_check(registry: Path) -> None:
+    _branch(registry)
+    roles = registry / "policies" / "data" / "roles.yaml"
+    roles.write_text(roles.read_text().replace("  - id: ", "  - idd: ", 1))
+    _commit(registry, "break roles")
+    report = _check(registry)
+    m = _only(report, "policies/data/roles.yaml")
+    assert report.decision == "fail"
+    assert any(f.rule == "schema.unknown-field" for f in m.findings)

@@ -133,13 +133,19 @@ def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any]) -> li
 def _prefetch(head: _Snapshot, base: _Snapshot, subjects: list[Subject]) -> None:
     models = {s.model for s in subjects if s.model}
     context = [f"models/{m}/{n}" for m in models for n in ("model.yaml", "pccp.yaml", "deployment.yaml")]
-    head.prefetch([*context, *(s.path for s in subjects if s.change != "deleted")])
-    base.prefetch([*context, *(s.path for s in subjects if s.merged_at_base)])
+    head.prefetch([*context, *(s.path for s in subjects if s.change != "deleted" and _is_document(s))])
+    base.prefetch([*context, *(s.path for s in subjects if s.merged_at_base and _is_document(s))])
+
+
+def _is_document(subject: Subject) -> bool:
+    """Registry documents are loaded strictly; other governance files (Rego, workflows) are not YAML
+    documents of ours and are judged by path alone."""
+    return subject.kind != "Governance" or subject.path == str(ROLES_PATH)
 
 
 def _build(subject: Subject, head: _Snapshot, base: _Snapshot, roles: Roles | None,
            defaults: dict[str, Any]) -> PolicyInput:
-    loaded = head.get(subject.path) if subject.change != "deleted" else None
+    loaded = head.get(subject.path) if subject.change != "deleted" and _is_document(subject) else None
     findings = list(loaded.findings) if loaded else []
     if loaded is not None and loaded.document is not None and subject.model:
         crossref.check([loaded], roles, lambda m, v: v in head.versions(m))
@@ -167,7 +173,7 @@ def _common(subject: Subject, loaded: LoadedFile | None, head: _Snapshot,
             base: _Snapshot) -> dict[str, Any]:
     model = subject.model
     doc = loaded.document if loaded else None
-    base_loaded = base.get(subject.path) if subject.merged_at_base else None
+    base_loaded = base.get(subject.path) if subject.merged_at_base and _is_document(subject) else None
     pccp_head = head.doc(f"models/{model}/pccp.yaml") if model else None
     pccp_base = base.doc(f"models/{model}/pccp.yaml") if model else None
     model_head = head.doc(f"models/{model}/model.yaml") if model else None
