@@ -1,0 +1,216 @@
+"""A real ``mlflow server`` (SQLite backend, local artifacts) on loopback, and registries wired to it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from testing.fixtures import copy_example_registry, git, init_repo
+
+from clinigate.registry.actual import MlflowRegistry
+from clinigate.registry.digest import artifact_digest
+
+_counter = itertools.count(1)
+MODELS = ("sepsis-ews", "readmission-30d")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real MLflow tracking server, started once per test session."""
+    root = tmp_path_factory.mktemp("mlflow")
+    port = free_port()
+    log = open(root / "server.log", "wb")  # noqa: SIM115 - closed at teardown
+    env = {**os.environ, "HOME": str(root), "MLFLOW_TRACKING_URI": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
+         "--default-artifact-root", str(root / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "1"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+class CountingRegistry(MlflowRegistry):
+    """The real MLflow client, counting the writes sync makes."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(uri)
+        self.writes: list[tuple[str, ...]] = []
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self.writes.append(("set_alias", name, alias, version))
+        super().set_alias(name, alias, version)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self.writes.append(("delete_alias", name, alias))
+        super().delete_alias(name, alias)
+
+    def set_version_tag(self, name: str, version: str, key: str, value: str) -> None:
+        self.writes.append(("set_version_tag", name, version, key))
+        super().set_version_tag(name, version, key, value)
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        if not name.startswith("clinigate-sync-lock"):
+            self.writes.append(("set_model_tag", name, key))
+        super().set_model_tag(name, key, value)
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        if not name.startswith("clinigate-sync-lock"):
+            self.writes.append(("delete_model_tag", name, key))
+        super().delete_model_tag(name, key)
+
+    def transition_stage(self, name: str, version: str, stage: str) -> None:
+        self.writes.append(("transition_stage", name, version, stage))
+        super().transition_stage(name, version, stage)
+
+
+@dataclass
+class Logged:
+    registered_model: str
+    version: str  # MLflow's version number
+    run_id: str
+    digest: str
+    source: str
+
+
+@dataclass
+class SyncRegistry:
+    """A Git registry whose manifests point at real versions on the test server."""
+
+    repo: Path
+    uri: str
+    names: dict[str, str]  # model folder -> unique registered model name
+    logged: dict[tuple[str, str], Logged] = field(default_factory=dict)  # (model, semver) -> version
+
+    def client(self) -> CountingRegistry:
+        return CountingRegistry(self.uri)
+
+    def mlflow(self) -> Any:
+        from mlflow import MlflowClient
+
+        return MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+
+    def commit(self, message: str) -> None:
+        git(self.repo, "add", "-A")
+        git(self.repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message)
+
+
+def log_model_version(client: Any, name: str, files: dict[str, bytes], tmp: Path) -> Logged:
+    """Log a tiny real artifact folder to a run and register it as a version of ``name``."""
+    folder = tmp / f"artifact-{next(_counter)}"
+    for rel, content in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(content)
+    experiment = client.get_experiment_by_name("clinigate-tests")
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment("clinigate-tests")
+    run = client.create_run(experiment_id)
+    client.log_artifacts(run.info.run_id, str(folder), "model")
+    client.set_terminated(run.info.run_id)
+    try:
+        client.create_registered_model(name)
+    except Exception as exc:
+        if getattr(exc, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
+            raise
+    source = f"runs:/{run.info.run_id}/model"
+    version = client.create_model_version(name, source=source, run_id=run.info.run_id)
+    return Logged(name, str(version.version), run.info.run_id, artifact_digest(folder), source)
+
+
+_ARTIFACT = re.compile(
+    r"artifact:\n  uri: \S+\n  sha256: [0-9a-f]{64}\n  mlflow:\n    registered_model: \S+\n"
+    r"    version: \d+\n    run_id: [0-9a-f]{32}\n")
+
+
+def rewrite_artifact(manifest: Path, *, registered_model: str, version: str = "1", run_id: str = "0" * 32,
+                     sha256: str = "0" * 64, uri: str | None = None) -> None:
+    text = manifest.read_text()
+    block = (f"artifact:\n  uri: {uri or f'models:/{registered_model}/{version}'}\n  sha256: {sha256}\n"
+             f"  mlflow:\n    registered_model: {registered_model}\n    version: {version}\n"
+             f"    run_id: {run_id}\n")
+    new, count = _ARTIFACT.subn(block, text)
+    assert count == 1, f"no artifact block in {manifest}"
+    manifest.write_text(new)
+
+
+def _deployed_versions(repo: Path, model: str) -> list[str]:
+    text = (repo / "models" / model / "deployment.yaml").read_text()
+    return re.findall(r"^    version: (\S+)$", text, flags=re.M)
+
+
+@pytest.fixture
+def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
+    """The example registry, its deployed versions logged to the server under unique names."""
+    n = next(_counter)
+    repo = tmp_path / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    reg = SyncRegistry(repo, mlflow_server, {m: f"{m}-t{n}-{os.getpid()}" for m in MODELS})
+    client = reg.mlflow()
+    for model, name in reg.names.items():
+        deployed = _deployed_versions(repo, model)
+        for manifest in sorted((repo / "models" / model / "versions").glob("*.yaml")):
+            semver = manifest.stem
+            if semver not in deployed:
+                rewrite_artifact(manifest, registered_model=name, version="999")
+                continue
+            files = {"MLmodel": f"name: {model}\nversion: {semver}\n".encode(),
+                     "model.pkl": os.urandom(64), "sub/features.json": b'["a", "b"]'}
+            logged = log_model_version(client, name, files, tmp_path)
+            reg.logged[(model, semver)] = logged
+            rewrite_artifact(manifest, registered_model=name, version=logged.version, run_id=logged.run_id,
+                             sha256=logged.digest, uri=logged.source)
+    init_repo(repo)
+    return reg
+
+
+@pytest.fixture
+def sync_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run ``clinigate sync`` in-process through the real entry point (exit codes as users see them)."""
+    from clinigate.cli import main as main_module
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_info:
+            main_module.main(["sync", *args])
+        out, err = capsys.readouterr()
+        return int(exit_info.value.code or 0), out, err
+
+    return run

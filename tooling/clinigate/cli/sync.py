@@ -1,0 +1,75 @@
+"""``clinigate sync``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import repo_option, resolve_repo
+
+SYNC_FORMATS = ("text", "json", "markdown")  # kept here so --help needs no registry import
+
+
+@click.command()
+@click.option("--tracking-uri", required=True, envvar="MLFLOW_TRACKING_URI", show_envvar=True,
+              help="The MLflow tracking/registry server, e.g. http://127.0.0.1:5000 or sqlite:///mlflow.db.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and change nothing (exit 0 in sync, 1 drift).")
+@click.option("--apply", "do_apply", is_flag=True, help="Execute the plan under the sync lock.")
+@click.option("--rev", default="main", show_default=True, help="The Git revision holding the desired state.")
+@click.option("--drift", type=click.Choice(("repair", "warn")), default="repair", show_default=True,
+              help="An alias moved by hand: repair moves it back (an audit event), warn only reports it.")
+@click.option("--prune", is_flag=True,
+              help="Remove environment aliases deployment.yaml no longer lists "
+                   "(refused when nothing is desired).")
+@click.option("--legacy-stages", is_flag=True,
+              help="Also move versions to the deprecated MLflow stages Production/Staging.")
+@click.option("--model", default=None, help="Limit the sync to one model (folder name or registered model).")
+@click.option("--format", "fmt", type=click.Choice(SYNC_FORMATS), default="text", show_default=True,
+              help="text for people, json for tools, markdown for a job summary.")
+@repo_option
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds to wait for another sync's lock before giving up (exit 3).")
+def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str, prune: bool,
+         legacy_stages: bool, model: str | None, fmt: str, repo: Path | None, lock_timeout: float) -> None:
+    """Make the MLflow registry follow Git: environment aliases and version tags.
+
+    Desired state: each models/<m>/deployment.yaml on --rev, naming an approved version per
+    environment. Actual state: the MLflow aliases production, staging and shadow. Only drift
+    is acted on; a second run is a no-op. production moves only after the artifact digest
+    recomputed from MLflow's copy matches the manifest.
+
+    \b
+    Exit codes: 0 in sync (dry run) / everything desired in place (apply) · 1 drift, or
+    something refused or only warned · 2 usage (incl. --prune with an empty desired state)
+    · 3 environment (MLflow unreachable, lock held, not a git repo).
+
+    \b
+    Examples:
+      clinigate sync --tracking-uri http://127.0.0.1:5000 --dry-run
+      clinigate sync --tracking-uri http://127.0.0.1:5000 --apply
+      clinigate sync --tracking-uri sqlite:///mlflow.db --apply --prune --model sepsis-ews
+      clinigate sync --tracking-uri "$MLFLOW_TRACKING_URI" --dry-run --drift warn --format json
+    """
+    if dry_run == do_apply:
+        raise click.UsageError("pass exactly one of --dry-run and --apply")
+    from ..gitrepo import Git
+    from ..registry.actual import MlflowRegistry
+    from ..registry.desired import read_desired
+    from ..registry.plan import make_plan
+    from ..registry.reconcile import apply
+    from ..report.sync import render
+
+    client = MlflowRegistry(tracking_uri)
+    desired = read_desired(Git(resolve_repo(repo)), rev=rev, model=model)
+    if model is not None and not desired.models:
+        raise click.UsageError(f"--model {model}: no such model under models/ on {rev}")
+    plan = make_plan(desired, client, drift="warn" if drift == "warn" else "repair", prune=prune,
+                     legacy_stages=legacy_stages)
+    written = apply(plan, client, lock_timeout=lock_timeout).written if do_apply else None
+    click.echo(render(plan, written, fmt), nl=False)
+    if plan.blocked:
+        raise SystemExit(2)
+    if dry_run:
+        raise SystemExit(0 if plan.in_sync else 1)
+    raise SystemExit(1 if plan.refusals or plan.drifts else 0)

@@ -1,0 +1,199 @@
+"""Actual state: what the MLflow registry holds, behind the :class:`RegistryClient` protocol.
+
+Reads are batched per registered model: aliases and registered-model tags come from one
+``get_registered_model`` call (search results may come back without aliases, mlflow#9783),
+versions and their tags from one paged ``search_model_versions`` call. Nothing is read per
+version unless a production alias is about to move (then its artifacts are downloaded to
+check their digest).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from ..errors import EnvironmentProblem
+from .digest import artifact_digest
+
+T = TypeVar("T")
+
+# A dead server must fail in seconds, not after MLflow's default 120 s x 7 retries.
+HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+                 "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class RegisteredModelState:
+    name: str
+    aliases: dict[str, str]  # alias -> version
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class VersionState:
+    version: str
+    source: str
+    run_id: str | None
+    current_stage: str | None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class RegistryClient(Protocol):
+    """What sync needs from a model registry; MLflow is the one implementation today."""
+
+    @property
+    def tracking_uri(self) -> str: ...
+
+    def registered_model(self, name: str) -> RegisteredModelState | None:
+        """Aliases and tags of ``name``; None when the registered model does not exist."""
+
+    def versions(self, name: str) -> dict[str, VersionState]:
+        """Every version of ``name`` with its tags (paged search, one call per page)."""
+
+    def artifact_digest(self, name: str, version: str, source: str) -> str:
+        """:func:`~clinigate.registry.digest.artifact_digest` of the version's stored artifacts."""
+
+    def set_alias(self, name: str, alias: str, version: str) -> None: ...
+
+    def delete_alias(self, name: str, alias: str) -> None: ...
+
+    def set_version_tag(self, name: str, version: str, key: str, value: str) -> None: ...
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None: ...
+
+    def delete_model_tag(self, name: str, key: str) -> None: ...
+
+    def create_registered_model(self, name: str) -> None: ...
+
+    def transition_stage(self, name: str, version: str, stage: str) -> None: ...
+
+
+def _not_found(exc: Exception) -> bool:
+    return getattr(exc, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
+
+
+class MlflowRegistry:
+    """:class:`RegistryClient` over ``mlflow.MlflowClient`` (imported on first use)."""
+
+    def __init__(self, tracking_uri: str) -> None:
+        self._uri = tracking_uri
+        self._client: Any = None
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._uri
+
+    def _mlflow(self) -> Any:
+        if self._client is None:
+            for key, value in HTTP_DEFAULTS.items():
+                os.environ.setdefault(key, value)  # the user's own setting wins
+            from mlflow import MlflowClient
+
+            self._client = MlflowClient(tracking_uri=self._uri, registry_uri=self._uri)
+        return self._client
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one MLflow call; anything but 'does not exist' is an environment problem (exit 3)."""
+        try:
+            return fn()
+        except Exception as exc:
+            if _not_found(exc):
+                raise
+            message = str(exc).splitlines()[0][:400] if str(exc) else type(exc).__name__
+            raise EnvironmentProblem(
+                f"MLflow at {self._uri} failed to {what}: {message}",
+                hint="check that the tracking server is running and reachable (--tracking-uri)",
+            ) from exc
+
+    def registered_model(self, name: str) -> RegisteredModelState | None:
+        try:
+            model = self._call(f"read registered model {name}",
+                               lambda: self._mlflow().get_registered_model(name))
+        except Exception as exc:
+            if _not_found(exc):
+                return None
+            raise
+        return RegisteredModelState(name, {str(k): str(v) for k, v in (model.aliases or {}).items()},
+                                    {str(k): str(v) for k, v in (model.tags or {}).items()})
+
+    def versions(self, name: str) -> dict[str, VersionState]:
+        found: dict[str, VersionState] = {}
+        token: str | None = None
+        while True:
+            page = self._call(f"search the versions of {name}", functools.partial(
+                self._mlflow().search_model_versions, f"name='{_quote(name)}'", max_results=PAGE_SIZE,
+                page_token=token))
+            for mv in page:
+                found[str(mv.version)] = VersionState(
+                    str(mv.version), str(mv.source or ""), mv.run_id or None, mv.current_stage or None,
+                    {str(k): str(v) for k, v in (mv.tags or {}).items()})
+            token = page.token
+            if not token:
+                return found
+
+    def artifact_digest(self, name: str, version: str, source: str) -> str:
+        from mlflow.artifacts import download_artifacts
+
+        with tempfile.TemporaryDirectory(prefix="clinigate-artifact-") as tmp:
+            path = self._call(f"download the artifacts of {name} version {version} ({source})",
+                              lambda: download_artifacts(artifact_uri=source, dst_path=tmp,
+                                                         tracking_uri=self._uri))
+            folder = Path(path)
+            return artifact_digest(folder) if folder.is_dir() else artifact_digest(folder.parent)
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self._call(f"set alias {alias} of {name}",
+                   lambda: self._mlflow().set_registered_model_alias(name, alias, version))
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self._call(f"delete alias {alias} of {name}",
+                   lambda: self._mlflow().delete_registered_model_alias(name, alias))
+
+    def set_version_tag(self, name: str, version: str, key: str, value: str) -> None:
+        self._call(f"tag {name} version {version}",
+                   lambda: self._mlflow().set_model_version_tag(name, version, key, value))
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        self._call(f"tag registered model {name}",
+                   lambda: self._mlflow().set_registered_model_tag(name, key, value))
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        try:
+            self._call(f"untag registered model {name}",
+                       lambda: self._mlflow().delete_registered_model_tag(name, key))
+        except Exception as exc:
+            if not _not_found(exc):  # already gone: deleting is idempotent
+                raise
+
+    def create_registered_model(self, name: str) -> None:
+        try:
+            self._call(f"create registered model {name}",
+                       lambda: self._mlflow().create_registered_model(name))
+        except EnvironmentProblem as exc:
+            if getattr(exc.__cause__, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
+                raise
+
+    def transition_stage(self, name: str, version: str, stage: str) -> None:
+        with _quiet_deprecation():
+            self._call(f"move {name} version {version} to stage {stage}",
+                       lambda: self._mlflow().transition_model_version_stage(name, version, stage))
+
+
+def _quote(name: str) -> str:
+    return name.replace("\\", "\\\\").replace("'", "\\'")
+
+
+@contextmanager
+def _quiet_deprecation() -> Iterator[None]:
+    # Stages are deprecated since MLflow 2.9; --legacy-stages asks for them knowingly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        yield

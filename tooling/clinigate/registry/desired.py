@@ -1,0 +1,193 @@
+"""Desired state: what the documents merged on a Git revision say MLflow should hold.
+
+For each model folder under ``models/`` and each environment its ``deployment.yaml`` names,
+the version to point the environment's alias at, with what sync writes as tags. An
+environment whose version cannot be synced (manifest absent, invalid or not approved) becomes
+a :class:`Refusal` carrying the reason; it is reported, never silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from ..gitrepo import Git
+from ..manifest.deployment import Deployment
+from ..manifest.documents import ROLES_PATH
+from ..manifest.loader import LoadedFile, load_bytes
+from ..manifest.roles import Roles
+from ..manifest.version import ModelVersion
+from .approval import is_approved
+
+
+@dataclass(frozen=True)
+class Target:
+    """One environment of one model, as Git wants it in MLflow."""
+
+    model: str  # the folder under models/
+    environment: str  # also the MLflow alias name
+    version: str  # the semver of the manifest
+    registered_model: str
+    mlflow_version: str
+    artifact_sha256: str
+    manifest_path: str
+    manifest_sha256: str  # sha256 of the manifest file's bytes at the revision
+    manifest_commit: str  # the last commit on the revision that changed the manifest
+    change_class: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    model: str
+    environment: str  # "*" when the whole deployment is unreadable
+    reason: str
+
+
+@dataclass
+class DesiredModel:
+    model: str
+    targets: list[Target] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    merged_versions: set[str] = field(default_factory=set)
+    # The registered models this model's merged manifests name: the scope of pruning.
+    registered_models: set[str] = field(default_factory=set)
+    # False when deployment.yaml is missing or invalid: nothing of this model may be pruned.
+    deployment_known: bool = False
+
+
+@dataclass
+class DesiredState:
+    rev: str
+    commit: str
+    models: list[DesiredModel]
+
+    @property
+    def targets(self) -> list[Target]:
+        return [t for m in self.models for t in m.targets]
+
+    @property
+    def refusals(self) -> list[Refusal]:
+        return [r for m in self.models for r in m.refusals]
+
+    @property
+    def empty(self) -> bool:
+        """No environment can be synced anywhere (Argo CD's ``allowEmpty`` guard looks at this)."""
+        return not self.targets
+
+
+def _model_folders(files: Iterable[str]) -> dict[str, list[str]]:
+    folders: dict[str, list[str]] = {}
+    for path in files:
+        parts = PurePosixPath(path).parts
+        if len(parts) >= 3 and parts[0] == "models":
+            folders.setdefault(parts[1], []).append(path)
+    return folders
+
+
+def _version_paths(files: list[str], model: str) -> dict[str, str]:
+    prefix = f"models/{model}/versions/"
+    return {PurePosixPath(p).stem: p for p in files
+            if p.startswith(prefix) and p.endswith(".yaml") and p.count("/") == 3}
+
+
+def _last_commits(git: Git, commit: str, paths: list[str]) -> dict[str, str]:
+    """For each path, the newest commit reachable from ``commit`` that changed it (one git call)."""
+    if not paths:
+        return {}
+    out = git.run(["log", "--format=%x00%H", "--name-only", commit, "--", *paths])
+    found: dict[str, str] = {}
+    current = ""
+    for line in out.splitlines():
+        if line.startswith("\0"):
+            current = line[1:]
+        elif line and line not in found:
+            found[line] = current
+    return found
+
+
+def _problems(loaded: LoadedFile | None) -> str:
+    if loaded is None:
+        return "it is absent"
+    return "; ".join(f.message for f in loaded.findings[:3]) or "it does not load"
+
+
+class _Documents:
+    """The documents at one commit, loaded strictly; public twin of policy.inputs' snapshot."""
+
+    def __init__(self, git: Git, commit: str, paths: list[str]) -> None:
+        roles_raw = git.read_blobs(commit, [str(ROLES_PATH)]).get(str(ROLES_PATH))
+        roles = load_bytes(str(ROLES_PATH), roles_raw).document if roles_raw else None
+        emails = frozenset(p.email.lower() for p in roles.people) if isinstance(roles, Roles) else frozenset()
+        self.loaded = {path: None if raw is None else load_bytes(path, raw, known_emails=emails)
+                       for path, raw in git.read_blobs(commit, paths).items()}
+
+    def get(self, path: str) -> LoadedFile | None:
+        return self.loaded.get(path)
+
+
+def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> DesiredState:
+    """The desired state at ``rev``; ``model`` limits it to one model folder (or registered model)."""
+    commit = git.resolve(rev)
+    folders = _model_folders(git.list_files(commit, "models"))
+    paths = [p for files in folders.values() for p in files if p.endswith(".yaml")]
+    docs = _Documents(git, commit, paths)
+    models = [_desired_model(name, files, docs) for name, files in sorted(folders.items())]
+    if model is not None:
+        models = [m for m in models if m.model == model or model in m.registered_models]
+    manifests = [t.manifest_path for m in models for t in m.targets]
+    commits = _last_commits(git, commit, manifests)
+    for m in models:
+        m.targets = [_with_commit(t, commits.get(t.manifest_path, commit)) for t in m.targets]
+    return DesiredState(rev, commit, models)
+
+
+def _with_commit(target: Target, commit: str) -> Target:
+    return Target(**{**target.__dict__, "manifest_commit": commit})
+
+
+def _desired_model(name: str, files: list[str], docs: _Documents) -> DesiredModel:
+    versions = _version_paths(files, name)
+    result = DesiredModel(name, merged_versions=set(versions))
+    for path in versions.values():
+        loaded = docs.get(path)
+        if loaded is not None and isinstance(loaded.document, ModelVersion):
+            result.registered_models.add(loaded.document.artifact.mlflow.registered_model)
+    deployment_path = f"models/{name}/deployment.yaml"
+    loaded = docs.get(deployment_path)
+    deployment = loaded.document if loaded else None
+    if not isinstance(deployment, Deployment):
+        if loaded is not None:
+            reason = f"{deployment_path} does not load: {_problems(loaded)}"
+            result.refusals.append(Refusal(name, "*", reason))
+        return result
+    result.deployment_known = True
+    for env, target in sorted(deployment.environments.items(), key=lambda kv: kv[0].value):
+        item = _target(name, env.value, target.version, versions, docs, result.merged_versions)
+        if isinstance(item, Target):
+            result.targets.append(item)
+        else:
+            result.refusals.append(item)
+    return result
+
+
+def _target(model: str, env: str, version: str, versions: dict[str, str], docs: _Documents,
+            merged: set[str]) -> Target | Refusal:
+    path = versions.get(version, f"models/{model}/versions/{version}.yaml")
+    if version not in versions:
+        return Refusal(model, env, f"deployment.yaml names {version}, but {path} is not merged")
+    if not is_approved(model, version, merged_versions=merged):
+        return Refusal(model, env, f"{model} {version} is not approved")
+    loaded = docs.get(path)
+    doc = loaded.document if loaded else None
+    if not isinstance(doc, ModelVersion) or loaded is None or loaded.sha256 is None:
+        return Refusal(model, env, f"{path} does not load: {_problems(loaded)}")
+    declared = doc.change.declared_class
+    return Target(
+        model=model, environment=env, version=version,
+        registered_model=doc.artifact.mlflow.registered_model,
+        mlflow_version=str(doc.artifact.mlflow.version), artifact_sha256=doc.artifact.sha256,
+        manifest_path=path, manifest_sha256=loaded.sha256, manifest_commit="",
+        # The policy's computed class is not recorded in Git yet; the submitter's claim stands in.
+        change_class=declared.value if declared is not None else "unknown",
+    )

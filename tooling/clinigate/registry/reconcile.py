@@ -1,0 +1,174 @@
+"""Apply a plan to MLflow, under a lock, idempotently.
+
+Every write sets a value (an alias, a tag) rather than changing it relative to what was there,
+so re-applying is harmless and an interrupted run converges: run sync again, it recomputes
+the plan from what MLflow now holds. An alias is written before the ``clinigate.alias.<env>``
+record that marks it as sync's, so an interruption between the two leaves an alias on the
+right version whose record the next run writes.
+
+The lock (two applies must not interleave):
+
+* ``http(s)://`` tracking URIs (and any other remote store): a registered-model tag
+  ``clinigate.sync_lock = "<owner> <expiry epoch>"`` on the dedicated registered model
+  ``clinigate-sync-lock`` (created if missing). Acquire = read the tag; if it is free or
+  expired, set it, wait a moment, re-read and proceed only if it still names us; release =
+  delete the tag if it is still ours. A file lock would not do: two machines may sync against
+  one server. MLflow has no compare-and-set, so this is a lease with a confirmation read, not
+  a consensus lock; the expiry means a crashed holder blocks others for at most ``LEASE_SECONDS``.
+* ``sqlite:///`` and ``file:`` (or plain path) URIs: ``fcntl.flock`` on a lock file beside the
+  database or the store folder; the kernel releases it if the process dies.
+
+A lock that stays taken for ``lock_timeout`` seconds is an :class:`EnvironmentProblem`
+(exit 3) naming the holder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..errors import EnvironmentProblem
+from .actual import RegistryClient
+from .plan import RECORD_PREFIX, Plan, RemoveAlias, SetAlias, SetTags, TransitionStage, Write
+
+LOCK_MODEL = "clinigate-sync-lock"
+LOCK_TAG = "clinigate.sync_lock"
+LEASE_SECONDS = 600
+_POLL_SECONDS = 0.5
+_CONFIRM_SECONDS = 0.2
+
+
+@dataclass
+class ApplyResult:
+    written: list[Write] = field(default_factory=list)
+
+
+def apply(plan: Plan, client: RegistryClient, *, lock_timeout: float = 60.0,
+          owner: str | None = None) -> ApplyResult:
+    """Execute the plan's writes under the sync lock; refusals and drift warnings write nothing."""
+    result = ApplyResult()
+    if plan.blocked is not None or not plan.writes:
+        return result
+    with sync_lock(client, timeout=lock_timeout, owner=owner):
+        for action in plan.writes:
+            _execute(action, client)
+            result.written.append(action)
+    return result
+
+
+def _execute(action: Write, client: RegistryClient) -> None:
+    if isinstance(action, SetAlias):
+        client.set_alias(action.model, action.alias, action.version)
+        client.set_model_tag(action.model, RECORD_PREFIX + action.alias, action.version)
+    elif isinstance(action, RemoveAlias):
+        client.delete_alias(action.model, action.alias)
+        client.delete_model_tag(action.model, RECORD_PREFIX + action.alias)
+    elif isinstance(action, SetTags):
+        # synced_at goes last: its presence means the other tags of this run are in place.
+        for key, value in sorted(action.tags.items(), key=lambda kv: kv[0] == "clinigate.synced_at"):
+            client.set_version_tag(action.model, action.version, key, value)
+    elif isinstance(action, TransitionStage):
+        client.transition_stage(action.model, action.version, action.stage)
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def sync_lock(client: RegistryClient, *, timeout: float, owner: str | None = None) -> Iterator[None]:
+    """The lock for ``client.tracking_uri``: a file lock for local stores, a tag lease for servers."""
+    path = local_lock_path(client.tracking_uri)
+    if path is not None:
+        with _file_lock(path, timeout):
+            yield
+    else:
+        with _tag_lock(client, timeout, owner or default_owner()):
+            yield
+
+
+def local_lock_path(uri: str) -> Path | None:
+    """The lock file for a local store (``sqlite:///x.db`` -> ``x.db.clinigate-sync.lock``), else None."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "sqlite":
+        db = Path(uri.split(":///", 1)[1]) if ":///" in uri else None  # sqlite:////abs or sqlite:///rel
+        return db.with_name(db.name + ".clinigate-sync.lock") if db is not None and db.name else None
+    if parsed.scheme in ("", "file"):
+        folder = Path(parsed.path if parsed.scheme == "file" else uri)
+        return folder / ".clinigate-sync.lock"
+    return None
+
+
+@contextmanager
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise EnvironmentProblem(f"another clinigate sync holds the lock {path} ({holder})",
+                                             hint="wait for it to finish, or raise --lock-timeout") from None
+                time.sleep(_POLL_SECONDS)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _holder(client: RegistryClient) -> str | None:
+    state = client.registered_model(LOCK_MODEL)
+    return state.tags.get(LOCK_TAG) if state is not None else None
+
+
+def _expired(value: str, now: float) -> bool:
+    try:
+        return float(value.rsplit(" ", 1)[1]) < now
+    except (IndexError, ValueError):
+        return True  # unreadable: treat as free rather than blocking forever
+
+
+@contextmanager
+def _tag_lock(client: RegistryClient, timeout: float, owner: str) -> Iterator[None]:
+    client.create_registered_model(LOCK_MODEL)
+    deadline = time.monotonic() + timeout
+    mine = ""
+    while True:
+        holder = _holder(client)
+        if holder is None or _expired(holder, time.time()):
+            mine = f"{owner} {int(time.time()) + LEASE_SECONDS}"
+            client.set_model_tag(LOCK_MODEL, LOCK_TAG, mine)
+            time.sleep(_CONFIRM_SECONDS)  # let a racing writer's set land before we re-read
+            if _holder(client) == mine:
+                break
+        elif time.monotonic() >= deadline:
+            who, _, expiry = holder.rpartition(" ")
+            raise EnvironmentProblem(
+                f"another clinigate sync holds the lock on {client.tracking_uri}: {who} "
+                f"(registered model {LOCK_MODEL}, tag {LOCK_TAG}, lease expires at epoch {expiry})",
+                hint="wait for it to finish, or raise --lock-timeout; a crashed holder's lease expires")
+        time.sleep(_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        if _holder(client) == mine:
+            client.delete_model_tag(LOCK_MODEL, LOCK_TAG)
