@@ -4,6 +4,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from testing.fixtures import CliResult
 
 from clinigate.demo import run_tour
@@ -53,3 +54,29 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path, run_cli: Callab
     result = run_cli("demo", "--workdir", str(tmp_path))
     assert result.code == 2 and "not empty" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+@pytest.mark.slow
+def test_demo_leaves_mlflow_following_git_and_drift_is_repaired(
+        tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+    workdir = tmp_path / "demo"
+    assert run_cli("demo", "--workdir", str(workdir)).code == 0
+    uri = f"sqlite:///{workdir / 'mlflow.db'}"
+    assert run_cli("sync", "--tracking-uri", uri, "--dry-run", cwd=workdir).code == 0
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    def aliases(name: str) -> dict[str, str]:
+        return {k: str(v) for k, v in client.get_registered_model(name).aliases.items()}
+
+    assert aliases("sepsis-ews") == {"production": "11", "staging": "12", "shadow": "15"}
+    assert aliases("readmission-30d") == {"production": "5", "staging": "9"}
+    client.set_registered_model_alias("sepsis-ews", "production", "14")  # moved by hand
+
+    drift = run_cli("sync", "--tracking-uri", uri, "--dry-run", cwd=workdir)
+    assert drift.code == 1 and "moved by hand" in drift.stdout
+    assert run_cli("sync", "--tracking-uri", uri, "--apply", cwd=workdir).code == 0
+    assert aliases("sepsis-ews")["production"] == "11"
+    assert run_cli("sync", "--tracking-uri", uri, "--dry-run", cwd=workdir).code == 0
+    assert _git(workdir, "status", "--porcelain") == ""

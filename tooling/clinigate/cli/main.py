@@ -19,6 +19,8 @@ COMMANDS = {
     "check": ("clinigate.cli.check", "check",
               "Gate a change: classify it under the PCCP and evaluate the Rego policies."),
     "policy": ("clinigate.cli.policy", "policy", "Test, lint and cross-check the Rego policies."),
+    "propose": ("clinigate.cli.propose", "propose",
+                "Draft a version manifest from an MLflow model version or run."),
     "sync": ("clinigate.cli.sync", "sync", "Make MLflow follow Git: environment aliases and version tags."),
     "schema": ("clinigate.cli.schema", "schema", "Write or check the JSON Schemas in schemas/."),
     "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),

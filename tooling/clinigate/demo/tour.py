@@ -61,6 +61,45 @@ def run_tour(workdir: Path) -> Iterator[Step]:
     yield _validate_step(workdir)
     branch = yield from _broken_manifest_steps(workdir, git)
     yield _gate_step(workdir, branch)
+    yield from _sync_steps(workdir, git)
+
+
+def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
+    from ..registry.actual import MlflowRegistry
+    from ..registry.desired import read_desired
+    from ..registry.plan import make_plan
+    from ..registry.reconcile import apply
+    from ..report.sync import render
+    from .mlflow_seed import seed, tracking_uri
+
+    counts = seed(workdir)
+    uri = tracking_uri(workdir)
+    client = MlflowRegistry(uri)
+    plan = make_plan(read_desired(git, rev="main"), client, drift="repair", prune=False, legacy_stages=False)
+    written = apply(plan, client, lock_timeout=30).written
+    versions = ", ".join(f"{name}: {n} versions" for name, n in counts.items())
+    yield Step(
+        "MLflow follows Git",
+        f"The demo registered the models' artifacts in a local MLflow store ({versions}; the "
+        "numbers between the manifests' versions are exploratory candidates). sync reads the "
+        "deployment.yaml files merged on main, recomputes each production artifact's digest from "
+        "MLflow's copy and compares it with the manifest, then sets one alias per environment and "
+        "clinigate.* tags on each deployed version.",
+        command=f"clinigate sync --tracking-uri {uri} --apply",
+        output=render(plan, written, "text").rstrip(),
+        ok=not plan.refusals and bool(written),
+    )
+    again = make_plan(read_desired(git, rev="main"), client, drift="repair", prune=False, legacy_stages=False)
+    yield Step(
+        "A second sync has nothing to do",
+        "Sync acts only on drift, so running it again (as the scheduled job does) writes nothing. "
+        "Move an alias by hand in MLflow and the next dry run reports it (exit 1); --apply puts "
+        "it back and records why.",
+        command=f"clinigate sync --tracking-uri {uri} --dry-run",
+        output=render(again, None, "text").rstrip(),
+        ok=again.in_sync,
+        details={"tracking_uri": uri},
+    )
 
 
 def _gate_step(workdir: Path, branch: str) -> Step:
@@ -87,6 +126,8 @@ def _copy_registry(workdir: Path) -> Generator[Step, None, Git]:
     source = bundled_registry()
     for part in REGISTRY_PARTS:
         shutil.copytree(source / part, workdir / part, ignore=shutil.ignore_patterns(".keep"))
+    # The demo's MLflow store lives beside the registry, never in it.
+    (workdir / ".gitignore").write_text("mlflow.db\nmlflow.db.*\nmlartifacts/\n", encoding="utf-8")
     git = Git.init(workdir)
     commit = git.commit_all("Example registry from the clinigate demo", author=DEMO_AUTHOR[0],
                             email=DEMO_AUTHOR[1])
