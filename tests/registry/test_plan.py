@@ -237,3 +237,39 @@ def test_interrupted_apply_converges_on_rerun(registry: Path) -> None:
     assert not rerun.drifts and not rerun.refusals
     apply(rerun, fake, lock_timeout=1)
     assert _plan(registry, fake).in_sync
+
+
+def test_a_failed_lock_release_does_not_hide_the_failure_that_stopped_the_apply(registry: Path) -> None:
+    """The server dies mid-apply: the user must see the write that failed, not the lock release."""
+    from clinigate.errors import EnvironmentProblem
+    from clinigate.registry.reconcile import LOCK_MODEL
+
+    fake = _fake_for(registry)
+    plan = _plan(registry, fake)
+    real_registered_model = fake.registered_model
+    dead = {"yes": False}
+
+    def set_alias(name: str, alias: str, version: str) -> None:
+        dead["yes"] = True
+        raise EnvironmentProblem("write failed: set_alias")
+
+    def registered_model(name: str):  # type: ignore[no-untyped-def]
+        if dead["yes"] and name == LOCK_MODEL:
+            raise EnvironmentProblem("failed to read registered model clinigate-sync-lock")
+        return real_registered_model(name)
+
+    fake.set_alias = set_alias  # type: ignore[method-assign]
+    fake.registered_model = registered_model  # type: ignore[method-assign]
+    with pytest.raises(EnvironmentProblem, match="write failed: set_alias"):
+        apply(plan, fake, lock_timeout=1)
+
+
+def test_apply_replans_under_the_lock(registry: Path) -> None:
+    """A second apply that waited for the lock executes a fresh plan, not its stale one."""
+    fake = _fake_for(registry)
+    stale = _plan(registry, fake)
+    apply(_plan(registry, fake), fake, lock_timeout=1)  # another sync finished meanwhile
+    writes_before = len(fake.writes)
+    result = apply(stale, fake, lock_timeout=1, replan=lambda: _plan(registry, fake))
+    assert result.plan.in_sync and result.written == []
+    assert [w for w in fake.writes[writes_before:] if "clinigate-sync-lock" not in str(w)] == []

@@ -56,7 +56,7 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str,
     from ..gitrepo import Git
     from ..registry.actual import MlflowRegistry
     from ..registry.desired import read_desired
-    from ..registry.plan import make_plan
+    from ..registry.plan import Plan, make_plan
     from ..registry.reconcile import apply
     from ..report.sync import render
 
@@ -64,9 +64,15 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str,
     desired = read_desired(Git(resolve_repo(repo)), rev=rev, model=model)
     if model is not None and not desired.models:
         raise click.UsageError(f"--model {model}: no such model under models/ on {rev}")
-    plan = make_plan(desired, client, drift="warn" if drift == "warn" else "repair", prune=prune,
-                     legacy_stages=legacy_stages)
-    written = apply(plan, client, lock_timeout=lock_timeout).written if do_apply else None
+    def plan_now() -> Plan:
+        return make_plan(desired, client, drift="warn" if drift == "warn" else "repair", prune=prune,
+                         legacy_stages=legacy_stages)
+
+    plan = plan_now()
+    written = None
+    if do_apply:
+        result = apply(plan, client, lock_timeout=lock_timeout, replan=plan_now)
+        plan, written = result.plan, result.written
     click.echo(render(plan, written, fmt), nl=False)
     if plan.blocked:
         raise SystemExit(2)

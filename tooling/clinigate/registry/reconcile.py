@@ -29,13 +29,13 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..errors import EnvironmentProblem
+from ..errors import ClinigateError, EnvironmentProblem
 from .actual import RegistryClient
 from .plan import RECORD_PREFIX, Plan, RemoveAlias, SetAlias, SetTags, TransitionStage, Write
 
@@ -48,16 +48,26 @@ _CONFIRM_SECONDS = 0.2
 
 @dataclass
 class ApplyResult:
+    plan: Plan
     written: list[Write] = field(default_factory=list)
 
 
 def apply(plan: Plan, client: RegistryClient, *, lock_timeout: float = 60.0,
-          owner: str | None = None) -> ApplyResult:
-    """Execute the plan's writes under the sync lock; refusals and drift warnings write nothing."""
-    result = ApplyResult()
+          owner: str | None = None, replan: Callable[[], Plan] | None = None) -> ApplyResult:
+    """Execute the plan's writes under the sync lock; refusals and drift warnings write nothing.
+
+    With ``replan``, the plan is computed again once the lock is held: another sync may have
+    finished (or someone may have moved an alias) while this one waited, and executing the
+    stale plan would rewrite what is already right. ``result.plan`` is the plan executed.
+    """
+    result = ApplyResult(plan)
     if plan.blocked is not None or not plan.writes:
         return result
     with sync_lock(client, timeout=lock_timeout, owner=owner):
+        if replan is not None:
+            plan = result.plan = replan()
+            if plan.blocked is not None:
+                return result
         for action in plan.writes:
             _execute(action, client)
             result.written.append(action)
@@ -169,6 +179,15 @@ def _tag_lock(client: RegistryClient, timeout: float, owner: str) -> Iterator[No
         time.sleep(_POLL_SECONDS)
     try:
         yield
-    finally:
-        if _holder(client) == mine:
-            client.delete_model_tag(LOCK_MODEL, LOCK_TAG)
+    except BaseException:
+        # The failure in progress (e.g. the server died mid-apply) is the one to report; a
+        # failed release must not replace it. The lease expires on its own.
+        with suppress(ClinigateError):
+            _release(client, mine)
+        raise
+    _release(client, mine)
+
+
+def _release(client: RegistryClient, mine: str) -> None:
+    if _holder(client) == mine:
+        client.delete_model_tag(LOCK_MODEL, LOCK_TAG)
