@@ -175,15 +175,14 @@ def _deployed_versions(repo: Path, model: str) -> list[str]:
     return re.findall(r"^    version: (\S+)$", text, flags=re.M)
 
 
-@pytest.fixture
-def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
-    """The example registry, its deployed versions logged to the server under unique names."""
+def build_registry(uri: str, tmp_path: Path, client: Any | None = None) -> SyncRegistry:
+    """The example registry, its deployed versions logged to ``uri`` under unique names."""
     n = next(_counter)
-    repo = tmp_path / "registry"
+    repo = tmp_path / f"registry-{n}"
     repo.mkdir()
     copy_example_registry(repo)
-    reg = SyncRegistry(repo, mlflow_server, {m: f"{m}-t{n}-{os.getpid()}" for m in MODELS})
-    client = reg.mlflow()
+    reg = SyncRegistry(repo, uri, {m: f"{m}-t{n}-{os.getpid()}" for m in MODELS})
+    client = client or reg.mlflow()
     for model, name in reg.names.items():
         deployed = _deployed_versions(repo, model)
         for manifest in sorted((repo / "models" / model / "versions").glob("*.yaml")):
@@ -199,6 +198,12 @@ def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
                              sha256=logged.digest, uri=logged.source)
     init_repo(repo)
     return reg
+
+
+@pytest.fixture
+def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
+    """The example registry, its deployed versions logged to the session server."""
+    return build_registry(mlflow_server, tmp_path)
 
 
 @pytest.fixture

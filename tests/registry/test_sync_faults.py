@@ -24,52 +24,21 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
-from testing.fixtures import copy_example_registry, init_repo
 
 from clinigate.registry import actual as actual_module
 from clinigate.registry.reconcile import LOCK_MODEL, LOCK_TAG
 
 from .conftest import (
-    MODELS,
     SyncRegistry,
-    _counter,
-    _deployed_versions,
+    build_registry,
     free_port,
-    log_model_version,
-    rewrite_artifact,
 )
 
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def build_registry(uri: str, tmp_path: Path, client: Any | None = None) -> SyncRegistry:
-    """The example registry with its deployed versions logged to ``uri`` (as ``sync_registry`` does)."""
-    n = next(_counter)
-    repo = tmp_path / f"registry-{n}"
-    repo.mkdir()
-    copy_example_registry(repo)
-    reg = SyncRegistry(repo, uri, {m: f"{m}-f{n}-{os.getpid()}" for m in MODELS})
-    client = client or reg.mlflow()
-    for model, name in reg.names.items():
-        deployed = _deployed_versions(repo, model)
-        for manifest in sorted((repo / "models" / model / "versions").glob("*.yaml")):
-            semver = manifest.stem
-            if semver not in deployed:
-                rewrite_artifact(manifest, registered_model=name, version="999")
-                continue
-            files = {"MLmodel": f"name: {model}\nversion: {semver}\n".encode(),
-                     "model.pkl": os.urandom(64), "sub/features.json": b'["a", "b"]'}
-            logged = log_model_version(client, name, files, tmp_path)
-            reg.logged[(model, semver)] = logged
-            rewrite_artifact(manifest, registered_model=name, version=logged.version, run_id=logged.run_id,
-                             sha256=logged.digest, uri=logged.source)
-    init_repo(repo)
-    return reg
 
 
 def expected_aliases(reg: SyncRegistry) -> dict[str, dict[str, str]]:

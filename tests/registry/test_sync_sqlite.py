@@ -15,8 +15,8 @@ import pytest
 
 from clinigate.registry.reconcile import local_lock_path
 
-from .conftest import SyncRegistry
-from .test_sync_faults import actual_aliases, build_registry, expected_aliases, run_concurrently
+from .conftest import SyncRegistry, build_registry
+from .test_sync_faults import actual_aliases, expected_aliases, run_concurrently
 
 pytestmark = pytest.mark.slow
 
