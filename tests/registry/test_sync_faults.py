@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,8 @@ from .conftest import (
     SyncRegistry,
     build_registry,
     free_port,
+    start_mlflow_server,
+    stop_mlflow_server,
 )
 
 pytestmark = pytest.mark.slow
@@ -68,41 +69,16 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = open(self.root / "server.log", "ab")  # noqa: SIM115 - handed to the child
-        env = {**os.environ, "HOME": str(self.root), "MLFLOW_TRACKING_URI": ""}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server", "--backend-store-uri",
-             f"sqlite:///{self.root}/mlflow.db", "--default-artifact-root", str(self.root / "artifacts"),
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mlflow server did not start: {(self.root / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+        self.proc = start_mlflow_server(self.root, self.port)
 
     def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
+        if self.proc is not None:
+            stop_mlflow_server(self.proc, signal.SIGKILL)
         self.proc = None
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.proc is not None:
+            stop_mlflow_server(self.proc)
         self.proc = None
 
 
