@@ -217,16 +217,20 @@ def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
     return build_registry(mlflow_server, tmp_path)
 
 
-@pytest.fixture
-def sync_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Run ``clinigate sync`` in-process through the real entry point (exit codes as users see them)."""
+def in_process_cli(capsys: pytest.CaptureFixture[str], command: str) -> Callable[..., tuple[int, str, str]]:
+    """Run ``clinigate <command>`` in-process through the real entry point (exit codes as users see them)."""
     from clinigate.cli import main as main_module
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
         with pytest.raises(SystemExit) as exit_info:
-            main_module.main(["sync", *args])
+            main_module.main([command, *args])
         out, err = capsys.readouterr()
         return int(exit_info.value.code or 0), out, err
 
     return run
+
+
+@pytest.fixture
+def sync_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    return in_process_cli(capsys, "sync")

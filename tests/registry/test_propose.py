@@ -22,7 +22,7 @@ from clinigate.registry.propose import (
     propose,
 )
 
-from .conftest import Logged, free_port, log_model_version
+from .conftest import Logged, free_port, in_process_cli, log_model_version
 
 TODAY = date(2026, 1, 5)
 
@@ -36,17 +36,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """``clinigate propose`` through the real entry point."""
-    from clinigate.cli import main as main_module
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main_module.main(["propose", *args])
-        out, err = capsys.readouterr()
-        return int(exit_info.value.code or 0), out, err
-
-    return run
+    return in_process_cli(capsys, "propose")
 
 
 # ----------------------------------------------------------------------------- no server needed
