@@ -8,7 +8,6 @@ registry (DESIGN §11).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -20,9 +19,10 @@ from ..gitrepo import Change, Git
 from ..manifest import crossref
 from ..manifest.deployment import Deployment
 from ..manifest.documents import ROLES_PATH, expected_kind
-from ..manifest.loader import LoadedFile, load_bytes
+from ..manifest.loader import LoadedFile
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
+from ..manifest.revision import Snapshot
 from ..manifest.roles import Roles
 from ..manifest.strict_yaml import Locator
 from ..manifest.values import Environment, SemverKey
@@ -65,45 +65,6 @@ class PolicyInput:
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
 
-class _Snapshot:
-    """Documents at one revision, read in batches and loaded strictly, cached by path."""
-
-    def __init__(self, git: Git, rev: str, emails: frozenset[str] = frozenset()) -> None:
-        self.git, self.rev, self.emails = git, rev, emails
-        self._loaded: dict[str, LoadedFile | None] = {}
-        self._listing: dict[str, set[str]] = {}
-
-    def prefetch(self, paths: Iterable[str]) -> None:
-        todo = [p for p in dict.fromkeys(paths) if p not in self._loaded]
-        for path, raw in self.git.read_blobs(self.rev, todo).items():
-            self._loaded[path] = None if raw is None else load_bytes(path, raw, known_emails=self.emails)
-
-    def get(self, path: str) -> LoadedFile | None:
-        if path not in self._loaded:
-            self.prefetch([path])
-        return self._loaded[path]
-
-    def doc(self, path: str) -> BaseModel | None:
-        loaded = self.get(path)
-        return loaded.document if loaded else None
-
-    def versions(self, model: str) -> set[str]:
-        if model not in self._listing:
-            files = self.git.list_files(self.rev, f"models/{model}/versions")
-            self._listing[model] = {PurePosixPath(f).stem for f in files if f.endswith(".yaml")}
-        return self._listing[model]
-
-    def version(self, model: str, version: str | None) -> ModelVersion | None:
-        if version is None:
-            return None
-        doc = self.doc(version_path(model, version))
-        return doc if isinstance(doc, ModelVersion) else None
-
-
-def version_path(model: str, version: str) -> str:
-    return f"models/{model}/versions/{version}.yaml"
-
-
 def _subject(change: Change, base_has: bool) -> Subject | None:
     path = change.path
     kind = expected_kind(PurePosixPath(path))
@@ -119,18 +80,15 @@ def _subject(change: Change, base_has: bool) -> Subject | None:
 
 def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any]) -> list[PolicyInput]:
     changes = git.changes(base, head)
-    head_snap, base_snap = _Snapshot(git, head), _Snapshot(git, base)
-    roles = head_snap.doc(str(ROLES_PATH))
-    roles = roles if isinstance(roles, Roles) else None
-    # Documents loaded from here on are screened for e-mail addresses of unknown people.
-    head_snap.emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
+    head_snap, base_snap = Snapshot.with_roles(git, head), Snapshot(git, base)
+    roles = head_snap.roles()
     at_base = git.read_blobs(base, [c.path for c in changes])
     subjects = [s for c in changes if (s := _subject(c, at_base.get(c.path) is not None))]
     _prefetch(head_snap, base_snap, subjects)
     return [_build(s, head_snap, base_snap, roles, defaults) for s in subjects]
 
 
-def _prefetch(head: _Snapshot, base: _Snapshot, subjects: list[Subject]) -> None:
+def _prefetch(head: Snapshot, base: Snapshot, subjects: list[Subject]) -> None:
     models = {s.model for s in subjects if s.model}
     context = [f"models/{m}/{n}" for m in models for n in ("model.yaml", "pccp.yaml", "deployment.yaml")]
     head.prefetch([*context, *(s.path for s in subjects if s.change != "deleted" and _is_document(s))])
@@ -143,7 +101,7 @@ def _is_document(subject: Subject) -> bool:
     return subject.kind != "Governance" or subject.path == str(ROLES_PATH)
 
 
-def _build(subject: Subject, head: _Snapshot, base: _Snapshot, roles: Roles | None,
+def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None,
            defaults: dict[str, Any]) -> PolicyInput:
     loaded = head.get(subject.path) if subject.change != "deleted" and _is_document(subject) else None
     findings = list(loaded.findings) if loaded else []
@@ -169,8 +127,8 @@ def _dump(doc: BaseModel | None) -> dict[str, Any] | None:
     return doc.model_dump(mode="json", by_alias=True) if doc is not None else None
 
 
-def _common(subject: Subject, loaded: LoadedFile | None, head: _Snapshot,
-            base: _Snapshot) -> dict[str, Any]:
+def _common(subject: Subject, loaded: LoadedFile | None, head: Snapshot,
+            base: Snapshot) -> dict[str, Any]:
     model = subject.model
     doc = loaded.document if loaded else None
     base_loaded = base.get(subject.path) if subject.merged_at_base and _is_document(subject) else None
@@ -203,7 +161,7 @@ def _production_version(deployment: BaseModel | None) -> str | None:
     return None
 
 
-def _version_context(doc: ModelVersion, head: _Snapshot, base: _Snapshot) -> dict[str, Any]:
+def _version_context(doc: ModelVersion, head: Snapshot, base: Snapshot) -> dict[str, Any]:
     pccp = head.doc(f"models/{doc.model}/pccp.yaml")
     production = base.version(doc.model, _production_version(base.doc(f"models/{doc.model}/deployment.yaml")))
     authorised = head.version(doc.model, pccp.authorised_baseline) if isinstance(pccp, PCCP) else None
@@ -211,7 +169,7 @@ def _version_context(doc: ModelVersion, head: _Snapshot, base: _Snapshot) -> dic
             "authorised": _dump(authorised)}
 
 
-def _version_facts(doc: ModelVersion, head: _Snapshot, base: _Snapshot,
+def _version_facts(doc: ModelVersion, head: Snapshot, base: Snapshot,
                    defaults: dict[str, Any]) -> dict[str, Any]:
     pccp = head.doc(f"models/{doc.model}/pccp.yaml")
     pccp = pccp if isinstance(pccp, PCCP) else None
@@ -239,7 +197,7 @@ def version_facts(doc: ModelVersion, *, parent: ModelVersion | None, production:
     }
 
 
-def _deployment_facts(model: str, head: _Snapshot, base: _Snapshot) -> dict[str, Any]:
+def _deployment_facts(model: str, head: Snapshot, base: Snapshot) -> dict[str, Any]:
     now = head.doc(f"models/{model}/deployment.yaml")
     before = base.doc(f"models/{model}/deployment.yaml")
     if not isinstance(now, Deployment):

@@ -14,9 +14,8 @@ from pathlib import PurePosixPath
 
 from ..gitrepo import Git
 from ..manifest.deployment import Deployment
-from ..manifest.documents import ROLES_PATH
-from ..manifest.loader import LoadedFile, load_bytes
-from ..manifest.roles import Roles
+from ..manifest.loader import LoadedFile
+from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
 from .approval import is_approved
 
@@ -112,26 +111,13 @@ def _problems(loaded: LoadedFile | None) -> str:
     return "; ".join(f.message for f in loaded.findings[:3]) or "it does not load"
 
 
-class _Documents:
-    """The documents at one commit, loaded strictly; public twin of policy.inputs' snapshot."""
-
-    def __init__(self, git: Git, commit: str, paths: list[str]) -> None:
-        roles_raw = git.read_blobs(commit, [str(ROLES_PATH)]).get(str(ROLES_PATH))
-        roles = load_bytes(str(ROLES_PATH), roles_raw).document if roles_raw else None
-        emails = frozenset(p.email.lower() for p in roles.people) if isinstance(roles, Roles) else frozenset()
-        self.loaded = {path: None if raw is None else load_bytes(path, raw, known_emails=emails)
-                       for path, raw in git.read_blobs(commit, paths).items()}
-
-    def get(self, path: str) -> LoadedFile | None:
-        return self.loaded.get(path)
-
-
 def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> DesiredState:
     """The desired state at ``rev``; ``model`` limits it to one model folder (or registered model)."""
     commit = git.resolve(rev)
     folders = _model_folders(git.list_files(commit, "models"))
     paths = [p for files in folders.values() for p in files if p.endswith(".yaml")]
-    docs = _Documents(git, commit, paths)
+    docs = Snapshot.with_roles(git, commit)
+    docs.prefetch(paths)
     models = [_desired_model(name, files, docs) for name, files in sorted(folders.items())]
     if model is not None:
         models = [m for m in models if m.model == model or model in m.registered_models]
@@ -146,7 +132,7 @@ def _with_commit(target: Target, commit: str) -> Target:
     return Target(**{**target.__dict__, "manifest_commit": commit})
 
 
-def _desired_model(name: str, files: list[str], docs: _Documents) -> DesiredModel:
+def _desired_model(name: str, files: list[str], docs: Snapshot) -> DesiredModel:
     versions = _version_paths(files, name)
     result = DesiredModel(name, merged_versions=set(versions))
     for path in versions.values():
@@ -171,7 +157,7 @@ def _desired_model(name: str, files: list[str], docs: _Documents) -> DesiredMode
     return result
 
 
-def _target(model: str, env: str, version: str, versions: dict[str, str], docs: _Documents,
+def _target(model: str, env: str, version: str, versions: dict[str, str], docs: Snapshot,
             merged: set[str]) -> Target | Refusal:
     path = versions.get(version, f"models/{model}/versions/{version}.yaml")
     if version not in versions:
