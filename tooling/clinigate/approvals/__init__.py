@@ -1,0 +1,1 @@
+"""Signed approvals (DESIGN §6): attestations, signing backends, the ledger, verdicts."""

@@ -1,0 +1,99 @@
+"""Trust configuration (``policies/trust/trust.yaml``): which roots and identities may sign.
+
+It is a governance file: a PR that edits it needs its own code owners and the gate reports it
+(DESIGN §12). Files it names are paths relative to ``policies/trust/``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from ..manifest.values import Sha256, ShortText, StrictModel, Text
+
+TRUST_DIR = "policies/trust"
+TRUST_PATH = f"{TRUST_DIR}/trust.yaml"
+
+RelPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", max_length=200)]
+
+
+def _no_dots(path: str) -> str:
+    if any(part in {".", ".."} for part in PurePosixPath(path).parts):
+        raise ValueError(f"{path!r} must stay inside policies/trust/ (no '.' or '..' parts)")
+    return path
+
+
+class RevokedCertificate(StrictModel):
+    """A key known to be compromised: approvals it signed are invalid, whatever their time."""
+
+    certificate_sha256: Sha256
+    revoked_on: date
+    reason: Text
+
+
+class PkiTrust(StrictModel):
+    roots: list[RelPath] = Field(default_factory=list, description="PEM CA certificates (roots)")
+    intermediates: list[RelPath] = Field(default_factory=list)
+    tsa_roots: list[RelPath] = Field(default_factory=list, description="PEM roots of trusted RFC 3161 TSAs")
+    tsa_url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=300)] | None = None
+    revoked: list[RevokedCertificate] = Field(default_factory=list)
+
+    @field_validator("roots", "intermediates", "tsa_roots")
+    @classmethod
+    def _inside(cls, paths: list[str]) -> list[str]:
+        return [_no_dots(p) for p in paths]
+
+
+class CiIdentity(StrictModel):
+    """The one CI workflow allowed to sign on reviewers' behalf (Fulcio GitHub extensions)."""
+
+    issuer: ShortText = "https://token.actions.githubusercontent.com"
+    repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    repository_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
+    owner_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
+    workflow: Annotated[str, StringConstraints(pattern=r"^\.github/workflows/[A-Za-z0-9._-]+\.ya?ml$")]
+    ref: ShortText = "refs/heads/main"
+    triggers: list[ShortText] = Field(default_factory=lambda: ["workflow_run", "workflow_dispatch"])
+    runner: Literal["github-hosted", "self-hosted"] = "github-hosted"
+    server: ShortText = "https://github.com"
+
+    @property
+    def san(self) -> str:
+        return f"{self.server}/{self.repository}/{self.workflow}@{self.ref}"
+
+
+class SigstoreTrust(StrictModel):
+    trusted_root: RelPath | Literal["public-good"] = Field(
+        "public-good", description="a trusted_root.json under policies/trust/, or the public-good root"
+    )
+    signing_config: RelPath | None = Field(None, description="ClientTrustConfig JSON for signing (private)")
+    person_issuers: list[ShortText] = Field(
+        default_factory=list, description="OIDC issuers accepted for reviewers signing as themselves"
+    )
+    ci: CiIdentity | None = None
+    revoked: list[RevokedCertificate] = Field(default_factory=list)
+
+
+class Trust(StrictModel):
+    api_version: Literal["clinigate/v1"] = Field(alias="apiVersion")
+    kind: Literal["Trust"]
+    require_signed_approvals: bool = Field(
+        True, description="sync deploys and check passes only with valid signed approvals"
+    )
+    pki: PkiTrust = Field(default_factory=PkiTrust)
+    sigstore: SigstoreTrust = Field(default_factory=SigstoreTrust)
+
+    def revoked(self) -> dict[str, RevokedCertificate]:
+        return {r.certificate_sha256: r for r in (*self.pki.revoked, *self.sigstore.revoked)}
+
+
+def trust_file(repo_root: Path, relative: str) -> Path:
+    """A file named by trust.yaml, resolved and refused if it leaves policies/trust/."""
+    base = (repo_root / TRUST_DIR).resolve()
+    path = (base / relative).resolve()
+    if base not in path.parents:
+        raise ValueError(f"{relative} resolves outside {TRUST_DIR}/")
+    return path
