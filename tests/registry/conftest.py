@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from testing.fixtures import copy_example_registry, git, init_repo
+from testing.fixtures import copy_example_registry, git, init_repo, merged_is_approved
 
 from clinigate.registry.actual import MlflowRegistry
 from clinigate.registry.digest import artifact_digest
@@ -130,6 +130,7 @@ class SyncRegistry:
     uri: str
     names: dict[str, str]  # model folder -> unique registered model name
     logged: dict[tuple[str, str], Logged] = field(default_factory=dict)  # (model, semver) -> version
+    pki: Any = None  # a DemoPki when the registry requires signed approvals
 
     def client(self) -> CountingRegistry:
         return CountingRegistry(self.uri)
@@ -186,13 +187,24 @@ def _deployed_versions(repo: Path, model: str) -> list[str]:
     return re.findall(r"^    version: (\S+)$", text, flags=re.M)
 
 
-def build_registry(uri: str, tmp_path: Path, client: Any | None = None) -> SyncRegistry:
-    """The example registry, its deployed versions logged to ``uri`` under unique names."""
+def build_registry(uri: str, tmp_path: Path, client: Any | None = None, *, signed: bool = False) -> SyncRegistry:
+    """The example registry, its deployed versions logged to ``uri`` under unique names.
+
+    ``signed``: trust.yaml keeps requiring signed approvals and trusts a test CA (``reg.pki``);
+    otherwise merged manifests are deployable, as the MLflow-mechanics tests need.
+    """
     n = next(_counter)
     repo = tmp_path / f"registry-{n}"
     repo.mkdir()
     copy_example_registry(repo)
     reg = SyncRegistry(repo, uri, {m: f"{m}-t{n}-{os.getpid()}" for m in MODELS})
+    if signed:
+        from clinigate.demo.approvals import DemoPki
+
+        (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
+        reg.pki = DemoPki.create(repo)
+    else:
+        merged_is_approved(repo)
     client = client or reg.mlflow()
     for model, name in reg.names.items():
         deployed = _deployed_versions(repo, model)

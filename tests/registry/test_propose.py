@@ -43,6 +43,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
 
 
 @pytest.mark.parametrize("uri", ["models:/sepsis-ews", "models:/sepsis-ews/latest", "models:/a/0",
+                                 "models:/a@", "models:/a@latest", "models:/a@prod/1", "models:/a@st aging",
                                  "runs:/not-a-run-id/model", "runs:/" + "a" * 32, "s3://bucket/x", ""])
 def test_bad_uri_is_a_usage_error(uri: str) -> None:
     with pytest.raises(UsageError):
@@ -58,6 +59,8 @@ def test_bad_uri_exits_2(cli: Callable[..., tuple[int, str, str]], repo: Path) -
 
 def test_good_uris_parse() -> None:
     assert parse_source("models:/sepsis-ews/16").version == "16"
+    aliased = parse_source("models:/sepsis-ews@staging-2")
+    assert (aliased.name, aliased.alias, aliased.version) == ("sepsis-ews", "staging-2", None)
     run = parse_source("runs:/" + "ab" * 16 + "/model/sub")
     assert (run.run_id, run.path) == ("ab" * 16, "model/sub")
 
@@ -224,3 +227,32 @@ def test_unknown_model_version_and_run(cli: Callable[..., tuple[int, str, str]],
                        "--repo", str(repo), "--model", "sepsis-ews")
     assert code in (2, 3) and "0" * 32 in err
     assert not (repo / "models/sepsis-ews/versions/1.4.0.yaml").exists()
+
+
+@pytest.mark.slow
+def test_from_an_alias_records_the_version_it_resolves_to(cli: Callable[..., tuple[int, str, str]],
+                                                           mlflow_server: str, logged: Logged,
+                                                           repo: Path) -> None:
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri=mlflow_server, registry_uri=mlflow_server).set_registered_model_alias(
+        logged.registered_model, "candidate", logged.version)
+    proposal = propose(repo, f"models:/{logged.registered_model}@candidate", mlflow_server,
+                       model="sepsis-ews", submitted_by="pnair", today=TODAY)
+    data, _ = _draft(repo, proposal.relpath)
+    artifact = data["artifact"]
+    assert artifact["sha256"] == logged.digest
+    assert artifact["uri"] == logged.source  # the version's own artifacts, never the movable alias
+    assert artifact["mlflow"] == {"registered_model": logged.registered_model,
+                                  "version": int(logged.version), "run_id": logged.run_id}
+    assert data["training"]["algorithm"]["random_seed"] == 4242  # the run was read too
+
+    code, _, err = cli("--from-mlflow", f"models:/{logged.registered_model}@no-such-alias", "--tracking-uri",
+                       mlflow_server, "--repo", str(repo), "--model", "sepsis-ews", "--version", "9.0.0")
+    assert code == 2, err
+    assert "no-such-alias" in err and logged.registered_model in err
+    code, _, err = cli("--from-mlflow", "models:/no-such-model-p0@candidate", "--tracking-uri", mlflow_server,
+                       "--repo", str(repo), "--model", "sepsis-ews", "--version", "9.0.0")
+    assert code == 2, err
+    assert "no-such-model-p0" in err
+    assert not (repo / "models/sepsis-ews/versions/9.0.0.yaml").exists()

@@ -126,5 +126,6 @@ def parse_statement(payload: bytes) -> Statement:
         where = ".".join(str(p) for p in first["loc"])
         raise AttestationInvalid(f"approval predicate field {where or '(root)'}: {first['msg']}") from None
     if predicate.document not in subjects:
-        raise AttestationInvalid(f"the statement has no subject for the approved document {predicate.document}")
+        raise AttestationInvalid(
+            f"the statement has no subject for the approved document {predicate.document}")
     return Statement(subjects=subjects, predicate=predicate)

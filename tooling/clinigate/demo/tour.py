@@ -23,6 +23,8 @@ from ..manifest import strict_yaml
 from ..manifest.validate import validate_registry
 from ..manifest.values import SemverKey
 from ..report import text as text_report
+from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
+from .approvals import roles as demo_roles
 
 REGISTRY_PARTS = ("models", "policies", "schemas")
 DEMO_AUTHOR = ("clinigate demo", "demo@clinigate.invalid")
@@ -57,11 +59,80 @@ def prepare_workdir(workdir: Path) -> None:
 
 def run_tour(workdir: Path) -> Iterator[Step]:
     prepare_workdir(workdir)
-    git = yield from _copy_registry(workdir)
+    git, pki = yield from _copy_registry(workdir)
+    yield _backfill_step(git, pki)
     yield _validate_step(workdir)
     branch = yield from _broken_manifest_steps(workdir, git)
-    yield _gate_step(workdir, branch)
+    pending = _gate_step(workdir, branch)
+    yield pending
+    yield from _approval_steps(workdir, git, branch, pki, pending.details["report"])
     yield from _sync_steps(workdir, git)
+
+
+def _backfill_step(git: Git, pki: DemoPki) -> Step:
+    acts = sign_deployed_versions(git, pki)
+    lines = [f"  {a.predicate.decision.value} {a.document} as {a.predicate.role.value} by "
+             f"{a.predicate.signer.name}" for a in acts]
+    return Step(
+        "The versions in service carry signed approvals",
+        "The demo made a certificate authority that only this folder trusts (its certificate is "
+        "in policies/trust/, its keys in .demo-pki/) and issued each reviewer a signing "
+        "certificate. Every version a deployment.yaml names was signed by a reviewer in each "
+        "role the policies require for its change class, never by its submitter. Each "
+        "signature is an in-toto statement over the manifest's exact bytes, kept as a Sigstore "
+        "bundle on the ledger ref refs/heads/clinigate/ledger, away from any branch.",
+        command="clinigate approve <manifest> --role <role> --decision approved --reason ... "
+                "--key <key.pem> --cert <cert.pem>",
+        output="\n".join(lines),
+        ok=bool(acts),
+        details={"acts": acts},
+    )
+
+
+def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending: Any) -> Iterator[Step]:
+    from ..approvals.verify import verify_documents
+    from ..policy.check import run_check
+    from ..report.approvals import text as verify_text
+    from ..report.check import text as check_text
+
+    version = next(m for m in pending.manifests if m.kind == "ModelVersion")
+    people = demo_roles(workdir)
+    submitter = version_submitter(workdir, git, branch, version.path)
+    git.switch(branch)
+    try:
+        acts = [pki.sign(git, reviewer(people, role, not_id=submitter), version.path, role,
+                         "Subgroup performance and data provenance reviewed; meets the PCCP "
+                         "data-update protocol")
+                for role in version.missing_roles]
+    finally:
+        git.switch("main")
+    report = run_check(workdir, base="main", head=branch)
+    signed = "\n".join(f"signed: {a.predicate.role.value} by {a.predicate.signer.name} "
+                       f"(bundle {a.bundle_sha256[:12]}…)" for a in acts)
+    yield Step(
+        "Reviewers sign; the gate passes",
+        "Each required reviewer signs the committed manifest with their own certificate. The "
+        "gate reads the ledger, verifies every signature against the base branch's trust and "
+        "roles (a pull request cannot trust its own CA or grant its own reviewers a role), "
+        "checks it covers the manifest's current bytes and was not made by the submitter, and "
+        "passes once every required role has signed.",
+        command=f"clinigate approve {version.path} --role ... && clinigate check --base main --head {branch}",
+        output=(signed + "\n\n" + check_text(report)).rstrip(),
+        ok=report.decision == "pass",
+        details={"report": report},
+    )
+    verified = verify_documents(git, [version.path], rev=branch)
+    yield Step(
+        "Who signed, when, and what it means",
+        "verify lists every signature with the signer's printed name, the time (trusted when a "
+        "log or timestamp authority vouches for it, otherwise marked as claimed), the meaning of "
+        "the signature and the reason, as 21 CFR 11.50 asks. Change one byte of the manifest "
+        "and every approval becomes invalid, with the reason.",
+        command=f"clinigate verify {version.path} --rev {branch}",
+        output=verify_text(verified).rstrip(),
+        ok=verified.valid,
+        details={"verify": verified},
+    )
 
 
 def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
@@ -122,12 +193,14 @@ def _gate_step(workdir: Path, branch: str) -> Step:
     )
 
 
-def _copy_registry(workdir: Path) -> Generator[Step, None, Git]:
+def _copy_registry(workdir: Path) -> Generator[Step, None, tuple[Git, DemoPki]]:
     source = bundled_registry()
     for part in REGISTRY_PARTS:
         shutil.copytree(source / part, workdir / part, ignore=shutil.ignore_patterns(".keep"))
-    # The demo's MLflow store lives beside the registry, never in it.
-    (workdir / ".gitignore").write_text("mlflow.db\nmlflow.db.*\nmlartifacts/\n", encoding="utf-8")
+    # The demo's MLflow store and private keys live beside the registry, never in it.
+    ignored = "mlflow.db\nmlflow.db.*\nmlartifacts/\n.demo-pki/\n"
+    (workdir / ".gitignore").write_text(ignored, encoding="utf-8")
+    pki = DemoPki.create(workdir)
     git = Git.init(workdir)
     commit = git.commit_all("Example registry from the clinigate demo", author=DEMO_AUTHOR[0],
                             email=DEMO_AUTHOR[1])
@@ -146,7 +219,7 @@ def _copy_registry(workdir: Path) -> Generator[Step, None, Git]:
         output="\n".join(lines),
         details={"models": models, "commit": commit},
     )
-    return git
+    return git, pki
 
 
 def _validate_step(workdir: Path) -> Step:
@@ -267,3 +340,13 @@ def _write_manifest(path: Path, data: dict[str, Any]) -> None:
 
 def summarise(report: Report) -> str:
     return text_report.summary(report)
+
+
+def write_data_update(workdir: Path, model: str = DEMO_MODEL) -> str:
+    """Write the next minor version of ``model`` as a conforming data update; its relative path."""
+    latest = _latest_version_file(workdir, model)
+    data = strict_yaml.parse(latest.read_text(encoding="utf-8"))
+    new_version = _next_minor(data["version"])
+    path = latest.parent / f"{new_version}.yaml"
+    _write_manifest(path, _as_new_version(data, new_version))
+    return path.relative_to(workdir).as_posix()

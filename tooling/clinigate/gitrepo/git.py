@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,3 +125,169 @@ class Git:
 
     def current_branch(self) -> str:
         return self.run(["rev-parse", "--abbrev-ref", "HEAD"]).strip()
+
+    # --- plumbing for refs that live beside the branches (the approval ledger) ---------------
+
+    def run_bytes(self, args: Sequence[str], *, data: bytes | None = None,
+                  env: Mapping[str, str] | None = None) -> bytes:
+        """Like :meth:`run`, with raw bytes in and out (blobs, ``-z`` output)."""
+        proc = self._exec(args, data=data, env=env)
+        if proc.returncode != 0:
+            output = (proc.stderr or proc.stdout).decode(errors="replace").strip()
+            raise GitError(f"git {' '.join(args)} failed (exit {proc.returncode}): {output}")
+        return proc.stdout
+
+    def _exec(self, args: Sequence[str], *, data: bytes | None = None,
+              env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        exe = shutil.which("git")
+        if exe is None:
+            raise EnvironmentProblem("git is not installed or not on PATH")
+        return subprocess.run([exe, *args], cwd=self.root, env=_clean_env(env), input=data,
+                              capture_output=True, check=False)
+
+    def rev_parse(self, ref: str) -> str | None:
+        """The commit ``ref`` names, or None when it names nothing (:meth:`resolve` raises instead)."""
+        out = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False).strip()
+        return out or None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        proc = self._exec(["merge-base", "--is-ancestor", ancestor, descendant])
+        if proc.returncode > 1:
+            raise GitError(f"git merge-base --is-ancestor {ancestor} {descendant} failed: "
+                           f"{proc.stderr.decode(errors='replace').strip()}")
+        return proc.returncode == 0
+
+    def write_blob(self, data: bytes) -> str:
+        return self.run_bytes(["hash-object", "-w", "--stdin"], data=data).decode().strip()
+
+    def write_tree(self, base: str | None, files: Mapping[str, str]) -> str:
+        """A tree: ``base``'s files plus ``files`` (path -> blob id), built in a throwaway index.
+
+        The user's index and work tree are never read or written.
+        """
+        with tempfile.TemporaryDirectory(prefix="clinigate-index-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self.run(["read-tree", base] if base else ["read-tree", "--empty"], env=env)
+            info = "".join(f"100644 {blob}\t{path}\0" for path, blob in files.items())
+            self.run_bytes(["update-index", "--add", "-z", "--index-info"], data=info.encode(), env=env)
+            return self.run(["write-tree"], env=env).strip()
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str, *, name: str, email: str,
+                    date: str, author_date: str | None = None) -> str:
+        """A commit object for ``tree``; no branch, index or hook is involved."""
+        env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": author_date or date,
+               "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": date}
+        args = ["commit-tree", "--no-gpg-sign", tree, *(a for p in parents for a in ("-p", p))]
+        return self.run_bytes(args, data=message.encode(), env=env).decode().strip()
+
+    def update_ref(self, ref: str, new: str, expected: str | None) -> bool:
+        """Compare-and-swap ``ref`` from ``expected`` (None: must not exist) to ``new``.
+
+        False when someone else moved the ref first, so the caller can rebuild and retry.
+        """
+        proc = self._exec(["update-ref", ref, new, expected or NULL_OID])
+        if proc.returncode == 0:
+            return True
+        if self.rev_parse(ref) != expected:
+            return False
+        raise GitError(f"git update-ref {ref} {new} {expected} failed: "
+                       f"{proc.stderr.decode(errors='replace').strip()}")
+
+    def set_ref(self, ref: str, new: str) -> None:
+        self.run(["update-ref", ref, new])
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Ref name -> object id for every ref under ``prefix``."""
+        out = self.run(["for-each-ref", "--format=%(refname) %(objectname)", prefix])
+        pairs = (line.partition(" ") for line in out.splitlines() if line)
+        return {name: oid for name, _, oid in pairs}
+
+    def tree_files(self, rev: str, pathspecs: Sequence[str] = ()) -> list[TreeFile]:
+        """Every file of ``rev``'s tree (optionally under ``pathspecs``), with its blob id."""
+        out = self.run_bytes(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *pathspecs]).decode()
+        files = []
+        for record in filter(None, out.split("\0")):
+            meta, path = record.split("\t", 1)
+            mode, kind, oid = meta.split(" ")
+            files.append(TreeFile(path=path, blob=oid, mode=mode, kind=kind))
+        return files
+
+    def history(self, revs: Sequence[str], pathspecs: Sequence[str] = ()) -> list[CommitRecord]:
+        """Commits reachable from ``revs`` (newest first), each with its raw changes to its first parent.
+
+        A merge's changes are those against its first parent. One ``git log`` for the whole history.
+        """
+        out = self.run_bytes(["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--root",
+                              "--diff-merges=first-parent",
+                              "--format=%x01%H %P %aI", *revs, "--", *pathspecs]).decode()
+        return _parse_history(out)
+
+    def commit_message(self, commit: str) -> str:
+        return self.run(["show", "-s", "--format=%B", commit]).rstrip("\n") + "\n"
+
+    def remote_ref(self, remote: str, ref: str) -> str | None:
+        """What ``ref`` points at on ``remote`` (None when the remote has no such ref)."""
+        out = self.run(["ls-remote", "--refs", remote, ref])
+        return next((line.split("\t")[0] for line in out.splitlines() if line.endswith(f"\t{ref}")), None)
+
+    def fetch_ref(self, remote: str, ref: str, into: str) -> None:
+        """Copy ``remote``'s ``ref`` to the local ``into``, even when it is not a fast-forward."""
+        self.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, f"+{ref}:{into}"])
+
+    def push_ref(self, remote: str, commit: str, ref: str) -> str | None:
+        """Push ``commit`` to ``remote``'s ``ref`` as a fast-forward only.
+
+        None when it landed; the remote's reason when the push was rejected (someone else moved the
+        ref, or a protection rule refused it). An unreachable remote raises :class:`GitError`.
+        """
+        args = ["push", "--porcelain", "--no-verify", remote, f"{commit}:{ref}"]
+        proc = self._exec(args)
+        if proc.returncode == 0:
+            return None
+        lines = proc.stdout.decode(errors="replace").splitlines()
+        rejected = [line for line in lines if line.startswith("!")]
+        if not rejected:
+            output = (proc.stderr or proc.stdout).decode(errors="replace").strip()
+            raise GitError(f"git {' '.join(args)} failed (exit {proc.returncode}): {output}")
+        return rejected[0].rsplit("\t", 1)[-1]
+
+
+NULL_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    path: str
+    blob: str
+    mode: str = "100644"
+    kind: str = "blob"
+
+
+@dataclass(frozen=True)
+class RawChange:
+    status: str  # A added, M modified, D deleted, T type changed
+    path: str
+    blob: str  # the new blob id (all zeros for a deletion)
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    commit: str
+    parents: tuple[str, ...]
+    author_date: str
+    changes: tuple[RawChange, ...]
+
+
+def _parse_history(out: str) -> list[CommitRecord]:
+    # Tokens are read in order, so a path that contains the \x01 marker is still taken as a path.
+    heads: list[tuple[str, tuple[str, ...], str, list[RawChange]]] = []
+    tokens = iter(out.split("\0"))
+    for token in tokens:
+        token = token.lstrip("\n")
+        if token.startswith("\x01"):
+            commit, *parents, date = token[1:].split(" ")
+            heads.append((commit, tuple(p for p in parents if p), date, []))
+        elif token.startswith(":"):
+            meta = token[1:].split(" ")
+            heads[-1][3].append(RawChange(status=meta[4][0], path=next(tokens), blob=meta[3]))
+    return [CommitRecord(commit, parents, date, tuple(changes)) for commit, parents, date, changes in heads]

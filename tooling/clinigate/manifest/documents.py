@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
+from ..approvals.trust import TRUST_PATH, Trust
 from .deployment import Deployment
 from .model import Model
 from .pccp import PCCP
@@ -18,6 +19,7 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "PCCP": PCCP,
     "Deployment": Deployment,
     "Roles": Roles,
+    "Trust": Trust,
 }
 
 ROLES_PATH = PurePosixPath("policies/data/roles.yaml")
@@ -28,6 +30,8 @@ def expected_kind(relpath: PurePosixPath) -> str | None:
     """The kind a repository-relative path must hold, or None if it is not a clinigate document."""
     if relpath == ROLES_PATH:
         return "Roles"
+    if str(relpath) == TRUST_PATH:
+        return "Trust"
     parts = relpath.parts
     if len(parts) == 3 and parts[0] == "models" and parts[2] in _FIXED_NAMES:
         return _FIXED_NAMES[parts[2]]
@@ -36,4 +40,5 @@ def expected_kind(relpath: PurePosixPath) -> str | None:
     return None
 
 
-__all__ = ["DOCUMENT_TYPES", "Deployment", "Model", "ModelVersion", "PCCP", "ROLES_PATH", "Roles"]
+__all__ = ["DOCUMENT_TYPES", "Deployment", "Model", "ModelVersion", "PCCP", "ROLES_PATH", "Roles",
+           "TRUST_PATH", "Trust"]

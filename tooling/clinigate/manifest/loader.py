@@ -150,8 +150,12 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
+# Trust configuration holds numeric GitHub ids and issuer URLs, never free text about patients.
+_NO_PHI_KINDS = frozenset({"Trust"})
+
+
 def _scan_phi(result: LoadedFile, known_emails: frozenset[str]) -> None:
-    if not phi.might_contain_phi(result.text or ""):
+    if result.kind in _NO_PHI_KINDS or not phi.might_contain_phi(result.text or ""):
         return
     for path, what in phi.scan(result.data, known_emails):
         line, column = result.locate(path) if result.locate else (None, None)

@@ -15,6 +15,7 @@ SCHEMA_FILES = {
     "PCCP": "pccp.schema.json",
     "Deployment": "deployment.schema.json",
     "Roles": "roles.schema.json",
+    "Trust": "trust.schema.json",
 }
 
 

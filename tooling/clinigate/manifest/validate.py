@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import UsageError
 from ..findings import Finding, Report, Severity
 from . import crossref
-from .documents import ROLES_PATH, expected_kind
+from .documents import ROLES_PATH, TRUST_PATH, expected_kind
 from .loader import LoadedFile, load_file
 from .roles import Roles
 from .strict_yaml import DEFAULT_LIMITS, Limits
@@ -20,8 +20,8 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def discover(repo_root: Path) -> list[str]:
-    """Every YAML file under models/ plus roles.yaml, as sorted repository-relative paths."""
-    found = [str(ROLES_PATH)] if (repo_root / ROLES_PATH).exists() else []
+    """Every YAML file under models/ plus roles.yaml and trust.yaml, as sorted relative paths."""
+    found = [str(p) for p in (ROLES_PATH, TRUST_PATH) if (repo_root / p).exists()]
     models = repo_root / "models"
     if models.is_dir():
         found.extend(_walk(repo_root, models))

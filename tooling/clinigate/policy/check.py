@@ -81,6 +81,7 @@ def run_check(repo_root: Path, *, base: str, head: str = "HEAD", engine_name: st
     bundle = load_bundle(repo_root)
     defaults = bundle.data.get("clinigate", {}).get("defaults", {})
     inputs = build_inputs(git, base_sha, head_sha, defaults)
+    _attach_approvals(git, base_sha, head_sha, inputs)
     engine = make_engine(engine_name, opa_url=opa_url)
     try:
         if inputs:
@@ -89,6 +90,23 @@ def run_check(repo_root: Path, *, base: str, head: str = "HEAD", engine_name: st
     finally:
         engine.close()
     return CheckReport(base_sha, head_sha, engine_name, manifests)
+
+
+APPROVABLE = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
+
+
+def _attach_approvals(git: Git, base: str, head: str, inputs: list[PolicyInput]) -> None:
+    """Fill ``input.approvals`` from the ledger, judged against the base's trust and roles."""
+    todo = [i for i in inputs if i.document is not None and i.subject.kind in APPROVABLE
+            and i.subject.change != "deleted"]
+    if not todo:
+        return
+    from ..approvals.review import ApprovalBook, policy_approvals
+
+    with ApprovalBook.open(git, base=base, head=head) as book:
+        for item in todo:
+            assert item.document is not None
+            item.document["approvals"] = policy_approvals(book.judge(item.subject.path, rev=head))
 
 
 def _decide(engine: Any, item: PolicyInput) -> ManifestDecision:

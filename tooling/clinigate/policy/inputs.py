@@ -88,6 +88,17 @@ def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any]) -> li
     return [_build(s, head_snap, base_snap, roles, defaults) for s in subjects]
 
 
+def version_input(docs: Snapshot, path: str, defaults: dict[str, Any]) -> PolicyInput:
+    """The policy input for a version manifest already merged at ``docs``' revision.
+
+    Used by ``sync`` to learn a deployed version's change class and required roles: the version
+    is judged as if it were being added, against its parent and the PCCP at that revision.
+    """
+    parts = PurePosixPath(path).parts
+    subject = Subject(path, "ModelVersion", parts[1], "added", False, PurePosixPath(path).stem)
+    return _build(subject, docs, docs, docs.roles(), defaults)
+
+
 def _prefetch(head: Snapshot, base: Snapshot, subjects: list[Subject]) -> None:
     models = {s.model for s in subjects if s.model}
     context = [f"models/{m}/{n}" for m in models for n in ("model.yaml", "pccp.yaml", "deployment.yaml")]

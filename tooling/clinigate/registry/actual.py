@@ -4,7 +4,14 @@ Reads are batched per registered model: aliases and registered-model tags come f
 ``get_registered_model`` call (search results may come back without aliases, mlflow#9783),
 versions and their tags from one paged ``search_model_versions`` call. Nothing is read per
 version unless a production alias is about to move (then its artifacts are downloaded to
-check their digest).
+check their digest and, when they carry one, their OpenSSF model signature).
+
+Models are read concurrently against a server (:func:`read_each`): the two requests per model
+are round trips of ~16 ms that the server and the client can overlap. MLflow shares one
+``requests.Session`` per process (``mlflow.utils.request_utils._cached_get_request_session``,
+a urllib3 pool of ``MLFLOW_HTTP_POOL_MAXSIZE`` = 10 connections) whatever the number of
+clients, so one client serves every thread; ``READ_WORKERS`` stays below the pool size so no
+connection is thrown away.
 """
 
 from __future__ import annotations
@@ -12,15 +19,19 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlparse
 
 from ..errors import EnvironmentProblem
 from .digest import artifact_digest
+from .model_signature import SignatureVerdict, TrustedKey, find_signature, verify_signature
 
 T = TypeVar("T")
 
@@ -28,6 +39,7 @@ T = TypeVar("T")
 HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
                  "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
 PAGE_SIZE = 1000
+READ_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,43 @@ class RegistryClient(Protocol):
     def transition_stage(self, name: str, version: str, stage: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class ArtifactCheck:
+    digest: str
+    signature: SignatureVerdict | None = None  # None: the artifact carries no model signature
+
+
+@runtime_checkable
+class ArtifactInspector(Protocol):
+    """A registry client that checks a version's model signature along with its digest."""
+
+    def check_artifact(self, name: str, version: str, source: str) -> ArtifactCheck:
+        """One download: the digest of every file, and the signature's verdict if there is one."""
+
+
+def read_each(fn: Callable[[str], T], names: Sequence[str], *, remote: bool) -> list[T]:
+    """``fn`` over ``names``, results in the order of ``names``; the first failure in that order is raised.
+
+    The first name is read alone: it builds MLflow's lazily created store and HTTP session once,
+    and an unreachable server fails there, before any thread starts. Only a remote registry gets
+    threads: a local store's reads are Python work that the GIL runs one at a time anyway.
+    """
+    if not names:
+        return []
+    first = fn(names[0])
+    if not remote or len(names) == 1:
+        return [first, *map(fn, names[1:])]
+    pool = ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix="clinigate-read")
+    try:
+        return [first, *pool.map(fn, names[1:])]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after a failure: start no further reads
+
+
+def is_remote(uri: str) -> bool:
+    return urlparse(uri).scheme in ("http", "https")
+
+
 def _not_found(exc: Exception) -> bool:
     return getattr(exc, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
 
@@ -83,22 +132,25 @@ def _not_found(exc: Exception) -> bool:
 class MlflowRegistry:
     """:class:`RegistryClient` over ``mlflow.MlflowClient`` (imported on first use)."""
 
-    def __init__(self, tracking_uri: str) -> None:
+    def __init__(self, tracking_uri: str, *, model_keys: tuple[TrustedKey, ...] = ()) -> None:
         self._uri = tracking_uri
         self._client: Any = None
+        self._lock = threading.Lock()
+        self.model_keys = model_keys  # see clinigate.registry.model_signature.trusted_keys
 
     @property
     def tracking_uri(self) -> str:
         return self._uri
 
     def _mlflow(self) -> Any:
-        if self._client is None:
-            for key, value in HTTP_DEFAULTS.items():
-                os.environ.setdefault(key, value)  # the user's own setting wins
-            from mlflow import MlflowClient
+        with self._lock:  # reads run in threads (read_each)
+            if self._client is None:
+                for key, value in HTTP_DEFAULTS.items():
+                    os.environ.setdefault(key, value)  # the user's own setting wins
+                from mlflow import MlflowClient
 
-            self._client = MlflowClient(tracking_uri=self._uri, registry_uri=self._uri)
-        return self._client
+                self._client = MlflowClient(tracking_uri=self._uri, registry_uri=self._uri)
+            return self._client
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one MLflow call; anything but 'does not exist' is an environment problem (exit 3)."""
@@ -140,14 +192,21 @@ class MlflowRegistry:
                 return found
 
     def artifact_digest(self, name: str, version: str, source: str) -> str:
+        return self.check_artifact(name, version, source).digest
+
+    def check_artifact(self, name: str, version: str, source: str) -> ArtifactCheck:
         from mlflow.artifacts import download_artifacts
 
         with tempfile.TemporaryDirectory(prefix="clinigate-artifact-") as tmp:
             path = self._call(f"download the artifacts of {name} version {version} ({source})",
                               lambda: download_artifacts(artifact_uri=source, dst_path=tmp,
                                                          tracking_uri=self._uri))
-            folder = Path(path)
-            return artifact_digest(folder) if folder.is_dir() else artifact_digest(folder.parent)
+            folder = Path(path) if Path(path).is_dir() else Path(path).parent
+            digest = artifact_digest(folder)  # before the signature is moved out of the folder
+            signature = find_signature(folder)
+            if signature is None:
+                return ArtifactCheck(digest)
+            return ArtifactCheck(digest, verify_signature(folder, signature, self.model_keys))
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self._call(f"set alias {alias} of {name}",

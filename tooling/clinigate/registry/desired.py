@@ -17,7 +17,7 @@ from ..manifest.deployment import Deployment
 from ..manifest.loader import LoadedFile
 from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
-from .approval import is_approved
+from .approval import ApprovalGate, is_approved
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Target:
     manifest_sha256: str  # sha256 of the manifest file's bytes at the revision
     manifest_commit: str  # the last commit on the revision that changed the manifest
     change_class: str
+    approved_by: str = ""  # "role:person-id,..." of the valid signed approvals
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,14 @@ def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> De
     paths = [p for files in folders.values() for p in files if p.endswith(".yaml")]
     docs = Snapshot.with_roles(git, commit)
     docs.prefetch(paths)
-    models = [_desired_model(name, files, docs) for name, files in sorted(folders.items())]
     if model is not None:
-        models = [m for m in models if m.model == model or model in m.registered_models]
+        folders = {n: f for n, f in folders.items() if n == model or _names_model(f, docs, model)}
+    gate = ApprovalGate.open(git, commit, docs)
+    try:
+        models = [_desired_model(name, files, docs, gate) for name, files in sorted(folders.items())]
+    finally:
+        if gate is not None:
+            gate.close()
     manifests = [t.manifest_path for m in models for t in m.targets]
     commits = _last_commits(git, commit, manifests)
     for m in models:
@@ -128,11 +134,17 @@ def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> De
     return DesiredState(rev, commit, models)
 
 
+def _names_model(files: list[str], docs: Snapshot, registered: str) -> bool:
+    """Whether a model folder's manifests name the registered model ``registered``."""
+    return any(isinstance(d := docs.doc(p), ModelVersion) and d.artifact.mlflow.registered_model == registered
+               for p in files if "/versions/" in p)
+
+
 def _with_commit(target: Target, commit: str) -> Target:
     return Target(**{**target.__dict__, "manifest_commit": commit})
 
 
-def _desired_model(name: str, files: list[str], docs: Snapshot) -> DesiredModel:
+def _desired_model(name: str, files: list[str], docs: Snapshot, gate: ApprovalGate | None) -> DesiredModel:
     versions = _version_paths(files, name)
     result = DesiredModel(name, merged_versions=set(versions))
     for path in versions.values():
@@ -149,7 +161,7 @@ def _desired_model(name: str, files: list[str], docs: Snapshot) -> DesiredModel:
         return result
     result.deployment_known = True
     for env, target in sorted(deployment.environments.items(), key=lambda kv: kv[0].value):
-        item = _target(name, env.value, target.version, versions, docs, result.merged_versions)
+        item = _target(name, env.value, target.version, versions, docs, result.merged_versions, gate)
         if isinstance(item, Target):
             result.targets.append(item)
         else:
@@ -158,7 +170,7 @@ def _desired_model(name: str, files: list[str], docs: Snapshot) -> DesiredModel:
 
 
 def _target(model: str, env: str, version: str, versions: dict[str, str], docs: Snapshot,
-            merged: set[str]) -> Target | Refusal:
+            merged: set[str], gate: ApprovalGate | None) -> Target | Refusal:
     path = versions.get(version, f"models/{model}/versions/{version}.yaml")
     if version not in versions:
         return Refusal(model, env, f"deployment.yaml names {version}, but {path} is not merged")
@@ -169,11 +181,30 @@ def _target(model: str, env: str, version: str, versions: dict[str, str], docs: 
     if not isinstance(doc, ModelVersion) or loaded is None or loaded.sha256 is None:
         return Refusal(model, env, f"{path} does not load: {_problems(loaded)}")
     declared = doc.change.declared_class
+    change_class, approved_by = declared.value if declared is not None else "unknown", ""
+    if gate is not None:
+        approval = gate.judge(model, version, path)
+        if not approval.approved:
+            return Refusal(model, env, approval.reason)
+        change_class = approval.change_class or change_class
+        approved_by = ",".join(approval.approved_by)
     return Target(
         model=model, environment=env, version=version,
         registered_model=doc.artifact.mlflow.registered_model,
         mlflow_version=str(doc.artifact.mlflow.version), artifact_sha256=doc.artifact.sha256,
         manifest_path=path, manifest_sha256=loaded.sha256, manifest_commit="",
-        # The policy's computed class is not recorded in Git yet; the submitter's claim stands in.
-        change_class=declared.value if declared is not None else "unknown",
+        # With signed approvals the policy computes the class; without, the submitter's claim stands in.
+        change_class=change_class, approved_by=approved_by,
     )
+
+
+def deployed_versions(git: Git, rev: str) -> list[str]:
+    """The manifest paths of every version some ``deployment.yaml`` at ``rev`` names, sorted."""
+    commit = git.resolve(rev)
+    docs = Snapshot(git, commit)
+    found: set[str] = set()
+    for name in sorted(_model_folders(git.list_files(commit, "models"))):
+        deployment = docs.doc(f"models/{name}/deployment.yaml")
+        if isinstance(deployment, Deployment):
+            found.update(f"models/{name}/versions/{t.version}.yaml" for t in deployment.environments.values())
+    return sorted(found)

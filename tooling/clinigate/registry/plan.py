@@ -23,7 +23,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..manifest.values import Environment
-from .actual import RegisteredModelState, RegistryClient, VersionState
+from .actual import (
+    ArtifactCheck,
+    ArtifactInspector,
+    RegisteredModelState,
+    RegistryClient,
+    VersionState,
+    is_remote,
+    read_each,
+)
 from .desired import DesiredModel, DesiredState, Target
 
 ENVIRONMENTS = frozenset(e.value for e in Environment)
@@ -139,19 +147,24 @@ class ActualModel:
 def desired_tags(target: Target) -> dict[str, str]:
     tags = {"clinigate.manifest_sha256": target.manifest_sha256,
             "clinigate.git_commit": target.manifest_commit,
-            "clinigate.change_class": target.change_class, "clinigate.approved_by": ""}
+            "clinigate.change_class": target.change_class, "clinigate.approved_by": target.approved_by}
     return {k: v[:TAG_VALUE_LIMIT] for k, v in tags.items()}
 
 
 def read_actual(desired: DesiredState, client: RegistryClient) -> dict[str, ActualModel]:
-    """One ``get_registered_model`` per registered model in scope; a paged search where Git names versions."""
-    actual: dict[str, ActualModel] = {}
+    """One ``get_registered_model`` per registered model in scope; a paged search where Git names versions.
+
+    Against a server the models are read concurrently (:func:`~clinigate.registry.actual.read_each`),
+    in sorted order all the same: the plan and the first error reported do not depend on timing.
+    """
     wanted = {t.registered_model for t in desired.targets}
-    for name in sorted(_scope(desired.models)):
+
+    def read(name: str) -> ActualModel:
         state = client.registered_model(name)
-        versions = client.versions(name) if state is not None and name in wanted else None
-        actual[name] = ActualModel(state, versions)
-    return actual
+        return ActualModel(state, client.versions(name) if state is not None and name in wanted else None)
+
+    names = sorted(_scope(desired.models))
+    return dict(zip(names, read_each(read, names, remote=is_remote(client.tracking_uri)), strict=True))
 
 
 def _scope(models: Iterable[DesiredModel]) -> set[str]:
@@ -175,15 +188,27 @@ def _empty_reason(desired: DesiredState) -> str:
 
 
 def _verify_digest(action: Action, client: RegistryClient) -> Action:
+    """Refuse a production move unless MLflow's artifacts match the manifest's digest and, when they
+    carry an OpenSSF model signature, that signature verifies with a trusted key.
+
+    A client without :class:`~clinigate.registry.actual.ArtifactInspector` (an in-memory fake) gets
+    the digest check only; :class:`~clinigate.registry.actual.MlflowRegistry` always has it.
+    """
     if not isinstance(action, SetAlias) or action.alias != "production" or action.previous == action.version:
         return action
-    found = client.artifact_digest(action.model, action.version, action.source)
-    if found == action.artifact_sha256:
-        return action
-    return Refuse(action.model, action.alias,
-                  f"artifact digest mismatch for {action.model} version {action.version}: the manifest says "
-                  f"{action.artifact_sha256}, MLflow's artifacts at {action.source} hash to {found}; "
-                  "production was not moved")
+    check = (client.check_artifact(action.model, action.version, action.source)
+             if isinstance(client, ArtifactInspector)
+             else ArtifactCheck(client.artifact_digest(action.model, action.version, action.source)))
+    if check.digest != action.artifact_sha256:
+        return Refuse(action.model, action.alias,
+                      f"artifact digest mismatch for {action.model} version {action.version}: the manifest "
+                      f"says {action.artifact_sha256}, MLflow's artifacts at {action.source} hash to "
+                      f"{check.digest}; production was not moved")
+    if check.signature is not None and check.signature.problem is not None:
+        return Refuse(action.model, action.alias,
+                      f"model signature refused for {action.model} version {action.version} "
+                      f"({action.source}): {check.signature.problem}; production was not moved")
+    return action
 
 
 def plan_from(desired: DesiredState, actual: dict[str, ActualModel], *, tracking_uri: str = "",

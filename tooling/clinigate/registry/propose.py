@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import UsageError
+from ..errors import EnvironmentProblem, UsageError
 from ..manifest.values import SEMVER_RE, SemverKey
 from .actual import MlflowRegistry, _not_found
 from .digest import artifact_digest
@@ -96,25 +96,36 @@ def find_todos(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
 @dataclass(frozen=True)
 class Source:
     uri: str
-    name: str | None = None  # models:/<name>/<version>
+    name: str | None = None  # models:/<name>/<version> or models:/<name>@<alias>
     version: str | None = None
+    alias: str | None = None
     run_id: str | None = None  # runs:/<run_id>/<path>
     path: str | None = None
 
 
 def parse_source(uri: str) -> Source:
-    """``models:/<name>/<version>`` or ``runs:/<run_id>/<path>``; anything else is a usage error."""
+    """``models:/<name>/<version>``, ``models:/<name>@<alias>`` or ``runs:/<run_id>/<path>``.
+
+    Anything else is a usage error. An alias is resolved to its version once, when MLflow is read,
+    and the draft records that version: an alias moves, a manifest must not.
+    """
     models = re.fullmatch(r"models:/([^/@\s]+)/([1-9]\d*)", uri)
     if models:
         return Source(uri, name=models.group(1), version=models.group(2))
+    aliased = re.fullmatch(r"models:/([^/@\s]+)@([\w\-]+)", uri)
+    if aliased:
+        if aliased.group(2).lower() == "latest":  # MLflow's moving pointer, like models:/<name>/latest
+            raise UsageError(f"--from-mlflow {uri}: name a version or a real alias, not latest",
+                             hint="e.g. --from-mlflow models:/sepsis-ews/16 or models:/sepsis-ews@staging")
+        return Source(uri, name=aliased.group(1), alias=aliased.group(2))
     runs = re.fullmatch(r"runs:/([^/\s]+)/(\S+)", uri)
     if runs:
         if not _RUN_ID.match(runs.group(1)):
             raise UsageError(f"--from-mlflow {uri}: {runs.group(1)!r} is not an MLflow run id "
                              "(32 lower-case hex characters)")
         return Source(uri, run_id=runs.group(1), path=runs.group(2).strip("/"))
-    raise UsageError(f"--from-mlflow {uri}: expected models:/<name>/<version> or runs:/<run_id>/<path>",
-                     hint="e.g. --from-mlflow models:/sepsis-ews/16")
+    raise UsageError(f"--from-mlflow {uri}: expected models:/<name>/<version>, models:/<name>@<alias> or "
+                     "runs:/<run_id>/<path>", hint="e.g. --from-mlflow models:/sepsis-ews/16")
 
 
 # --------------------------------------------------------------------------- what MLflow says
@@ -157,14 +168,31 @@ class MlflowReader(MlflowRegistry):
                 raise UsageError(f"MLflow at {self.tracking_uri} has no {missing}") from exc
             raise
 
+    def _model_version(self, source: Source) -> Any:
+        name = source.name
+        if source.alias is None:
+            return self._get(f"read model version {name}/{source.version}",
+                             f"model version {source.version} of registered model {name}",
+                             lambda: self._mlflow().get_model_version(name, source.version))
+        alias = source.alias
+        try:
+            return self._get(f"resolve alias {alias} of {name}", f"registered model {name}",
+                             lambda: self._mlflow().get_model_version_by_alias(name, alias))
+        except EnvironmentProblem as exc:
+            # MLflow answers an unknown alias with INVALID_PARAMETER_VALUE, not "does not exist".
+            if getattr(exc.__cause__, "error_code", None) == "INVALID_PARAMETER_VALUE":
+                raise UsageError(f"MLflow at {self.tracking_uri} has no alias {alias} on registered "
+                                 f"model {name}") from exc
+            raise
+
     def read(self, source: Source) -> MlflowFacts:
-        if source.name is not None and source.version is not None:
-            mv = self._get(f"read model version {source.name}/{source.version}",
-                           f"model version {source.version} of registered model {source.name}",
-                           lambda: self._mlflow().get_model_version(source.name, source.version))
-            uri = str(mv.source or "") or source.uri
-            facts = self._download(uri if _ARTIFACT_URI.match(uri) else source.uri, uri)
-            facts.registered_model, facts.model_version = source.name, source.version
+        if source.name is not None:
+            mv = self._model_version(source)
+            version = str(mv.version)
+            pinned = f"models:/{source.name}/{version}"  # never the alias: it may move
+            uri = str(mv.source or "")
+            facts = self._download(uri if _ARTIFACT_URI.match(uri) else pinned, uri or pinned)
+            facts.registered_model, facts.model_version = source.name, version
             facts.run_id = mv.run_id or None
         else:
             assert source.run_id is not None

@@ -10,11 +10,19 @@ The lock (two applies must not interleave):
 
 * ``http(s)://`` tracking URIs (and any other remote store): a registered-model tag
   ``clinigate.sync_lock = "<owner> <expiry epoch>"`` on the dedicated registered model
-  ``clinigate-sync-lock`` (created if missing). Acquire = read the tag; if it is free or
-  expired, set it, wait a moment, re-read and proceed only if it still names us; release =
-  delete the tag if it is still ours. A file lock would not do: two machines may sync against
-  one server. MLflow has no compare-and-set, so this is a lease with a confirmation read, not
-  a consensus lock; the expiry means a crashed holder blocks others for at most ``LEASE_SECONDS``.
+  ``clinigate-sync-lock`` (created if missing), the owner being
+  ``<host>:<pid>:<random>:<pid namespace>``. Acquire = read the tag; if it is free, expired, or
+  abandoned (see below), set it, wait a moment, re-read and proceed only if it still names us;
+  release = delete the tag if it is still ours. A file lock would not do: two machines may sync
+  against one server. MLflow has no compare-and-set, so this is a lease with a confirmation read,
+  not a consensus lock.
+
+  A crashed holder must not block the re-run that repairs its half-applied plan: a lease whose
+  owner ran on this host, in this PID namespace (containers sharing a host name have their own),
+  with a process that no longer exists is abandoned and taken over at once. A holder on another
+  host cannot be checked, so its lease runs out: ``LEASE_SECONDS``, renewed by the holder while
+  it applies (every ``RENEW_SECONDS``, between writes), so a long apply keeps it and a crash
+  frees it within minutes. A recycled PID looks alive and only delays the takeover until expiry.
 * ``sqlite:///`` and ``file:`` (or plain path) URIs: ``fcntl.flock`` on a lock file beside the
   database or the store folder; the kernel releases it if the process dies.
 
@@ -41,7 +49,8 @@ from .plan import RECORD_PREFIX, Plan, RemoveAlias, SetAlias, SetTags, Transitio
 
 LOCK_MODEL = "clinigate-sync-lock"
 LOCK_TAG = "clinigate.sync_lock"
-LEASE_SECONDS = 600
+LEASE_SECONDS = 300
+RENEW_SECONDS = LEASE_SECONDS / 3
 _POLL_SECONDS = 0.5
 _CONFIRM_SECONDS = 0.2
 
@@ -63,12 +72,13 @@ def apply(plan: Plan, client: RegistryClient, *, lock_timeout: float = 60.0,
     result = ApplyResult(plan)
     if plan.blocked is not None or not plan.writes:
         return result
-    with sync_lock(client, timeout=lock_timeout, owner=owner):
+    with sync_lock(client, timeout=lock_timeout, owner=owner) as lease:
         if replan is not None:
             plan = result.plan = replan()
             if plan.blocked is not None:
                 return result
         for action in plan.writes:
+            lease.renew_if_due()
             _execute(action, client)
             result.written.append(action)
     return result
@@ -89,20 +99,34 @@ def _execute(action: Write, client: RegistryClient) -> None:
         client.transition_stage(action.model, action.version, action.stage)
 
 
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"  # not Linux: no takeover, the lease expires
+
+
 def default_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}:{_pid_namespace()}"
+
+
+class Lease:
+    """What the lock holder keeps alive while it applies; a file lock needs nothing."""
+
+    def renew_if_due(self) -> None:
+        return None
 
 
 @contextmanager
-def sync_lock(client: RegistryClient, *, timeout: float, owner: str | None = None) -> Iterator[None]:
+def sync_lock(client: RegistryClient, *, timeout: float, owner: str | None = None) -> Iterator[Lease]:
     """The lock for ``client.tracking_uri``: a file lock for local stores, a tag lease for servers."""
     path = local_lock_path(client.tracking_uri)
     if path is not None:
         with _file_lock(path, timeout):
-            yield
+            yield Lease()
     else:
-        with _tag_lock(client, timeout, owner or default_owner()):
-            yield
+        with _tag_lock(client, timeout, owner or default_owner()) as lease:
+            yield lease
 
 
 def local_lock_path(uri: str) -> Path | None:
@@ -157,37 +181,99 @@ def _expired(value: str, now: float) -> bool:
         return True  # unreadable: treat as free rather than blocking forever
 
 
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    return True
+
+
+def _local_pid(owner: str) -> int | None:
+    """The owner's pid when it ran here: same host name and same PID namespace, else None."""
+    parts = owner.split(":")
+    if len(parts) != 4 or not parts[1].isdigit() or int(parts[1]) <= 0:
+        return None
+    host, pid, _, namespace = parts
+    if host != socket.gethostname() or namespace == "-" or namespace != _pid_namespace():
+        return None
+    return int(pid)
+
+
+def _abandoned(value: str) -> bool:
+    """The lease's owner ran here and its process is gone (it crashed or was killed)."""
+    pid = _local_pid(value.rsplit(" ", 1)[0])
+    return pid is not None and not _process_exists(pid)
+
+
+def _blocked_by(client: RegistryClient, holder: str) -> EnvironmentProblem:
+    who, _, expiry = holder.rpartition(" ")
+    host = who.split(":", 1)[0]
+    if _local_pid(who) is not None:
+        why = "its process is still running on this host"
+    elif host == socket.gethostname():
+        why = "it ran in another PID namespace (container) of this host, whose processes are not visible here"
+    else:
+        why = f"it runs on {host}, whose processes this host cannot check"
+    return EnvironmentProblem(
+        f"another clinigate sync holds the lock on {client.tracking_uri}: {who} "
+        f"(registered model {LOCK_MODEL}, tag {LOCK_TAG}, lease expires at epoch {expiry}; {why})",
+        hint="wait for it to finish, or raise --lock-timeout; a crashed holder on this host is taken "
+             f"over at once, one elsewhere when its lease runs out (at most {LEASE_SECONDS} s)")
+
+
+class _TagLease(Lease):
+    def __init__(self, client: RegistryClient, owner: str) -> None:
+        self.client, self.owner = client, owner
+        self.value, self.renewed = "", time.monotonic()
+
+    def claim(self) -> bool:
+        """Write our lease, let a racing writer's write land, and confirm by re-reading."""
+        self.value = f"{self.owner} {int(time.time()) + LEASE_SECONDS}"
+        self.renewed = time.monotonic()
+        self.client.set_model_tag(LOCK_MODEL, LOCK_TAG, self.value)
+        time.sleep(_CONFIRM_SECONDS)
+        return _holder(self.client) == self.value
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed < RENEW_SECONDS:
+            return
+        holder = _holder(self.client)
+        if holder != self.value:
+            raise EnvironmentProblem(
+                f"clinigate sync lost its lock on {self.client.tracking_uri} mid-apply: the lease now "
+                f"names {holder or 'nobody'}; stopped before the next write",
+                hint="run sync again once the other holder is done; re-running converges")
+        self.value = f"{self.owner} {int(time.time()) + LEASE_SECONDS}"
+        self.renewed = time.monotonic()
+        self.client.set_model_tag(LOCK_MODEL, LOCK_TAG, self.value)
+
+    def release(self) -> None:
+        if _holder(self.client) == self.value:
+            self.client.delete_model_tag(LOCK_MODEL, LOCK_TAG)
+
+
 @contextmanager
-def _tag_lock(client: RegistryClient, timeout: float, owner: str) -> Iterator[None]:
+def _tag_lock(client: RegistryClient, timeout: float, owner: str) -> Iterator[Lease]:
     client.create_registered_model(LOCK_MODEL)
     deadline = time.monotonic() + timeout
-    mine = ""
+    lease = _TagLease(client, owner)
     while True:
         holder = _holder(client)
-        if holder is None or _expired(holder, time.time()):
-            mine = f"{owner} {int(time.time()) + LEASE_SECONDS}"
-            client.set_model_tag(LOCK_MODEL, LOCK_TAG, mine)
-            time.sleep(_CONFIRM_SECONDS)  # let a racing writer's set land before we re-read
-            if _holder(client) == mine:
+        if holder is None or _expired(holder, time.time()) or _abandoned(holder):
+            if lease.claim():
                 break
         elif time.monotonic() >= deadline:
-            who, _, expiry = holder.rpartition(" ")
-            raise EnvironmentProblem(
-                f"another clinigate sync holds the lock on {client.tracking_uri}: {who} "
-                f"(registered model {LOCK_MODEL}, tag {LOCK_TAG}, lease expires at epoch {expiry})",
-                hint="wait for it to finish, or raise --lock-timeout; a crashed holder's lease expires")
+            raise _blocked_by(client, holder)
         time.sleep(_POLL_SECONDS)
     try:
-        yield
+        yield lease
     except BaseException:
         # The failure in progress (e.g. the server died mid-apply) is the one to report; a
         # failed release must not replace it. The lease expires on its own.
         with suppress(ClinigateError):
-            _release(client, mine)
+            lease.release()
         raise
-    _release(client, mine)
-
-
-def _release(client: RegistryClient, mine: str) -> None:
-    if _holder(client) == mine:
-        client.delete_model_tag(LOCK_MODEL, LOCK_TAG)
+    lease.release()

@@ -31,10 +31,20 @@ def text(report: CheckReport) -> str:
         if m.required_roles:
             lines.append(f"  required approvals: {', '.join(m.required_roles)}"
                          f" (missing: {', '.join(m.missing_roles) or 'none'})")
+        lines.extend(_approval_line(a) for a in m.approvals)
     if not report.manifests:
         lines.append("\nno registry documents changed")
     lines.append(f"\ndecision: {report.decision}")
     return "\n".join(lines) + "\n"
+
+
+def _approval_line(approval: dict[str, object]) -> str:
+    who = f"{approval.get('role')} by {approval.get('printed_name') or approval.get('signer')}"
+    if approval.get("valid"):
+        return f"  signed: {who}: {approval.get('decision')}"
+    if approval.get("rule"):
+        return f"  not counted: {who}: [{approval.get('rule')}] {approval.get('problem')}"
+    return f"  signed: {who}: {approval.get('decision')} (not an approval)"
 
 
 def json_format(report: CheckReport) -> str:

@@ -1,0 +1,48 @@
+"""Sync deploys only versions whose required roles all signed (trust.yaml's default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clinigate.demo.approvals import sign_deployed_versions
+from clinigate.gitrepo import Git
+
+from .conftest import SyncRegistry, build_registry
+from .test_sync_faults import actual_aliases, expected_aliases
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def signed_reg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SyncRegistry:
+    from mlflow import MlflowClient
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    client: Any = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.create_experiment("clinigate-tests", artifact_location=(tmp_path / "artifacts").as_uri())
+    return build_registry(uri, tmp_path, client, signed=True)
+
+
+def test_unsigned_versions_are_refused_and_signed_ones_deployed(signed_reg: SyncRegistry, sync_cli) -> None:  # type: ignore[no-untyped-def]
+    reg = signed_reg
+    args = ("--tracking-uri", reg.uri, "--repo", str(reg.repo))
+    code, out, err = sync_cli(*args, "--apply")
+    assert code == 1, out + err
+    assert "lacks valid signed approvals from: clinical_reviewer" in out
+    assert all(not aliases for aliases in actual_aliases(reg).values())
+
+    acts = sign_deployed_versions(Git(reg.repo), reg.pki)
+    assert {a.predicate.signer.id for a in acts} >= {"jlindqvist", "kosei"}
+    code, out, err = sync_cli(*args, "--apply")
+    assert code == 0, out + err
+    assert actual_aliases(reg) == expected_aliases(reg)
+
+    name, version = reg.names["sepsis-ews"], reg.logged[("sepsis-ews", "1.2.1")].version
+    tags = reg.mlflow().get_model_version(name, version).tags
+    assert tags["clinigate.change_class"] == "metadata_only"  # computed by the policy
+    assert "clinical_reviewer:jlindqvist" in tags["clinigate.approved_by"]

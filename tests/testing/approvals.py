@@ -1,0 +1,81 @@
+"""A registry whose approvals are signed with a test CA, on a real Git repository."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clinigate.approvals.approve import ActRequest, SignedAct, sign_act
+from clinigate.approvals.ledger import Ledger
+from clinigate.demo.approvals import DemoPki, roles
+from clinigate.demo.tour import write_data_update
+from clinigate.gitrepo import Git
+from clinigate.manifest.roles import Person
+from testing.fixtures import copy_example_registry, git, init_repo
+
+
+@dataclass
+class SignedRegistry:
+    repo: Path
+    pki: DemoPki
+    branch: str
+    version_path: str  # the version the branch adds
+
+    @property
+    def git(self) -> Git:
+        return Git(self.repo)
+
+    def person(self, person_id: str) -> Person:
+        person = roles(self.repo).person(person_id)
+        assert person is not None
+        return person
+
+    def sign(self, person_id: str, role: str, document: str | None = None, *, decision: str = "approved",
+             check_rules: bool = True, revokes: str | None = None, reason: str = "reviewed") -> SignedAct:
+        """Sign on the current checkout (the branch by default) with ``person_id``'s certificate."""
+        from clinigate.approvals.pki import PkiSigner
+
+        person = self.person(person_id)
+        issued = self.pki.certificate(person)
+        signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes())
+        request = ActRequest(document or self.version_path, role, decision, reason, signer_id=person.id,
+                             signer_email=person.email, revokes=revokes)
+        return sign_act(self.git, request, signer, check_rules=check_rules)
+
+    def commit(self, message: str) -> None:
+        git(self.repo, "add", "-A")
+        git(self.repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message)
+
+    def append_raw(self, document: str, digest: str, bundle: str) -> None:
+        Ledger(self.git).append([(document, digest, bundle)], "test: raw entry")
+
+
+def tamper_payload(bundle: str) -> str:
+    """Flip one character inside the signed statement (still valid base64 and JSON)."""
+    import base64
+
+    data = json.loads(bundle)
+    payload = base64.b64decode(data["dsseEnvelope"]["payload"])
+    payload = payload.replace(b'"decision":"rejected"', b'"decision":"approved"', 1) \
+        if b'"decision":"rejected"' in payload else payload.replace(b'"reason":"', b'"reason":"X', 1)
+    data["dsseEnvelope"]["payload"] = base64.b64encode(payload).decode()
+    return json.dumps(data)
+
+
+@pytest.fixture
+def signed_registry(tmp_path: Path) -> SignedRegistry:
+    """The example registry trusting a test CA; branch ``review`` adds sepsis-ews 1.4.0."""
+    repo = tmp_path / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
+    pki = DemoPki.create(repo)
+    init_repo(repo)
+    git(repo, "switch", "-q", "-c", "review")
+    path = write_data_update(repo)
+    reg = SignedRegistry(repo, pki, "review", path)
+    reg.commit("add a data update")
+    return reg

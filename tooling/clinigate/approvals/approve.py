@@ -1,0 +1,173 @@
+"""Sign one approval act over a committed document and append it to the ledger.
+
+    >>> act = sign_act(Git(root), ActRequest("models/sepsis-ews/versions/1.3.0.yaml",
+    ...                role="clinical_reviewer", decision="approved", reason="…"), signer)  # doctest: +SKIP
+
+The act binds the document's *committed* bytes at HEAD: a reviewer approves what is in Git,
+never an unsaved edit. Before signing, the rules a verifier would apply later are checked
+here too (known signer, role held, not the submitter), so nobody signs something void.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..errors import UsageError
+from ..gitrepo import Git
+from ..manifest.documents import expected_kind
+from ..manifest.loader import load_bytes
+from ..manifest.roles import Person, Roles
+from ..manifest.values import Role
+from ..manifest.version import ModelVersion
+from .attestation import (
+    ApprovalPredicate,
+    Decision,
+    Meaning,
+    SignerName,
+    build_statement,
+    now_utc,
+    sha256_hex,
+)
+from .backend import Signer
+from .review import ROLES_FILE
+
+APPROVABLE_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
+DEFAULT_MEANING = {Decision.APPROVED: Meaning.APPROVAL, Decision.REJECTED: Meaning.REVIEW,
+                   Decision.REVOKED: Meaning.RESPONSIBILITY}
+
+
+@dataclass(frozen=True)
+class ActRequest:
+    document: str  # repository-relative path
+    role: str
+    decision: str
+    reason: str
+    meaning: str | None = None
+    signer_id: str | None = None  # default: the person whose e-mail the signing identity carries
+    signer_email: str | None = None
+    pull_request: int | None = None
+    revokes: str | None = None  # bundle sha256, for decision=revoked
+    change_class: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedAct:
+    document: str
+    document_sha256: str
+    bundle: str
+    bundle_sha256: str
+    commit: str | None  # the ledger commit that recorded it (None: already there)
+    predicate: ApprovalPredicate
+
+
+def normalise_document(root: Path, path: str) -> str:
+    """A repository-relative POSIX path to an approvable document, or a usage error."""
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else (Path.cwd() / candidate)
+    try:
+        relative = absolute.resolve().relative_to(root.resolve())
+    except ValueError:
+        relative = Path(path)
+    rel = PurePosixPath(relative.as_posix())
+    if rel.is_absolute() or ".." in rel.parts:
+        raise UsageError(f"{path}: not inside the registry {root}")
+    if expected_kind(rel) not in APPROVABLE_KINDS:
+        raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml and deployment.yaml "
+                         "are approved (models/<model>/...)")
+    return str(rel)
+
+
+def certificate_email(certificate_pem: bytes) -> str | None:
+    """The e-mail in a signing certificate's SAN: who the signer is, for roles.yaml."""
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem)
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, x509.ExtensionNotFound):
+        return None
+    emails = san.get_values_for_type(x509.RFC822Name)
+    return emails[0] if len(emails) == 1 else None
+
+
+def _committed_bytes(git: Git, document: str) -> bytes:
+    raw = git.read_blobs("HEAD", [document]).get(document)
+    if raw is None:
+        raise UsageError(f"{document} is not committed at HEAD",
+                         hint="commit it: approvals bind committed bytes")
+    on_disk = git.root / document
+    if on_disk.exists() and on_disk.read_bytes() != raw:
+        raise UsageError(f"{document} has uncommitted changes",
+                         hint="commit or discard them: an approval binds exactly the committed bytes")
+    return raw
+
+
+def _person(roles: Roles, request: ActRequest) -> Person:
+    if request.signer_id and request.signer_id.startswith("github:"):
+        login = request.signer_id.removeprefix("github:").lower()
+        person = next((p for p in roles.people if p.github.lower() == login), None)
+        if person is None:
+            raise UsageError(f"no person in {ROLES_FILE} has the GitHub login {login}")
+    elif request.signer_id:
+        person = roles.person(request.signer_id)
+        if person is None:
+            raise UsageError(f"{request.signer_id} is not a person in {ROLES_FILE}")
+    else:
+        email = (request.signer_email or "").lower()
+        person = next((p for p in roles.people if p.email.lower() == email), None)
+        if person is None:
+            raise UsageError(f"no person in {ROLES_FILE} has the e-mail {request.signer_email or '(none)'}",
+                             hint="pass --as <person id>")
+    if request.signer_email and request.signer_email.lower() != person.email.lower():
+        raise UsageError(f"the signing certificate names {request.signer_email}, "
+                         f"but {person.id}'s e-mail is {person.email}")
+    return person
+
+
+def _preflight(person: Person, request: ActRequest, submitter: str | None) -> None:
+    if request.role not in person.roles:
+        raise UsageError(f"{person.name} ({person.id}) does not hold the {request.role} role in {ROLES_FILE}")
+    if request.decision == Decision.APPROVED.value and submitter == person.id:
+        raise UsageError(f"{person.name} submitted this version and cannot approve it (separation of duties)")
+    if (request.decision == Decision.REVOKED.value) != bool(request.revokes):
+        raise UsageError("--revokes BUNDLE_SHA256 goes with --decision revoked, and only with it")
+
+
+def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tuple[bytes, str, str | None]:
+    """The statement bytes to sign, the document digest and the artifact digest."""
+    raw = _committed_bytes(git, request.document)
+    loaded = load_bytes(request.document, raw)
+    if loaded.document is None:
+        raise UsageError(f"{request.document} is not valid; run `clinigate validate` and fix it first")
+    roles_doc = load_bytes(ROLES_FILE, (git.root / ROLES_FILE).read_bytes()).document
+    if not isinstance(roles_doc, Roles):
+        raise UsageError(f"{ROLES_FILE} is not valid; run `clinigate validate`")
+    doc = loaded.document
+    version = doc if isinstance(doc, ModelVersion) else None
+    person = _person(roles_doc, request)
+    if check_rules:
+        _preflight(person, request, version.submitted_by if version else None)
+    decision = Decision(request.decision)
+    predicate = ApprovalPredicate(
+        model=PurePosixPath(request.document).parts[1], version=version.version if version else None,
+        document=request.document, change_class=request.change_class, role=Role(request.role),
+        decision=decision, meaning=Meaning(request.meaning) if request.meaning else DEFAULT_MEANING[decision],
+        signer=SignerName(id=person.id, name=person.name), reason=request.reason,
+        pull_request=request.pull_request, head_commit=git.resolve("HEAD"), signed_at=now_utc(),
+        supersedes=request.revokes)
+    artifact = version.artifact.sha256 if version else None
+    digest = sha256_hex(raw)
+    return build_statement(predicate, document_sha256=digest, artifact_sha256=artifact), digest, artifact
+
+
+def sign_act(git: Git, request: ActRequest, signer: Signer, *, check_rules: bool = True) -> SignedAct:
+    from .attestation import parse_statement
+    from .ledger import Ledger
+
+    statement, digest, _ = build_act(git, request, check_rules=check_rules)
+    bundle = signer.sign(statement)
+    predicate = parse_statement(statement).predicate
+    message = f"{predicate.decision.value}: {request.document} as {request.role} by {predicate.signer.id}"
+    commit = Ledger(git).append([(request.document, digest, bundle)], message)
+    return SignedAct(request.document, digest, bundle, sha256_hex(bundle.encode()), commit, predicate)

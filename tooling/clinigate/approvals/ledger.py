@@ -1,0 +1,432 @@
+"""The approval ledger: signed approval bundles on their own Git ref, append-only (DESIGN §6).
+
+    ledger = Ledger(Git(repo))
+    ledger.fetch()                                       # union with origin's ledger
+    ledger.append([(manifest_path, manifest_sha256, bundle_json)], "approve sepsis-ews 1.3.0")
+    ledger.push()                                        # fast-forward only, retried on a race
+    for entry in ledger.entries(document_path=manifest_path): ...
+    problems = ledger.check_history()                    # what `clinigate verify` reports
+
+Entries live on ``refs/heads/clinigate/ledger`` (a branch, so GitHub can protect it and plain
+fetch/push move it) at ``<model>/<key>/<document_sha256>/<bundle_sha256>.sigstore.json``. The
+ref never touches the PR branch, the index or the work tree: recording an approval must not
+dismiss a review. Every file is named by the sha256 of its bytes, so two acts never collide,
+re-adding one is a no-op, and merging two ledgers is a union of trees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
+
+from ..errors import ClinigateError, EnvironmentProblem, GitError, UsageError
+from ..gitrepo import Git
+from ..gitrepo.git import CommitRecord, TreeFile
+from ..manifest.values import SEMVER_RE
+
+LEDGER_REF = "refs/heads/clinigate/ledger"
+DEFAULT_COMMITTER = "clinigate ledger <ledger@clinigate.invalid>"
+BUNDLE_SUFFIX = ".sigstore.json"
+# Tips this clone has seen on each remote, and the last tip it wrote itself: a later ledger that
+# does not descend from them was rewritten, which ref protection should have made impossible.
+SEEN_PREFIX = "refs/clinigate/ledger-seen/"
+WRITTEN_REF = "refs/clinigate/ledger-written"
+MODEL_DOCUMENTS = {"deployment.yaml": "_deployment", "pccp.yaml": "_pccp", "model.yaml": "_model"}
+
+_MODEL_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # manifest.values.ModelName
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_REMOTE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_IDENTITY_RE = re.compile(r"^(?P<name>[^<>]+?) <(?P<email>[^<>]+)>$")
+_LOCAL_RACES = 20
+_T = TypeVar("_T")
+
+
+class LedgerIntegrityError(ClinigateError):
+    """The ledger's history is not append-only, or an entry is not what its name says (exit 1)."""
+
+    exit_code = 1
+
+
+class LedgerRewritten(LedgerIntegrityError):
+    """A remote's ledger no longer descends from the tip this clone saw there before."""
+
+
+class NotALedgerDocument(UsageError):
+    """Only version manifests and a model's deployment, PCCP and model documents are approved."""
+
+
+class LedgerPushRejected(EnvironmentProblem):
+    """The remote kept refusing our fast-forward (contention, or a protection rule)."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    path: str
+    model: str
+    key: str
+    document_sha256: str
+    bundle_sha256: str
+    text: str
+    commit: str  # the ledger commit that added the file
+    committed_at: datetime  # when it was first recorded (the author date, which replays keep)
+
+    @property
+    def document_path(self) -> str:
+        return document_path(self.model, self.key)
+
+
+@dataclass(frozen=True)
+class LedgerProblem:
+    rule: str
+    message: str
+    path: str | None = None
+    commit: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    remote: str
+    remote_tip: str | None  # None: the remote has no ledger yet
+    local_tip: str | None
+    replayed: int  # local commits re-created on top of the remote's tip
+
+
+@dataclass(frozen=True)
+class PushResult:
+    remote: str
+    tip: str | None  # what the remote's ledger points at now
+    pushed: bool  # False: nothing to push
+    attempts: int
+
+
+# --- the layout -----------------------------------------------------------------------------------
+
+def ledger_key(path: str) -> tuple[str, str]:
+    """(model, key) for an approvable document path; refuses anything else.
+
+    ``models/m/versions/1.3.0.yaml`` -> ``("m", "1.3.0")``; ``models/m/deployment.yaml`` ->
+    ``("m", "_deployment")``; likewise ``_pccp`` and ``_model``.
+    """
+    parts = path.split("/")
+    model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
+    if _MODEL_RE.match(model):
+        if len(parts) == 3 and parts[2] in MODEL_DOCUMENTS:
+            return model, MODEL_DOCUMENTS[parts[2]]
+        version = parts[3].removesuffix(".yaml") if len(parts) == 4 and parts[2] == "versions" else ""
+        if parts[-1].endswith(".yaml") and SEMVER_RE.match(version):
+            return model, version
+    raise NotALedgerDocument(
+        f"{path!r} is not a document clinigate records approvals for",
+        hint="approve models/<model>/versions/<semver>.yaml, or a model's deployment.yaml, "
+             "pccp.yaml or model.yaml",
+    )
+
+
+def document_path(model: str, key: str) -> str:
+    """The inverse of :func:`ledger_key`."""
+    names = {k: name for name, k in MODEL_DOCUMENTS.items()}
+    return f"models/{model}/{names[key]}" if key in names else f"models/{model}/versions/{key}.yaml"
+
+
+def entry_path(document: str, document_sha256: str, bundle: bytes) -> str:
+    model, key = ledger_key(document)
+    if not _SHA256_RE.match(document_sha256):
+        raise UsageError(f"{document_sha256!r} is not a lower-case hex SHA-256 digest")
+    return f"{model}/{key}/{document_sha256}/{hashlib.sha256(bundle).hexdigest()}{BUNDLE_SUFFIX}"
+
+
+def parse_entry_path(path: str) -> tuple[str, str, str, str] | None:
+    """(model, key, document_sha256, bundle_sha256) for a path in the layout, else None."""
+    parts = path.split("/")
+    if len(parts) != 4 or not parts[3].endswith(BUNDLE_SUFFIX):
+        return None
+    model, key, document_sha, name = parts
+    bundle_sha = name.removesuffix(BUNDLE_SUFFIX)
+    key_ok = key in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(key))
+    if _MODEL_RE.match(model) and key_ok and _SHA256_RE.match(document_sha) and _SHA256_RE.match(bundle_sha):
+        return model, key, document_sha, bundle_sha
+    return None
+
+
+def _bundle_bytes(text: str) -> bytes:
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"a ledger entry must be a Sigstore bundle (JSON): {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise UsageError("a ledger entry must be a Sigstore bundle (a JSON object)")
+    return text.encode()
+
+
+def _identity(committer: str) -> tuple[str, str]:
+    match = _IDENTITY_RE.match(committer)
+    if match is None:
+        raise UsageError(f"committer {committer!r} is not of the form 'Name <email>'")
+    return match["name"], match["email"]
+
+
+def _check_remote(remote: str) -> None:
+    if not _REMOTE_RE.match(remote):
+        raise UsageError(f"--remote {remote!r}: give the name of a configured remote (e.g. origin)")
+
+
+# --- the ledger ---------------------------------------------------------------------------------
+
+class Ledger:
+    """The ledger ref of one clone; every write is a compare-and-swap of that ref."""
+
+    def __init__(self, git: Git, ref: str = LEDGER_REF, *, committer: str = DEFAULT_COMMITTER,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.git = git
+        self.ref = ref
+        # One fixed identity: the signatures inside the bundles say who approved, not the commit.
+        self.name, self.email = _identity(committer)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.branch = ref.removeprefix("refs/heads/")
+
+    def tip(self) -> str | None:
+        return self.git.rev_parse(self.ref)
+
+    # --- writing ---
+
+    def append(self, entries: Sequence[tuple[str, str, str]], message: str) -> str | None:
+        """Record ``(document_path, document_sha256, bundle_text)`` entries in one commit.
+
+        Returns the new commit, or None when every entry was already there (nothing written).
+        """
+        files = {}
+        for document, digest, text in entries:
+            data = _bundle_bytes(text)
+            files[entry_path(document, digest, data)] = data
+        blobs = {path: self.git.write_blob(data) for path, data in files.items()}
+        for _ in range(_LOCAL_RACES):
+            parent = self.tip()
+            commit = self._commit_files(parent, blobs, message)
+            if commit == parent:
+                return None
+            if self._move(commit, parent):
+                return commit
+        raise EnvironmentProblem(f"{self.ref} kept moving while appending; try again")
+
+    def _commit_files(self, parent: str | None, blobs: dict[str, str], message: str,
+                      author_date: str | None = None) -> str | None:
+        new = self._new_files(parent, blobs)
+        if not new:
+            return parent
+        tree = self.git.write_tree(parent, new)
+        return self.git.commit_tree(tree, [parent] if parent else [], message, name=self.name,
+                                    email=self.email, date=self.clock().isoformat(),
+                                    author_date=author_date)
+
+    def _new_files(self, parent: str | None, blobs: dict[str, str]) -> dict[str, str]:
+        existing = {f.path: f.blob for f in self.git.tree_files(parent, list(blobs))} if parent else {}
+        for path, blob in blobs.items():
+            if path in existing and existing[path] != blob:
+                raise LedgerIntegrityError(
+                    f"{self.ref} already holds {path} with other bytes: the ledger never changes a file",
+                    hint="run `clinigate verify`: the existing entry does not match its own name")
+        return {path: blob for path, blob in blobs.items() if path not in existing}
+
+    def _move(self, new: str | None, old: str | None) -> bool:
+        if new is None or not self.git.update_ref(self.ref, new, old):
+            return False
+        self.git.set_ref(WRITTEN_REF, new)
+        return True
+
+    # --- reading ---
+
+    def entries(self, document_path: str | None = None, document_sha256: str | None = None,
+                model: str | None = None) -> list[LedgerEntry]:
+        """The entries on the ledger, optionally for one document (all its digests, or one) or one model."""
+        tip = self.tip()
+        if tip is None:
+            return []
+        prefix = self._prefix(document_path, document_sha256, model)
+        files = [(f, parsed) for f in self.git.tree_files(tip, [prefix] if prefix else [])
+                 if (parsed := parse_entry_path(f.path)) is not None]
+        if document_sha256 is not None:
+            files = [(f, parsed) for f, parsed in files if parsed[2] == document_sha256]
+        blobs = self.git.read_blobs(tip, [f.path for f, _ in files])
+        added = self._added_by(tip, prefix)
+        unknown = (tip, datetime.fromtimestamp(0, UTC))  # only for a history check_history rejects
+        return [LedgerEntry(f.path, *parsed, text=(blobs[f.path] or b"").decode(errors="replace"),
+                            commit=added.get(f.path, unknown)[0], committed_at=added.get(f.path, unknown)[1])
+                for f, parsed in files]
+
+    def entries_for_key(self, model: str, key: str) -> list[LedgerEntry]:
+        """Every entry for one document, whatever its digest (stale approvals included)."""
+        return self.entries(document_path=document_path(model, key))
+
+    @staticmethod
+    def _prefix(document: str | None, digest: str | None, model: str | None) -> str:
+        if document is not None:
+            doc_model, key = ledger_key(document)
+            return f"{doc_model}/{key}/" + (f"{digest}/" if digest else "")
+        return f"{model}/" if model else ""
+
+    def _added_by(self, tip: str, prefix: str) -> dict[str, tuple[str, datetime]]:
+        added: dict[str, tuple[str, datetime]] = {}
+        for record in self.git.history([tip], [prefix] if prefix else []):
+            for change in record.changes:
+                # Newest first: a path deleted and re-added is dated by its last addition.
+                if change.status == "A" and change.path not in added:
+                    added[change.path] = (record.commit, datetime.fromisoformat(record.author_date))
+        return added
+
+    # --- remotes ---
+
+    def fetch(self, remote: str = "origin") -> FetchResult:
+        """Bring ``remote``'s ledger in and make the local ledger the union of both.
+
+        Raises :class:`LedgerRewritten` when the remote no longer descends from what this clone
+        saw there before; a remote without a ledger is an empty ledger.
+        """
+        remote_tip = self._fetch_remote(remote)
+        if remote_tip is None:
+            return FetchResult(remote, None, self.tip(), 0)
+        local, replayed = self._integrate(remote_tip)
+        return FetchResult(remote, remote_tip, local, replayed)
+
+    def _fetch_remote(self, remote: str) -> str | None:
+        _check_remote(remote)
+        seen_ref = SEEN_PREFIX + remote
+        seen = self.git.rev_parse(seen_ref)
+        tip = self._remote_tip(remote)
+        if tip is None and seen is not None:
+            raise LedgerRewritten(f"the ledger on {remote} was deleted; this clone last saw it at {seen}",
+                                  hint=self._rewrite_hint(remote))
+        if tip is None:
+            return None
+        tracking = f"refs/remotes/{remote}/{self.branch}"
+        self._on_remote(remote, lambda: self.git.fetch_ref(remote, self.ref, tracking))
+        tip = self.git.resolve(tracking)
+        if seen is not None and not self.git.is_ancestor(seen, tip):
+            raise LedgerRewritten(
+                f"the ledger on {remote} was rewritten: it is now at {tip}, which does not contain "
+                f"{seen}, the tip this clone saw there before", hint=self._rewrite_hint(remote))
+        self.git.set_ref(seen_ref, tip)
+        return tip
+
+    def _rewrite_hint(self, remote: str) -> str:
+        return (f"do not push over it; ask the repository admins to restore {self.ref} on {remote} "
+                f"(the history this clone saw is kept at {SEEN_PREFIX}{remote}) and to protect the ref")
+
+    def _remote_tip(self, remote: str) -> str | None:
+        return self._on_remote(remote, lambda: self.git.remote_ref(remote, self.ref))
+
+    @staticmethod
+    def _on_remote(remote: str, action: Callable[[], _T]) -> _T:
+        try:
+            return action()
+        except GitError as exc:
+            raise EnvironmentProblem(f"cannot reach the remote {remote!r}: {exc.message}",
+                                     hint=f"check `git remote get-url {remote}` and your access") from exc
+
+    def _integrate(self, remote_tip: str) -> tuple[str, int]:
+        for _ in range(_LOCAL_RACES):
+            local = self.tip()
+            if local is not None and self.git.is_ancestor(remote_tip, local):
+                return local, 0  # ours is ahead: pushed next
+            new, replayed = remote_tip, 0
+            if local is not None and not self.git.is_ancestor(local, remote_tip):
+                new, replayed = self._replay(local, remote_tip)
+            if self._move(new, local):
+                return new, replayed
+        raise EnvironmentProblem(f"{self.ref} kept moving while fetching; try again")
+
+    def _replay(self, local: str, onto: str) -> tuple[str, int]:
+        """Re-create ``local``'s commits that ``onto`` lacks on top of it (content-addressed: a union)."""
+        tip, replayed = onto, 0
+        for record in reversed(self.git.history([local, f"^{onto}"])):
+            blobs = {c.path: c.blob for c in record.changes if c.status == "A"}
+            commit = self._commit_files(tip, blobs, self.git.commit_message(record.commit),
+                                        author_date=record.author_date)
+            assert commit is not None  # tip is a commit
+            replayed += commit != tip
+            tip = commit
+        return tip, replayed
+
+    def push(self, remote: str = "origin", retries: int = 8) -> PushResult:
+        """Publish local ledger commits to ``remote`` as a fast-forward, retrying when another
+        clone appended first (fetch, replay our additions on top, back off, push again)."""
+        reason = ""
+        for attempt in range(1, retries + 2):
+            fetched = self.fetch(remote)
+            local = fetched.local_tip
+            if local is None or local == fetched.remote_tip:
+                return PushResult(remote, fetched.remote_tip, pushed=False, attempts=attempt)
+            self._refuse_broken_history()
+            rejection = self._on_remote(remote, partial(self.git.push_ref, remote, local, self.ref))
+            if rejection is None:
+                self.git.set_ref(f"refs/remotes/{remote}/{self.branch}", local)
+                self.git.set_ref(SEEN_PREFIX + remote, local)
+                return PushResult(remote, local, pushed=True, attempts=attempt)
+            reason = rejection
+            time.sleep(random.uniform(0.05, 0.25) * attempt)  # de-synchronise racing clones
+        raise LedgerPushRejected(f"{remote} refused the ledger {retries + 1} times (last: {reason})",
+                                 hint=f"check that {self.ref} on {remote} accepts fast-forward pushes")
+
+    def _refuse_broken_history(self) -> None:
+        problems = self.check_history()
+        if problems:
+            raise LedgerIntegrityError(
+                f"refusing to push a ledger that is not append-only: {problems[0].message}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                hint="run `clinigate verify` for the full list")
+
+    # --- integrity ---
+
+    def check_history(self) -> list[LedgerProblem]:
+        """Every way the ledger differs from an append-only log of correctly named bundles."""
+        tip = self.tip()
+        if tip is None:
+            return []
+        problems = [p for record in self.git.history([tip]) for p in _commit_problems(record)]
+        files = self.git.tree_files(tip)
+        problems += _file_problems(files, self.git.read_blobs(tip, [f.path for f in files]))
+        problems += self._descent_problems(tip)
+        return problems
+
+    def _descent_problems(self, tip: str) -> list[LedgerProblem]:
+        earlier = self.git.refs(SEEN_PREFIX.rstrip("/")) | self.git.refs(WRITTEN_REF)
+        return [LedgerProblem("ledger.history_rewritten",
+                              f"{self.ref} is at {tip}, which does not contain {seen}, "
+                              f"the tip recorded in {name}", commit=seen)
+                for name, seen in sorted(earlier.items()) if not self.git.is_ancestor(seen, tip)]
+
+
+def _commit_problems(record: CommitRecord) -> Iterable[LedgerProblem]:
+    if len(record.parents) > 1:
+        yield LedgerProblem("ledger.merge_commit",
+                            f"ledger commit {record.commit} is a merge; the ledger is a single line "
+                            "of appends", commit=record.commit)
+    verbs = {"M": "modifies", "D": "deletes", "T": "changes the type of"}
+    for change in record.changes:
+        if change.status != "A":
+            yield LedgerProblem("ledger.rewritten_entry",
+                                f"ledger commit {record.commit} {verbs.get(change.status, 'changes')} "
+                                f"{change.path}; entries may only be added",
+                                path=change.path, commit=record.commit)
+
+
+def _file_problems(files: Sequence[TreeFile], blobs: dict[str, bytes | None]) -> Iterable[LedgerProblem]:
+    for file in files:
+        parsed = parse_entry_path(file.path)
+        if parsed is None or file.kind != "blob":
+            yield LedgerProblem("ledger.entry_path",
+                                f"{file.path} is not <model>/<key>/<document_sha256>/"
+                                f"<bundle_sha256>{BUNDLE_SUFFIX}", path=file.path)
+            continue
+        actual = hashlib.sha256(blobs.get(file.path) or b"").hexdigest()
+        if actual != parsed[3]:
+            yield LedgerProblem("ledger.entry_digest",
+                                f"{file.path} holds bytes whose sha256 is {actual}, not the name's "
+                                f"{parsed[3]}", path=file.path)

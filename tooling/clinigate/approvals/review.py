@@ -1,0 +1,192 @@
+"""Approvals of registry documents at a revision: the ledger, read through the base's trust.
+
+    >>> book = ApprovalBook.open(Git(root), base="origin/main")          # doctest: +SKIP
+    >>> book.judge("models/sepsis-ews/versions/1.3.0.yaml", rev="HEAD")  # doctest: +SKIP
+
+Trust (``policies/trust/``) and roles (``roles.yaml``) always come from the *base* revision:
+a pull request cannot trust its own CA or grant its own reviewers a role (DESIGN §5, §12).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ClinigateError
+from ..gitrepo import Git
+from ..manifest.loader import load_bytes
+from ..manifest.roles import Roles
+from ..manifest.version import ModelVersion
+from .attestation import sha256_hex
+from .backend import Backend, VerifiedSignature, Verifier
+from .trust import TRUST_DIR, TRUST_PATH, Trust
+from .verdict import ApprovalVerdict, RoleBook, Subject, judge
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+ROLES_FILE = "policies/data/roles.yaml"
+
+
+class TrustInvalid(ClinigateError):
+    """trust.yaml at the base revision cannot be read: no signature can be judged."""
+
+    exit_code = 1
+
+
+def load_trust(git: Git, rev: str) -> Trust:
+    raw = git.read_blobs(rev, [TRUST_PATH]).get(TRUST_PATH)
+    if raw is None:
+        return Trust.model_validate({"apiVersion": "clinigate/v1", "kind": "Trust"})
+    loaded = load_bytes(TRUST_PATH, raw)
+    if not isinstance(loaded.document, Trust):
+        first = loaded.findings[0] if loaded.findings else None
+        detail = f"line {first.line}: {first.message}" if first else "not a Trust document"
+        raise TrustInvalid(f"{TRUST_PATH} at {rev[:12]} is invalid ({detail})",
+                           hint="run `clinigate validate` on that revision")
+    return loaded.document
+
+
+def _roles_at(git: Git, rev: str) -> Roles | None:
+    raw = git.read_blobs(rev, [ROLES_FILE]).get(ROLES_FILE)
+    doc = load_bytes(ROLES_FILE, raw).document if raw is not None else None
+    return doc if isinstance(doc, Roles) else None
+
+
+class _LazyVerifier:
+    """Builds the backend's verifier on first use: sigstore alone costs ~0.5 s to import."""
+
+    def __init__(self, backend: Backend, handles: Callable[[dict[str, Any]], bool],
+                 build: Callable[[], Verifier]) -> None:
+        self.backend = backend
+        self._handles, self._build = handles, build
+        self._verifier: Verifier | None = None
+
+    def handles(self, bundle: dict[str, Any]) -> bool:
+        return self._handles(bundle)
+
+    def verify(self, bundle_json: str) -> VerifiedSignature:
+        if self._verifier is None:
+            self._verifier = self._build()
+        return self._verifier.verify(bundle_json)
+
+
+def _material(bundle: dict[str, Any]) -> dict[str, Any]:
+    material = bundle.get("verificationMaterial")
+    return material if isinstance(material, dict) else {}
+
+
+def _is_keyless(bundle: dict[str, Any]) -> bool:
+    return bool(_material(bundle).get("tlogEntries"))
+
+
+def _is_pki(bundle: dict[str, Any]) -> bool:
+    material = _material(bundle)
+    return "x509CertificateChain" in material and not material.get("tlogEntries")
+
+
+def verifiers_for(trust: Trust, trust_root: Path) -> list[Verifier]:
+    """One lazy verifier per backend; ``trust_root`` holds ``policies/trust/`` as trusted."""
+
+    def keyless() -> Verifier:
+        from .keyless import SigstoreVerifier
+        return SigstoreVerifier.from_trust(trust, trust_root)
+
+    def pki() -> Verifier:
+        from .pki import PkiVerifier
+        return PkiVerifier.from_trust(trust, trust_root)
+
+    return [_LazyVerifier("sigstore", _is_keyless, keyless), _LazyVerifier("pki", _is_pki, pki)]
+
+
+def materialise_trust(git: Git, rev: str, into: Path) -> Path:
+    """Write ``policies/trust/`` as it is at ``rev`` under ``into`` (a repository-shaped folder)."""
+    files = git.list_files(rev, TRUST_DIR)
+    for path, raw in git.read_blobs(rev, files).items():
+        if raw is None:
+            continue
+        target = into / PurePosixPath(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(raw)
+    return into
+
+
+@dataclass
+class ApprovalBook:
+    """Everything needed to judge approvals against one base revision."""
+
+    git: Git
+    base: str
+    trust: Trust
+    roles: RoleBook
+    verifiers: Sequence[Verifier]
+    ledger: Ledger
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, git: Git, *, base: str, head: str | None = None) -> ApprovalBook:
+        from .ledger import Ledger
+
+        base_sha = git.resolve(base)
+        trust = load_trust(git, base_sha)
+        tmp = tempfile.TemporaryDirectory(prefix="clinigate-trust-")
+        root = materialise_trust(git, base_sha, Path(tmp.name))
+        roles = RoleBook(_roles_at(git, base_sha), _roles_at(git, git.resolve(head)) if head else None)
+        return cls(git, base_sha, trust, roles, verifiers_for(trust, root), Ledger(git), tmp)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> ApprovalBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def subject(self, document: str, raw: bytes) -> Subject:
+        parts = PurePosixPath(document).parts
+        model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
+        loaded = load_bytes(document, raw)
+        doc = loaded.document
+        if isinstance(doc, ModelVersion):
+            return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
+                           doc.artifact.sha256)
+        return Subject(document, sha256_hex(raw), model, None)
+
+    def judge(self, document: str, *, rev: str | None = None,
+              raw: bytes | None = None) -> list[ApprovalVerdict]:
+        """Every ledger act on ``document`` (any digest), judged against its bytes at ``rev``."""
+        if raw is None:
+            raw = self.git.read_blobs(rev or "HEAD", [document]).get(document)
+            if raw is None:
+                raise ClinigateError(f"{document} does not exist at {rev or 'HEAD'}", hint="check the path")
+        entries = self.ledger.entries(document_path=document)
+        return judge(entries, self.subject(document, raw), verifiers=self.verifiers, roles=self.roles,
+                     was_at_commit=self._was_at(document))
+
+    def subject_digest(self, document: str, rev: str) -> str:
+        raw = self.git.read_blobs(rev, [document]).get(document)
+        return sha256_hex(raw) if raw is not None else ""
+
+    def _was_at(self, document: str) -> Callable[[str, str], bool]:
+        def was(commit: str, digest: str) -> bool:
+            try:
+                raw = self.git.read_blobs(commit, [document]).get(document)
+            except ClinigateError:
+                return False
+            return raw is not None and sha256_hex(raw) == digest
+        return was
+
+
+def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]]:
+    """``input.approvals`` for the policies: valid approvals count; the rest explain themselves."""
+    return [{"role": v.role, "signer": (v.statement.predicate.signer.id if v.statement else None),
+             "valid": v.counts_as_approval, "digest": v.statement.document_digest if v.statement else None,
+             "decision": v.decision, "rule": v.rule, "problem": v.problem,
+             "printed_name": v.statement.predicate.signer.name if v.statement else None}
+            for v in verdicts]

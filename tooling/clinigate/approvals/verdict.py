@@ -1,0 +1,251 @@
+"""Judge ledger entries for one document: which signatures count, and why the others do not.
+
+A backend vouches for the cryptography and for who signed when. Whether that signature is an
+approval of *this* document for *this* role is decided here, the same way for ``verify``,
+``check`` and ``sync`` (DESIGN §6): subject digest = the document's current bytes, predicate
+model/version/document match (no replay), the signer is the person the certificate names,
+signer ≠ submitter, the role is held in roles.yaml at the base revision, and neither the key
+nor the act was revoked. Each failure has its own rule and message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..manifest.roles import Person, Roles
+from .attestation import AttestationInvalid, Decision, Statement, parse_statement
+from .backend import SignatureInvalid, VerifiedSignature, Verifier
+
+
+class BundleEntry(Protocol):
+    """What the judge needs of a ledger entry."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def bundle_sha256(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The document being judged, as it is now."""
+
+    document: str
+    sha256: str
+    model: str
+    version: str | None
+    submitter: str | None = None  # person id; None for model-level documents
+    artifact_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleBook:
+    """roles.yaml at the base revision (what counts) and at the head (to explain refusals)."""
+
+    base: Roles | None
+    head: Roles | None = None
+
+    def person(self, person_id: str) -> Person | None:
+        return self.base.person(person_id) if self.base else None
+
+    def granted_in_change(self, person_id: str, role: str) -> bool:
+        person = self.head.person(person_id) if self.head else None
+        return person is not None and role in person.roles
+
+
+@dataclass
+class ApprovalVerdict:
+    """One signature act, judged. Renderers show printed name, time and meaning (21 CFR 11.50)."""
+
+    entry: str  # ledger path of the bundle
+    bundle_sha256: str
+    valid: bool = False
+    rule: str | None = None  # why it does not count
+    problem: str | None = None
+    statement: Statement | None = None
+    signature: VerifiedSignature | None = None
+    revoked_by: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def counts_as_approval(self) -> bool:
+        return self.valid and self.decision == Decision.APPROVED.value
+
+    @property
+    def role(self) -> str | None:
+        return self.statement.predicate.role.value if self.statement else None
+
+    @property
+    def decision(self) -> str | None:
+        return self.statement.predicate.decision.value if self.statement else None
+
+    def fail(self, rule: str, problem: str) -> ApprovalVerdict:
+        self.valid, self.rule, self.problem = False, rule, problem
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        pred = self.statement.predicate if self.statement else None
+        sig = self.signature
+        moment = sig.time if sig else (pred.signed_at if pred else None)
+        return {
+            "entry": self.entry, "bundle_sha256": self.bundle_sha256,
+            "role": self.role, "decision": self.decision,
+            "meaning": pred.meaning.value if pred else None,
+            "signer": pred.signer.id if pred else None,
+            "printed_name": pred.signer.name if pred else None,
+            "reason": pred.reason if pred else None,
+            "change_class": pred.change_class if pred else None,
+            "time": _iso(moment) if moment else None,
+            "time_trusted": bool(sig and sig.time_trusted),
+            "time_source": sig.time_source if sig else "claimed",
+            "backend": sig.backend if sig else None,
+            "identity": sig.identity if sig else None,
+            "valid": self.valid, "rule": self.rule, "problem": self.problem,
+            "digest": self.statement.document_digest if self.statement else None,
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+StaleCheck = Callable[[str, str], bool]  # (commit, approved digest) -> was the document that then?
+
+
+def judge(entries: Sequence[BundleEntry], subject: Subject, *, verifiers: Sequence[Verifier],
+          roles: RoleBook, was_at_commit: StaleCheck | None = None) -> list[ApprovalVerdict]:
+    """Judge every entry, then apply revocations among the valid ones."""
+    verdicts = [_judge_one(e, subject, verifiers, roles, was_at_commit) for e in entries]
+    _apply_revocations(verdicts, roles)
+    return sorted(verdicts, key=_order)
+
+
+def _order(verdict: ApprovalVerdict) -> tuple[str, str]:
+    moment = verdict.signature.time.isoformat() if verdict.signature else ""
+    return moment, verdict.entry
+
+
+def _judge_one(entry: BundleEntry, subject: Subject, verifiers: Sequence[Verifier], roles: RoleBook,
+               was_at_commit: StaleCheck | None) -> ApprovalVerdict:
+    verdict = ApprovalVerdict(entry.path, entry.bundle_sha256)
+    try:
+        verdict.signature = verify_bundle(entry.text, verifiers)
+        verdict.statement = parse_statement(verdict.signature.payload)
+    except SignatureInvalid as exc:
+        return verdict.fail(exc.rule, exc.message)
+    except AttestationInvalid as exc:
+        return verdict.fail("approval.statement", exc.message)
+    for check in (_binding, _staleness, _signer, _separation):
+        problem = check(verdict.statement, verdict.signature, subject, roles, was_at_commit)
+        if problem is not None:
+            return verdict.fail(*problem)
+    verdict.valid = True
+    return verdict
+
+
+def verify_bundle(text: str, verifiers: Sequence[Verifier]) -> VerifiedSignature:
+    """Pick the backend for this bundle by its verification material and verify it."""
+    try:
+        bundle = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SignatureInvalid("approval.bundle", f"the bundle is not JSON ({exc})") from None
+    if not isinstance(bundle, dict):
+        raise SignatureInvalid("approval.bundle", "the bundle is not a JSON object")
+    for verifier in verifiers:
+        if verifier.handles(bundle):
+            return verifier.verify(text)
+    raise SignatureInvalid("approval.backend", "no configured trust (policies/trust/trust.yaml) can "
+                           "verify this kind of bundle (neither a Sigstore log entry nor a PKI chain)")
+
+
+Problem = tuple[str, str] | None
+
+
+def _binding(st: Statement, sig: VerifiedSignature, subject: Subject, roles: RoleBook,
+             was: StaleCheck | None) -> Problem:
+    pred = st.predicate
+    if pred.model != subject.model:
+        return ("approval.replayed_model", f"the signature approves model {pred.model}, not {subject.model}: "
+                "an approval cannot be copied onto another model")
+    if pred.version != subject.version:
+        return ("approval.replayed_version", f"the signature approves {pred.model} {pred.version}, not "
+                f"{subject.version}: an approval cannot be copied onto another version")
+    if pred.document != subject.document:
+        return ("approval.replayed_document",
+                f"the signature approves {pred.document}, not {subject.document}")
+    if subject.artifact_sha256 and st.artifact_digest not in (None, subject.artifact_sha256):
+        return ("approval.artifact_mismatch", f"the signature approves artifact sha256 {st.artifact_digest}, "
+                f"the manifest names {subject.artifact_sha256}")
+    return None
+
+
+def _staleness(st: Statement, sig: VerifiedSignature, subject: Subject, roles: RoleBook,
+               was: StaleCheck | None) -> Problem:
+    signed = st.document_digest or ""
+    if signed == subject.sha256:
+        return None
+    head = st.predicate.head_commit
+    if head and was is not None and was(head, signed):
+        return ("approval.stale", f"the approval covers {subject.document} as of commit {head[:12]} "
+                f"(sha256 {signed[:12]}…); a later commit changed it (now {subject.sha256[:12]}…), "
+                "so it needs a new approval")
+    return ("approval.digest_mismatch", f"the signed sha256 {signed[:12]}… is not the sha256 of "
+            f"{subject.document} ({subject.sha256[:12]}…): the document changed after it was approved")
+
+
+def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: RoleBook,
+            was: StaleCheck | None) -> Problem:
+    pred = st.predicate
+    person = roles.person(pred.signer.id)
+    if person is None:
+        return ("approval.unknown_signer",
+                f"{pred.signer.id} is not a person in roles.yaml at the base revision")
+    if "@" in sig.identity and sig.identity.lower() != person.email.lower():
+        return ("approval.identity_mismatch", f"the certificate names {sig.identity}, but {person.id}'s "
+                f"e-mail in roles.yaml is {person.email}")
+    if pred.signer.name != person.name:
+        return ("approval.printed_name", f"the printed name {pred.signer.name!r} is not {person.id}'s "
+                f"name in roles.yaml ({person.name!r})")
+    role = pred.role.value
+    if role not in person.roles:
+        if roles.granted_in_change(person.id, role):
+            return ("approval.role_granted_in_change", f"{person.name} holds {role} only in this change's "
+                    "roles.yaml; a change cannot grant its own reviewers a role")
+        return ("approval.role_not_held", f"{person.name} does not hold the {role} role in roles.yaml")
+    return None
+
+
+def _separation(st: Statement, sig: VerifiedSignature, subject: Subject, roles: RoleBook,
+                was: StaleCheck | None) -> Problem:
+    if subject.submitter and st.predicate.signer.id == subject.submitter \
+            and st.predicate.decision is Decision.APPROVED:
+        return ("approval.self_approval", f"{st.predicate.signer.name} submitted this version and cannot "
+                "approve it (separation of duties)")
+    return None
+
+
+def _apply_revocations(verdicts: list[ApprovalVerdict], roles: RoleBook) -> None:
+    """A valid ``revoked`` act by the same signer (or by quality/regulatory) voids its target."""
+    by_sha = {v.bundle_sha256: v for v in verdicts}
+    for act in verdicts:
+        if not (act.valid and act.statement and act.statement.predicate.decision is Decision.REVOKED):
+            continue
+        target = by_sha.get(act.statement.predicate.supersedes or "")
+        if target is None or target.statement is None:
+            continue
+        revoker = act.statement.predicate.signer
+        author = target.statement.predicate.signer.id
+        person = roles.person(revoker.id)
+        overseer = person is not None and bool({"quality", "regulatory"} & set(person.roles))
+        allowed = revoker.id == author or overseer
+        if allowed and target.valid:
+            when = _iso(act.signature.time) if act.signature else "?"
+            target.revoked_by = revoker.name
+            target.fail("approval.revoked", f"revoked by {revoker.name} at {when}: "
+                        f"{act.statement.predicate.reason}")

@@ -1,0 +1,52 @@
+"""``verify``: every signature on the given documents, judged, plus the ledger's own history.
+
+    >>> report = verify_documents(Git(root), ["models/sepsis-ews/versions/1.3.0.yaml"])  # doctest: +SKIP
+    >>> report.valid                                                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..gitrepo import Git
+from .attestation import sha256_hex
+from .review import ApprovalBook
+from .verdict import ApprovalVerdict
+
+
+@dataclass
+class DocumentApprovals:
+    path: str
+    sha256: str
+    verdicts: list[ApprovalVerdict]
+
+
+@dataclass
+class VerifyReport:
+    rev: str
+    documents: list[DocumentApprovals]
+    ledger_problems: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.ledger_problems and all(v.valid for d in self.documents for v in d.verdicts)
+
+
+def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> VerifyReport:
+    """Judge ``paths`` (default: every document the ledger holds acts for) as they are on disk.
+
+    Bytes come from the work tree when the file is there, so a manifest edited after its
+    approval shows up as such before it is even committed; trust and roles come from ``rev``.
+    """
+    with ApprovalBook.open(git, base=rev) as book:
+        problems = [{"rule": p.rule, "message": p.message} for p in book.ledger.check_history()]
+        targets = list(paths) or sorted({e.document_path for e in book.ledger.entries()})
+        documents = []
+        for path in targets:
+            on_disk = git.root / path
+            raw = on_disk.read_bytes() if on_disk.is_file() else None
+            verdicts = book.judge(path, rev=rev, raw=raw)
+            digest = sha256_hex(raw) if raw is not None else book.subject_digest(path, rev)
+            documents.append(DocumentApprovals(path, digest, verdicts))
+    return VerifyReport(book.base, documents, problems)

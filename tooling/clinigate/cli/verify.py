@@ -1,0 +1,47 @@
+"""``clinigate verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import repo_option, resolve_repo
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--rev", default="HEAD", show_default=True,
+              help="The revision whose trust.yaml and roles.yaml judge the signatures.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text for people, json for tools.")
+@repo_option
+def verify(paths: tuple[str, ...], rev: str, fmt: str, repo: Path | None) -> None:
+    """List and verify every signed act on PATHS (default: every document in the ledger).
+
+    For each signature: the signer's printed name, the UTC time (trusted when it comes from
+    the Sigstore log or an RFC 3161 timestamp, otherwise marked as claimed), the meaning of the
+    signature, the role, the decision and the reason; then valid, or invalid with the rule
+    that failed (tampered bytes, replay onto another version or model, stale digest,
+    self-approval, role not held at --rev, revoked, untrusted root, wrong CI identity, ...).
+    The ledger's own history is checked too: entries are only ever added.
+
+    \b
+    Exit codes: 0 every signature valid · 1 an invalid signature or a rewritten ledger
+    · 2 usage · 3 environment.
+
+    \b
+    Examples:
+      clinigate verify models/sepsis-ews/versions/1.3.0.yaml
+      clinigate ledger fetch && clinigate verify --format json
+    """
+    from ..approvals.approve import normalise_document
+    from ..approvals.verify import verify_documents
+    from ..gitrepo import Git
+    from ..report.approvals import VERIFY_RENDERERS
+
+    root = resolve_repo(repo)
+    documents = [normalise_document(root, p) for p in paths]
+    report = verify_documents(Git(root), documents, rev=rev)
+    click.echo(VERIFY_RENDERERS[fmt](report), nl=False)
+    raise SystemExit(0 if report.valid else 1)
