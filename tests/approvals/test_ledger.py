@@ -146,13 +146,14 @@ def test_refuses_what_is_not_a_bundle_or_a_digest(origin: Path) -> None:
 
 
 def test_same_path_with_other_bytes_is_refused(origin: Path) -> None:
-    repo = clone(origin, "a")
-    ledger = open_ledger(repo)
+    ledger = open_ledger(clone(origin, "a"))
     ledger.append([(V130, DIGEST_A, bundle(1))], "approve")
-    path = ledger.entries()[0].path
-    other = {path: ledger.git.write_blob(b"{}")}
+    tree = _worktree(ledger.git.root)
+    squatted = tree / f"sepsis-ews/1.3.0/{DIGEST_A}/{sha(bundle(2))}.sigstore.json"
+    squatted.write_text("{}")
+    _commit(tree, "a file under the name the next act will take")
     with pytest.raises(LedgerIntegrityError, match="never changes a file"):
-        ledger._new_files(ledger.tip(), other)
+        ledger.append([(V130, DIGEST_A, bundle(2))], "approve")
 
 
 # --- remotes --------------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ class Ledger:
         for document, digest, text in entries:
             data = _bundle_bytes(text)
             files[entry_path(document, digest, data)] = data
-        blobs = {path: self.git.write_blob(data) for path, data in files.items()}
+        blobs = dict(zip(files, self.git.write_blobs(list(files.values())), strict=True))
         for _ in range(_LOCAL_RACES):
             parent = self.tip()
             commit = self._commit_files(parent, blobs, message)
@@ -254,10 +254,10 @@ class Ledger:
                  if (parsed := parse_entry_path(f.path)) is not None]
         if document_sha256 is not None:
             files = [(f, parsed) for f, parsed in files if parsed[2] == document_sha256]
-        blobs = self.git.read_blobs(tip, [f.path for f, _ in files])
+        blobs = self.git.read_objects([f.blob for f, _ in files])
         added = self._added_by(tip, prefix)
         unknown = (tip, datetime.fromtimestamp(0, UTC))  # only for a history check_history rejects
-        return [LedgerEntry(f.path, *parsed, text=(blobs[f.path] or b"").decode(errors="replace"),
+        return [LedgerEntry(f.path, *parsed, text=(blobs[f.blob] or b"").decode(errors="replace"),
                             commit=added.get(f.path, unknown)[0], committed_at=added.get(f.path, unknown)[1])
                 for f, parsed in files]
 
@@ -391,7 +391,7 @@ class Ledger:
             return []
         problems = [p for record in self.git.history([tip]) for p in _commit_problems(record)]
         files = self.git.tree_files(tip)
-        problems += _file_problems(files, self.git.read_blobs(tip, [f.path for f in files]))
+        problems += _file_problems(files, self.git.read_objects([f.blob for f in files]))
         problems += self._descent_problems(tip)
         return problems
 
@@ -417,7 +417,7 @@ def _commit_problems(record: CommitRecord) -> Iterable[LedgerProblem]:
                                 path=change.path, commit=record.commit)
 
 
-def _file_problems(files: Sequence[TreeFile], blobs: dict[str, bytes | None]) -> Iterable[LedgerProblem]:
+def _file_problems(files: Sequence[TreeFile], by_blob: dict[str, bytes | None]) -> Iterable[LedgerProblem]:
     for file in files:
         parsed = parse_entry_path(file.path)
         if parsed is None or file.kind != "blob":
@@ -425,7 +425,7 @@ def _file_problems(files: Sequence[TreeFile], blobs: dict[str, bytes | None]) ->
                                 f"{file.path} is not <model>/<key>/<document_sha256>/"
                                 f"<bundle_sha256>{BUNDLE_SUFFIX}", path=file.path)
             continue
-        actual = hashlib.sha256(blobs.get(file.path) or b"").hexdigest()
+        actual = hashlib.sha256(by_blob.get(file.blob) or b"").hexdigest()
         if actual != parsed[3]:
             yield LedgerProblem("ledger.entry_digest",
                                 f"{file.path} holds bytes whose sha256 is {actual}, not the name's "

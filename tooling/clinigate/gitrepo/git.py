@@ -160,6 +160,26 @@ class Git:
     def write_blob(self, data: bytes) -> str:
         return self.run_bytes(["hash-object", "-w", "--stdin"], data=data).decode().strip()
 
+    def read_objects(self, blob_ids: Sequence[str]) -> dict[str, bytes | None]:
+        """Blobs by id in one ``git cat-file --batch`` (faster than :meth:`read_blobs`: no path lookups)."""
+        unique = list(dict.fromkeys(blob_ids))
+        if not unique:
+            return {}
+        out = self.run_bytes(["cat-file", "--batch"], data="".join(f"{oid}\n" for oid in unique).encode())
+        return dict(zip(unique, _parse_batch(out, len(unique)), strict=True))
+
+    def write_blobs(self, contents: Sequence[bytes]) -> list[str]:
+        """Store ``contents`` as blobs in one ``git hash-object`` call; their ids, in order."""
+        if not contents:
+            return []
+        with tempfile.TemporaryDirectory(prefix="clinigate-blobs-") as folder:
+            files = [Path(folder) / str(i) for i in range(len(contents))]
+            for file, data in zip(files, contents, strict=True):
+                file.write_bytes(data)
+            request = "".join(f"{file}\n" for file in files).encode()
+            out = self.run_bytes(["hash-object", "-w", "--no-filters", "--stdin-paths"], data=request)
+        return out.decode().split()
+
     def write_tree(self, base: str | None, files: Mapping[str, str]) -> str:
         """A tree: ``base``'s files plus ``files`` (path -> blob id), built in a throwaway index.
 
