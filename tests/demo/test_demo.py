@@ -18,7 +18,9 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
     workdir = tmp_path / "tour"
     steps = list(run_tour(workdir))
     assert all(step.ok for step in steps), [s.title for s in steps if not s.ok]
-    validate, broken, fixed, gate = steps[1], steps[2], steps[3], steps[4]
+    titles = [s.title for s in steps]
+    assert titles[1] == "The versions in service carry signed approvals"
+    validate, broken, fixed, gate, signed, verify = steps[2:8]
     assert validate.details["report"].passed
     rules = {f.rule for f in broken.details["report"].errors}
     assert {"schema.unknown-field", "schema.range", "schema.consistency"} <= rules
@@ -29,6 +31,11 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
     [version] = [m for m in gate_report.manifests if m.kind == "ModelVersion"]
     assert (version.change_class, version.pccp_status) == ("data_update", "conforming")
     assert sorted(version.missing_roles) == ["clinical_reviewer", "quality"]
+    assert signed.details["report"].decision == "pass"
+    rows = [v.as_dict() for d in verify.details["verify"].documents for v in d.verdicts]
+    assert {(r["role"], r["printed_name"], r["meaning"], r["valid"]) for r in rows} == {
+        ("clinical_reviewer", "Johanna Lindqvist, MD", "approval", True),
+        ("quality", "Diane Whitfield, RAC", "approval", True)}
 
     assert _git(workdir, "branch", "--show-current").strip() == "main"
     branch = fixed.details["branch"]
@@ -42,9 +49,11 @@ def test_demo_command_prints_a_readable_tour(tmp_path: Path, run_cli: Callable[.
     workdir = tmp_path / "demo"
     result = run_cli("demo", "--workdir", str(workdir))
     assert result.code == 0, result.stdout + result.stderr
-    for text in ("Step 1. A registry is a Git repository", "Step 2. Validate every document",
+    for text in ("Step 1. A registry is a Git repository", "Step 2. The versions in service carry signed approvals",
+                 "Step 3. Validate every document",
                  "$ clinigate validate", "[schema.unknown-field]", "'rationle'", "The fix passes",
-                 "data_update · conforming · regulatory action: none", "decision: pending"):
+                 "data_update · conforming · regulatory action: none", "decision: pending",
+                 "Reviewers sign; the gate passes", "decision: pass", "meaning: approval"):
         assert text in result.stdout
     assert (workdir / ".git").is_dir() and (workdir / "models" / "sepsis-ews" / "pccp.yaml").is_file()
 
@@ -80,3 +89,6 @@ def test_demo_leaves_mlflow_following_git_and_drift_is_repaired(
     assert aliases("sepsis-ews")["production"] == "11"
     assert run_cli("sync", "--tracking-uri", uri, "--dry-run", cwd=workdir).code == 0
     assert _git(workdir, "status", "--porcelain") == ""
+    tags = client.get_model_version("sepsis-ews", "11").tags
+    assert tags["clinigate.approved_by"] and tags["clinigate.change_class"]
+    assert run_cli("verify", cwd=workdir).code == 0  # every signature the demo made verifies

@@ -37,7 +37,6 @@ serial = $dir/serial
 crypto_device = builtin
 signer_cert = $dir/tsa.cert.pem
 signer_key = $dir/tsa.key.pem
-certs = $dir/chain.pem
 signer_digest = sha256
 default_policy = {policy}
 digests = sha256, sha384, sha512
@@ -71,7 +70,6 @@ def _issue_tsa(directory: Path, name: str) -> LocalCA:
     # RFC 3161 §2.3: the TSA certificate carries exactly one, critical, EKU: timeStamping.
     ca.issue("tsa", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]), "ecdsa",
              [(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True), (key_usage, True)])
-    (directory / "chain.pem").write_bytes(ca.cert_path.read_bytes())
     (directory / "serial").write_text("01\n")
     (directory / "openssl.cnf").write_text(_CONFIG.format(dir=directory, policy=TSA_POLICY))
     return ca
@@ -83,7 +81,7 @@ def _reply(directory: Path, query: bytes, lock: threading.Lock) -> bytes:
         query_path.write_bytes(query)
         subprocess.run(["openssl", "ts", "-reply", "-config", str(directory / "openssl.cnf"),
                         "-queryfile", str(query_path), "-signer", str(directory / "tsa.cert.pem"),
-                        "-inkey", str(directory / "tsa.key.pem"), "-chain", str(directory / "chain.pem"),
+                        "-inkey", str(directory / "tsa.key.pem"),
                         "-out", str(reply_path)], check=True, capture_output=True)
         return reply_path.read_bytes()
 

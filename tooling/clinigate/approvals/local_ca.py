@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 KeyType = Literal["ecdsa", "ecdsa-p384", "rsa", "ed25519"]
+# No Ed25519 CAs: the WebPKI profile that PkiVerifier validates chains with forbids Ed25519 issuers.
+CaKeyType = Literal["ecdsa", "ecdsa-p384", "rsa"]
 Extension = tuple[x509.ExtensionType, bool]  # (value, critical)
 
 PERSON_LIFETIME = timedelta(days=365)
@@ -67,6 +69,7 @@ def _write_private(path: Path, key: CertificateIssuerPrivateKeyTypes, password: 
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     # Created 0600 from the start: a private key must never be world-readable, even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only when the file is new
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
 
@@ -104,7 +107,7 @@ class LocalCA:
     parents: tuple[x509.Certificate, ...] = field(default=())
 
     @classmethod
-    def create(cls, directory: Path, name: str, *, stem: str = "root-ca", key_type: KeyType = "ecdsa",
+    def create(cls, directory: Path, name: str, *, stem: str = "root-ca", key_type: CaKeyType = "ecdsa",
                not_before: datetime | None = None, not_after: datetime | None = None) -> LocalCA:
         """A self-signed root CA: writes ``<stem>.key.pem`` and ``<stem>.cert.pem``."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -131,7 +134,7 @@ class LocalCA:
         return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
 
     def issue_intermediate(self, name: str, *, stem: str = "intermediate-ca",
-                           key_type: KeyType = "ecdsa") -> LocalCA:
+                           key_type: CaKeyType = "ecdsa") -> LocalCA:
         key = generate_key(key_type)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         start, end = _window(None, None, CA_LIFETIME)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ClinigateError
+from ..errors import ClinigateError, UsageError
 from ..gitrepo import Git
 from ..manifest.loader import load_bytes
 from ..manifest.roles import Roles
@@ -148,25 +148,27 @@ class ApprovalBook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def subject(self, document: str, raw: bytes) -> Subject:
+    def subject(self, document: str, raw: bytes, *, committed: bool = True) -> Subject:
         parts = PurePosixPath(document).parts
         model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
         loaded = load_bytes(document, raw)
         doc = loaded.document
         if isinstance(doc, ModelVersion):
             return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
-                           doc.artifact.sha256)
-        return Subject(document, sha256_hex(raw), model, None)
+                           doc.artifact.sha256, committed)
+        return Subject(document, sha256_hex(raw), model, None, committed=committed)
 
     def judge(self, document: str, *, rev: str | None = None,
               raw: bytes | None = None) -> list[ApprovalVerdict]:
         """Every ledger act on ``document`` (any digest), judged against its bytes at ``rev``."""
-        if raw is None:
-            raw = self.git.read_blobs(rev or "HEAD", [document]).get(document)
-            if raw is None:
-                raise ClinigateError(f"{document} does not exist at {rev or 'HEAD'}", hint="check the path")
+        stored = self.git.read_blobs(rev or "HEAD", [document]).get(document)
+        if raw is None and stored is None:
+            raise UsageError(f"{document} does not exist at {rev or 'HEAD'}", hint="check the path or --rev")
+        raw = stored if raw is None else raw
+        assert raw is not None
         entries = self.ledger.entries(document_path=document)
-        return judge(entries, self.subject(document, raw), verifiers=self.verifiers, roles=self.roles,
+        subject = self.subject(document, raw, committed=raw == stored)
+        return judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
                      was_at_commit=self._was_at(document))
 
     def subject_digest(self, document: str, rev: str) -> str:

@@ -42,6 +42,7 @@ class Subject:
     version: str | None
     submitter: str | None = None  # person id; None for model-level documents
     artifact_sha256: str | None = None
+    committed: bool = True  # False: the bytes judged differ from the revision's (edited on disk)
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def _staleness(st: Statement, sig: VerifiedSignature, subject: Subject, roles: R
     if signed == subject.sha256:
         return None
     head = st.predicate.head_commit
-    if head and was is not None and was(head, signed):
+    if head and subject.committed and was is not None and was(head, signed):
         return ("approval.stale", f"the approval covers {subject.document} as of commit {head[:12]} "
                 f"(sha256 {signed[:12]}…); a later commit changed it (now {subject.sha256[:12]}…), "
                 "so it needs a new approval")

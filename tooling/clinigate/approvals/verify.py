@@ -20,6 +20,7 @@ class DocumentApprovals:
     path: str
     sha256: str
     verdicts: list[ApprovalVerdict]
+    note: str | None = None  # why the document was not judged
 
 
 @dataclass
@@ -42,10 +43,16 @@ def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> Ve
     with ApprovalBook.open(git, base=rev) as book:
         problems = [{"rule": p.rule, "message": p.message} for p in book.ledger.check_history()]
         targets = list(paths) or sorted({e.document_path for e in book.ledger.entries()})
+        present = git.read_blobs(rev, targets)
         documents = []
         for path in targets:
             on_disk = git.root / path
             raw = on_disk.read_bytes() if on_disk.is_file() else None
+            if not paths and raw is None and present.get(path) is None:
+                # Acts on documents of other branches (an open pull request) are listed, not judged.
+                note = f"not present at {rev}: signed on another branch"
+                documents.append(DocumentApprovals(path, "", [], note))
+                continue
             verdicts = book.judge(path, rev=rev, raw=raw)
             digest = sha256_hex(raw) if raw is not None else book.subject_digest(path, rev)
             documents.append(DocumentApprovals(path, digest, verdicts))

@@ -28,6 +28,9 @@ def _line(verdict: ApprovalVerdict) -> list[str]:
 def text(report: VerifyReport) -> str:
     lines = [f"clinigate verify at {report.rev[:12]}"]
     for doc in report.documents:
+        if doc.note:
+            lines.append(f"\n{doc.path}  ({doc.note})")
+            continue
         lines.append(f"\n{doc.path}  sha256 {doc.sha256[:16]}…")
         if not doc.verdicts:
             lines.append("  no signatures in the ledger")
@@ -44,8 +47,8 @@ def text(report: VerifyReport) -> str:
 def json_format(report: VerifyReport) -> str:
     body: dict[str, Any] = {
         "rev": report.rev, "valid": report.valid,
-        "documents": [{"path": d.path, "sha256": d.sha256, "approvals": [v.as_dict() for v in d.verdicts]}
-                      for d in report.documents],
+        "documents": [{"path": d.path, "sha256": d.sha256 or None, "note": d.note,
+                       "approvals": [v.as_dict() for v in d.verdicts]} for d in report.documents],
         "ledger_problems": report.ledger_problems,
     }
     return json.dumps(body, indent=2) + "\n"

@@ -1,0 +1,426 @@
+"""Offline PKI approvals: a reviewer's own X.509 key signs, a hospital TSA proves when.
+
+For air-gapped sites (signing.md §7): the same Sigstore bundle v0.3 and DSSE envelope as the
+keyless path, but with the reviewer's certificate chain instead of a Fulcio certificate, no
+transparency log, and an optional RFC 3161 token over the signature bytes::
+
+    signer = PkiSigner(key_pem, cert_pem, chain_pem=chain, tsa_url="http://tsa.hospital.example/")
+    bundle_json = signer.sign(statement_bytes)
+    verified = PkiVerifier.from_trust(trust, repo_root).verify(bundle_json)
+
+Without a trusted timestamp the only time is the verifier's clock, so a certificate that has
+since expired no longer verifies: that is deliberate, as the claimed signing time proves nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+from pydantic import ValidationError
+from rfc3161_client import (
+    HashAlgorithm,
+    PKIStatus,
+    TimestampRequestBuilder,
+    TimeStampResponse,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
+from rfc3161_client import VerificationError as TimestampVerificationError
+from sigstore_models.bundle.v1 import Bundle, TimestampVerificationData, VerificationMaterial
+from sigstore_models.common.v1 import RFC3161SignedTimestamp, X509Certificate, X509CertificateChain
+from sigstore_models.intoto import Envelope, Signature
+
+from ..errors import ClinigateError, EnvironmentProblem
+from .attestation import PAYLOAD_TYPE
+from .backend import Backend, SignatureInvalid, VerifiedSignature
+from .trust import RevokedCertificate, Trust, trust_file
+
+BUNDLE_MEDIA_TYPE: Literal["application/vnd.dev.sigstore.bundle.v0.3+json"] = (
+    "application/vnd.dev.sigstore.bundle.v0.3+json")
+MAX_TIMESTAMPS = 4  # more is never needed and each costs a PKCS#7 verification
+TSA_TIMEOUT_SECONDS = 30
+
+PkiKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+PkiPublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+
+
+class SigningKeyInvalid(ClinigateError):
+    """The key or certificate given to the signer cannot make a valid approval signature."""
+
+    exit_code = 2
+
+
+class TimestampUnavailable(EnvironmentProblem):
+    """The TSA named by ``pki.tsa_url`` did not return a usable RFC 3161 token."""
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding: what is actually signed, so the type cannot be swapped."""
+    kind = payload_type.encode()
+    return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
+
+
+def _hash_for(key: PkiKey | PkiPublicKey) -> hashes.HashAlgorithm:
+    # The digest matches the curve strength (FIPS 186-5); RSA uses SHA-256.
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        return {384: hashes.SHA384(), 521: hashes.SHA512()}.get(key.curve.key_size, hashes.SHA256())
+    return hashes.SHA256()
+
+
+def _pss(digest: hashes.HashAlgorithm) -> padding.PSS:
+    return padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+
+
+def _sign_raw(key: PkiKey, data: bytes) -> bytes:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(data)
+    digest = _hash_for(key)
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(data, _pss(digest), digest)
+    return key.sign(data, ec.ECDSA(digest))
+
+
+def _verify_raw(key: PkiPublicKey, signature: bytes, data: bytes) -> None:
+    """Raises InvalidSignature."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        key.verify(signature, data)
+        return
+    digest = _hash_for(key)
+    if isinstance(key, rsa.RSAPublicKey):
+        key.verify(signature, data, _pss(digest), digest)
+    else:
+        key.verify(signature, data, ec.ECDSA(digest))
+
+
+def _public_key_of(certificate: x509.Certificate) -> PkiPublicKey | None:
+    key = certificate.public_key()
+    return key if isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey) \
+        else None
+
+
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def _b64(data: bytes) -> bytes:
+    # sigstore_models validates bytes fields from their base64 text, as they appear in JSON.
+    return base64.b64encode(data)
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+# --- signing ---------------------------------------------------------------------------------
+
+
+def _load_key(private_key_pem: bytes, password: bytes | None) -> PkiKey:
+    try:
+        key = serialization.load_pem_private_key(private_key_pem, password=password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise SigningKeyInvalid(f"the private key cannot be read: {exc}",
+                                hint="give a PEM private key and, if it is encrypted, its password") from None
+    if not isinstance(key, PkiKey):
+        raise SigningKeyInvalid(f"{type(key).__name__} keys cannot sign approvals",
+                                hint="use an ECDSA (P-256/P-384), RSA (PSS) or Ed25519 key")
+    return key
+
+
+def _load_certificates(pem: bytes, what: str) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise SigningKeyInvalid(f"the {what} is not PEM X.509: {exc}") from None
+
+
+def request_timestamp(tsa_url: str, signature: bytes) -> bytes:
+    """An RFC 3161 token (DER TimeStampResponse) over the signature bytes, checked against our request."""
+    request = (TimestampRequestBuilder().hash_algorithm(HashAlgorithm.SHA256).data(signature)
+               .nonce(nonce=True).cert_request(cert_request=True).build())
+    http_request = urllib.request.Request(tsa_url, data=request.as_bytes(), method="POST",
+                                          headers={"Content-Type": "application/timestamp-query"})
+    try:
+        with urllib.request.urlopen(http_request, timeout=TSA_TIMEOUT_SECONDS) as reply:
+            der: bytes = reply.read()
+        response = decode_timestamp_response(der)
+    except (OSError, ValueError) as exc:
+        raise TimestampUnavailable(
+            f"the TSA {tsa_url} gave no timestamp: {exc}",
+            hint="check pki.tsa_url, or sign without a TSA (the time is then only claimed)") from None
+    # A replayed or misdirected token would timestamp someone else's signature.
+    if (response.status != PKIStatus.GRANTED or response.tst_info.nonce != request.nonce
+            or response.tst_info.message_imprint.message != request.message_imprint.message):
+        raise TimestampUnavailable(f"the TSA {tsa_url} answered with a token that does not match the request")
+    return der
+
+
+class PkiSigner:
+    """Signs with a reviewer's own key and certificate (see the module docstring)."""
+
+    backend: Backend = "pki"
+
+    def __init__(self, private_key_pem: bytes, certificate_pem: bytes, chain_pem: bytes | None = None,
+                 tsa_url: str | None = None, password: bytes | None = None) -> None:
+        key = _load_key(private_key_pem, password)
+        leaf = _load_certificates(certificate_pem, "certificate")[0]
+        chain = _load_certificates(chain_pem, "certificate chain") if chain_pem else []
+        if leaf.public_key() != key.public_key():
+            raise SigningKeyInvalid(
+                f"the private key does not match the certificate {leaf.subject.rfc4514_string()} "
+                f"(sha256 {fingerprint(leaf)})", hint="pass the key that the certificate was issued for")
+        self.key = key
+        self.certificates = (leaf, *chain)  # leaf first, as the bundle lists them
+        self.tsa_url = tsa_url
+
+    def sign(self, statement: bytes) -> str:
+        signature = _sign_raw(self.key, pae(PAYLOAD_TYPE, statement))
+        timestamps = None
+        if self.tsa_url is not None:
+            token = request_timestamp(self.tsa_url, signature)
+            timestamps = TimestampVerificationData(
+                rfc3161_timestamps=[RFC3161SignedTimestamp(signed_timestamp=_b64(token))])
+        chain = X509CertificateChain(certificates=[X509Certificate(raw_bytes=_b64(_der(c)))
+                                                   for c in self.certificates])
+        material = VerificationMaterial(x509_certificate_chain=chain, tlog_entries=[],
+                                        timestamp_verification_data=timestamps)
+        envelope = Envelope(payload=_b64(statement), payload_type=PAYLOAD_TYPE,
+                            signatures=[Signature(sig=_b64(signature), keyid="")])
+        return Bundle(media_type=BUNDLE_MEDIA_TYPE, verification_material=material,
+                      dsse_envelope=envelope).to_json()
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    payload: bytes
+    signature: bytes
+    leaf: x509.Certificate
+    chain: list[x509.Certificate]
+    timestamps: list[bytes]
+
+
+def _bundle_error(message: str) -> SignatureInvalid:
+    return SignatureInvalid("approval.bundle", message,
+                            hint="the file must be the Sigstore bundle written by `clinigate approve`")
+
+
+def _parse_bundle(bundle_json: str) -> Bundle:
+    try:
+        bundle = Bundle.from_json(bundle_json)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise _bundle_error(f"the approval bundle is not JSON: {first['msg']}") from None
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise _bundle_error(f"the approval bundle is malformed at {where}: {first['msg']}") from None
+    return bundle
+
+
+def _parse(bundle_json: str) -> _Parsed:
+    bundle = _parse_bundle(bundle_json)
+    material, envelope = bundle.verification_material, bundle.dsse_envelope
+    if envelope is None or material.x509_certificate_chain is None or material.tlog_entries:
+        raise _bundle_error("a PKI approval bundle needs a DSSE envelope, a certificate chain "
+                            "and no tlog entries")
+    if envelope.payload_type != PAYLOAD_TYPE or len(envelope.signatures) != 1:
+        raise _bundle_error(f"the DSSE envelope must hold one signature over {PAYLOAD_TYPE}")
+    try:
+        certificates = [x509.load_der_x509_certificate(c.raw_bytes)
+                        for c in material.x509_certificate_chain.certificates]
+    except ValueError as exc:
+        raise _bundle_error(f"a certificate in the bundle is not DER X.509: {exc}") from None
+    if not certificates:
+        raise _bundle_error("the certificate chain in the bundle is empty")
+    stamps = material.timestamp_verification_data
+    return _Parsed(payload=envelope.payload, signature=envelope.signatures[0].sig, leaf=certificates[0],
+                   chain=certificates[1:],
+                   timestamps=[t.signed_timestamp for t in stamps.rfc3161_timestamps] if stamps else [])
+
+
+def _check_signature(parsed: _Parsed) -> None:
+    key = _public_key_of(parsed.leaf)
+    if key is None:
+        raise SignatureInvalid("approval.signature", "the certificate's key type cannot sign approvals")
+    try:
+        _verify_raw(key, parsed.signature, pae(PAYLOAD_TYPE, parsed.payload))
+    except InvalidSignature:
+        raise SignatureInvalid(
+            "approval.signature", "the DSSE signature does not verify: the payload or signature was altered",
+            hint="the approval bundle was modified after signing; sign again") from None
+
+
+def _subject(certificate: x509.Certificate) -> str:
+    return certificate.subject.rfc4514_string()
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _check_leaf_validity(leaf: x509.Certificate, at: datetime, source: str) -> None:
+    start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    if start <= at <= end:
+        return
+    who = f"certificate {_subject(leaf)}"
+    if source == "rfc3161":
+        message = (f"the TSA time {_utc(at)} is outside the validity of {who} "
+                   f"({_utc(start)} to {_utc(end)})")
+    elif at > end:
+        message = f"{who} expired on {_utc(end)} and there is no trusted timestamp of an earlier signature"
+    else:
+        message = f"{who} is not valid before {_utc(start)} and there is no trusted timestamp"
+    raise SignatureInvalid(
+        "approval.expired", message,
+        hint="sign again with a valid certificate; a TSA (pki.tsa_url) proves the signing time")
+
+
+def _require_code_signing(leaf: x509.Certificate) -> None:
+    try:
+        usages = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        usages = x509.ExtendedKeyUsage([])
+    if ExtendedKeyUsageOID.CODE_SIGNING not in usages:
+        raise SignatureInvalid(
+            "approval.eku", f"certificate {_subject(leaf)} lacks the extended key usage codeSigning "
+            f"({ExtendedKeyUsageOID.CODE_SIGNING.dotted_string}) that approval signatures require",
+            hint="ask the CA for a code-signing certificate")
+
+
+def _identity(leaf: x509.Certificate) -> str:
+    try:
+        emails = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
+            .get_values_for_type(x509.RFC822Name)
+    except x509.ExtensionNotFound:
+        emails = []
+    if len(emails) != 1:
+        raise SignatureInvalid(
+            "approval.identity", f"certificate {_subject(leaf)} names {len(emails)} e-mail addresses in its "
+            "subject alternative name; exactly one identifies the reviewer")
+    return emails[0]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PkiVerifier:
+    """Verifies PKI approval bundles against the roots, TSA roots and revocations of trust.yaml."""
+
+    roots: Sequence[x509.Certificate]
+    intermediates: Sequence[x509.Certificate]
+    tsa_roots: Sequence[x509.Certificate]
+    revoked: dict[str, RevokedCertificate]
+    now: Callable[[], datetime] = _utc_now
+    backend: Backend = "pki"
+
+    @classmethod
+    def from_trust(cls, trust: Trust, repo_root: Path) -> PkiVerifier:
+        def load(paths: list[str]) -> list[x509.Certificate]:
+            pems = (trust_file(repo_root, p).read_bytes() for p in paths)
+            return [c for pem in pems for c in x509.load_pem_x509_certificates(pem)]
+
+        pki = trust.pki
+        return cls(roots=load(pki.roots), intermediates=load(pki.intermediates),
+                   tsa_roots=load(pki.tsa_roots), revoked=trust.revoked())
+
+    def handles(self, bundle: dict[str, object]) -> bool:
+        material = bundle.get("verificationMaterial")
+        return (isinstance(material, dict) and "x509CertificateChain" in material
+                and not material.get("tlogEntries"))
+
+    def verify(self, bundle_json: str) -> VerifiedSignature:
+        parsed = _parse(bundle_json)
+        _check_signature(parsed)
+        time, source = self._trusted_time(parsed)
+        root = self._validate_chain(parsed, time, source)
+        _require_code_signing(parsed.leaf)
+        identity = _identity(parsed.leaf)
+        leaf_sha256 = fingerprint(parsed.leaf)
+        self._check_revoked(parsed.leaf, leaf_sha256)
+        return VerifiedSignature(payload=parsed.payload, backend="pki", identity=identity,
+                                 issuer=_subject(root), time=time.astimezone(UTC), time_source=source,
+                                 certificate_sha256=leaf_sha256)
+
+    def _trusted_time(self, parsed: _Parsed) -> tuple[datetime, Literal["rfc3161", "claimed"]]:
+        if not parsed.timestamps:
+            return self.now().astimezone(UTC), "claimed"
+        if len(parsed.timestamps) > MAX_TIMESTAMPS:
+            raise SignatureInvalid("approval.timestamp",
+                                   f"the bundle carries more than {MAX_TIMESTAMPS} timestamps")
+        if not self.tsa_roots:
+            raise SignatureInvalid(
+                "approval.timestamp", "the bundle carries an RFC 3161 timestamp but trust.yaml names no "
+                "TSA roots (pki.tsa_roots) to check it against",
+                hint="add the hospital TSA's root certificate to pki.tsa_roots")
+        # Every token must verify: a bundle carrying one forged token is not trustworthy anywhere.
+        return min(self._verify_timestamp(token, parsed.signature) for token in parsed.timestamps), "rfc3161"
+
+    def _verify_timestamp(self, token: bytes, signature: bytes) -> datetime:
+        try:
+            response = decode_timestamp_response(token)
+        except ValueError as exc:
+            raise SignatureInvalid("approval.timestamp",
+                                   f"the RFC 3161 timestamp cannot be read: {exc}") from None
+        failures = [why for root in self.tsa_roots if (why := _timestamp_failure(response, root, signature))]
+        if len(failures) == len(self.tsa_roots):
+            raise SignatureInvalid("approval.timestamp", "the RFC 3161 timestamp does not verify against "
+                                   f"the trusted TSA roots (pki.tsa_roots): {failures[0]}")
+        return response.tst_info.gen_time.astimezone(UTC)
+
+    def _validate_chain(self, parsed: _Parsed, at: datetime, source: str) -> x509.Certificate:
+        _check_leaf_validity(parsed.leaf, at, source)
+        # Client verifiers insist on EKU clientAuth; approvals need codeSigning instead, which
+        # _require_code_signing checks, so the EKU is only allowed here (as sigstore does).
+        ca_policy = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+            x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+        ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(
+            x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+        verifier = (PolicyBuilder().store(Store(list(self.roots))).time(at)
+                    .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy).build_client_verifier())
+        try:
+            return verifier.verify(parsed.leaf, [*self.intermediates, *parsed.chain]).chain[-1]
+        except VerificationError as exc:
+            # The leaf's window was checked above; this catches an expired intermediate or root.
+            expired = "not valid at validation time" in str(exc)
+            rule = "approval.expired" if expired else "approval.untrusted_root"
+            raise SignatureInvalid(
+                rule, f"certificate {_subject(parsed.leaf)} does not chain to a trusted root CA "
+                f"(pki.roots) at {_utc(at)}: {exc}",
+                hint="the signer's CA must be listed under pki.roots in policies/trust/trust.yaml") from None
+
+    def _check_revoked(self, leaf: x509.Certificate, leaf_sha256: str) -> None:
+        revoked = self.revoked.get(leaf_sha256)
+        if revoked is not None:
+            raise SignatureInvalid(
+                "approval.revoked_key", f"certificate {_subject(leaf)} (sha256 {leaf_sha256}) was revoked on "
+                f"{revoked.revoked_on.isoformat()}: {revoked.reason}")
+
+
+def _timestamp_failure(response: TimeStampResponse, root: x509.Certificate, signature: bytes) -> str | None:
+    """Why the token does not verify under this TSA root, or None when it does."""
+    try:
+        VerifierBuilder().add_root_certificate(root).build().verify_message(response, signature)
+    except TimestampVerificationError as exc:
+        return str(exc)
+    return None
