@@ -196,3 +196,32 @@ def test_an_expired_certificate_without_a_trusted_timestamp_is_refused(signed_re
     reg.sign("jlindqvist", "clinical_reviewer")
     verdict = only(reg)
     assert verdict.rule == "approval.expired"
+
+
+def test_verify_detects_a_rewritten_ledger(signed_registry: SignedRegistry, run_cli, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    reg = signed_registry
+    reg.sign("jlindqvist", "clinical_reviewer")
+    ref = "refs/heads/clinigate/ledger"
+    tip = git(reg.repo, "rev-parse", ref).strip()
+    (path,) = git(reg.repo, "ls-tree", "-r", "--name-only", tip).split()
+    env = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "index"), "GIT_AUTHOR_NAME": "Mallory",
+           "GIT_AUTHOR_EMAIL": "m@x.invalid", "GIT_COMMITTER_NAME": "Mallory", "GIT_COMMITTER_EMAIL": "m@x.invalid"}
+
+    def plumb(*args: str, stdin: str | None = None) -> str:
+        return subprocess.run(["git", *args], cwd=reg.repo, env=env, input=stdin, text=True,
+                              capture_output=True, check=True).stdout.strip()
+
+    # Someone with push rights edits the recorded bundle in a new commit: the reason now differs.
+    blob = plumb("hash-object", "-w", "--stdin", stdin=tamper_payload(plumb("cat-file", "blob", f"{tip}:{path}")))
+    plumb("read-tree", tip)
+    plumb("update-index", "--cacheinfo", f"100644,{blob},{path}")
+    tree = plumb("write-tree")
+    commit = plumb("commit-tree", tree, "-p", tip, "-m", "fix a typo", stdin="")
+    plumb("update-ref", ref, commit)
+
+    result = run_cli("verify", "--rev", reg.branch, cwd=reg.repo)
+    assert result.code == 1
+    assert "[ledger.rewritten_entry]" in result.stdout
