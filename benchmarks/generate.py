@@ -539,8 +539,16 @@ def git(repo: Path, *args: str, stdin: bytes | None = None, env: dict[str, str] 
                          f"{result.stderr.decode(errors='replace')}")
 
 
+# Synthetic registries carry no signed approvals (and no Rego policies): merged manifests are
+# deployable, so the sync benchmark measures MLflow traffic, not signature checks.
+TRUST_YAML = """apiVersion: clinigate/v1
+kind: Trust
+require_signed_approvals: false
+"""
+
+
 def static_files() -> dict[str, str]:
-    files = {"policies/data/roles.yaml": roles_yaml()}
+    files = {"policies/data/roles.yaml": roles_yaml(), "policies/trust/trust.yaml": TRUST_YAML}
     for schema in sorted(SCHEMAS.glob("*.schema.json")):
         files[f"schemas/{schema.name}"] = schema.read_text(encoding="utf-8")
     return files
