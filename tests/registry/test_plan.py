@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from testing.fixtures import copy_example_registry, init_repo, merged_is_approved
 
 from clinigate.errors import EnvironmentProblem
 from clinigate.gitrepo import Git
@@ -80,6 +81,25 @@ def _fake_for(registry: Path) -> FakeRegistry:
 
 def _plan(registry: Path, fake: FakeRegistry, **options):  # type: ignore[no-untyped-def]
     return make_plan(read_desired(Git(registry)), fake, **options)
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    """The example registry with merged = approved: these tests are about planning, not signatures."""
+    repo = tmp_path / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    merged_is_approved(repo)
+    return init_repo(repo)
+
+
+def test_unsigned_versions_are_refused_by_default(tmp_path: Path) -> None:
+    repo = tmp_path / "signed"
+    repo.mkdir()
+    copy_example_registry(repo)
+    desired = read_desired(Git(init_repo(repo)))
+    assert not desired.targets and len(desired.refusals) == 5
+    assert all("lacks valid signed approvals from: clinical_reviewer" in r.reason for r in desired.refusals)
 
 
 def test_is_approved_means_merged() -> None:
