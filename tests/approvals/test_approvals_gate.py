@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from testing.approvals import SignedRegistry, tamper_payload
 from testing.fixtures import git
+from testing.local_tsa import local_tsa  # noqa: F401
 
 from clinigate.approvals.local_ca import LocalCA
 from clinigate.approvals.review import ApprovalBook
@@ -225,3 +226,25 @@ def test_verify_detects_a_rewritten_ledger(signed_registry: SignedRegistry, run_
     result = run_cli("verify", "--rev", reg.branch, cwd=reg.repo)
     assert result.code == 1
     assert "[ledger.rewritten_entry]" in result.stdout
+
+
+def test_a_tsa_timestamp_makes_the_time_trusted(signed_registry: SignedRegistry, local_tsa, run_cli) -> None:  # noqa: F811
+    import shutil
+
+    reg = signed_registry
+    git(reg.repo, "switch", "-q", "main")
+    shutil.copy(local_tsa.root_path, reg.repo / "policies/trust/tsa-root.pem")
+    trust = reg.repo / "policies/trust/trust.yaml"
+    trust.write_text(trust.read_text().replace("  tsa_roots: []\n", "  tsa_roots: [tsa-root.pem]\n"
+                                               f"  tsa_url: {local_tsa.url}\n", 1))
+    reg.commit("trust the hospital TSA")
+    git(reg.repo, "switch", "-q", reg.branch)
+    git(reg.repo, "merge", "-q", "--no-edit", "main")
+    issued = reg.pki.certificate(reg.person("jlindqvist"))
+    result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
+                     "--reason", REASON, "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                     cwd=reg.repo)  # --tsa defaults to trust.yaml's pki.tsa_url
+    assert result.code == 0, result.stderr
+    shown = run_cli("verify", reg.version_path, "--rev", reg.branch, cwd=reg.repo)
+    assert shown.code == 0, shown.stdout
+    assert "(trusted: rfc3161)" in shown.stdout

@@ -36,7 +36,8 @@ ROLES = ("clinical_reviewer", "security_reviewer", "regulatory", "quality", "dat
               help="Sign keylessly with Sigstore (an OIDC identity: ambient in GitHub Actions, "
                    "or --identity-token).")
 @click.option("--trust-config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="ClientTrustConfig JSON of a private Sigstore instance (default: public-good).")
+              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's "
+                   "sigstore.signing_config, else public-good).")
 @click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
               help="An OIDC token for --sigstore (default: detected from the environment).")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -46,7 +47,8 @@ ROLES = ("clinical_reviewer", "security_reviewer", "regulatory", "quality", "dat
 @click.option("--chain", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="PEM intermediate certificates between your certificate and the root.")
 @click.option("--tsa", "tsa_url", default=None, metavar="URL",
-              help="An RFC 3161 timestamp authority, so the time is trusted, not claimed.")
+              help="An RFC 3161 timestamp authority, so the time is trusted, not claimed "
+                   "(default: trust.yaml's pki.tsa_url).")
 @click.option("--key-password-env", default=None, metavar="VAR",
               help="Environment variable holding the key's password (never a command-line argument).")
 @click.option("--push", "push_remote", default=None, metavar="REMOTE",
@@ -81,9 +83,17 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
 
     if use_sigstore == bool(key or cert):
         raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
+    from ..approvals.review import load_trust
+    from ..approvals.trust import trust_file
+
     root = resolve_repo(repo)
     git = Git(root)
     document = normalise_document(root, path)
+    # Defaults come from the registry's trust.yaml: the private Sigstore instance, the hospital TSA.
+    trust = load_trust(git, "HEAD")
+    if use_sigstore and trust_config is None and trust.sigstore.signing_config:
+        trust_config = trust_file(root, trust.sigstore.signing_config)
+    tsa_url = tsa_url or trust.pki.tsa_url
     signer, email = _signer(use_sigstore, trust_config, identity_token, key, cert, chain, tsa_url,
                             key_password_env)
     request = ActRequest(document, role, decision, reason, meaning, signer_id, email, pull_request,
