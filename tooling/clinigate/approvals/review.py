@@ -102,9 +102,9 @@ def verifiers_for(trust: Trust, trust_root: Path) -> list[Verifier]:
     return [_LazyVerifier("sigstore", _is_keyless, keyless), _LazyVerifier("pki", _is_pki, pki)]
 
 
-def materialise_trust(git: Git, rev: str, into: Path) -> Path:
-    """Write ``policies/trust/`` as it is at ``rev`` under ``into`` (a repository-shaped folder)."""
-    files = git.list_files(rev, TRUST_DIR)
+def materialise(git: Git, rev: str, into: Path, folder: str = TRUST_DIR) -> Path:
+    """Write ``folder`` (default ``policies/trust/``) as it is at ``rev`` under ``into``."""
+    files = git.list_files(rev, folder)
     for path, raw in git.read_blobs(rev, files).items():
         if raw is None:
             continue
@@ -133,7 +133,7 @@ class ApprovalBook:
         base_sha = git.resolve(base)
         trust = load_trust(git, base_sha)
         tmp = tempfile.TemporaryDirectory(prefix="clinigate-trust-")
-        root = materialise_trust(git, base_sha, Path(tmp.name))
+        root = materialise(git, base_sha, Path(tmp.name))
         roles = RoleBook(_roles_at(git, base_sha), _roles_at(git, git.resolve(head)) if head else None)
         return cls(git, base_sha, trust, roles, verifiers_for(trust, root), Ledger(git), tmp)
 

@@ -10,7 +10,9 @@ own ``declared_class``.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..gitrepo import Git
@@ -48,14 +50,16 @@ class ApprovalGate:
     @classmethod
     def open(cls, git: Git, rev: str, docs: Snapshot) -> ApprovalGate | None:
         """A gate, or None when trust.yaml does not require signed approvals (merged is enough)."""
-        from ..approvals.review import ApprovalBook, load_trust
+        from ..approvals.review import ApprovalBook, load_trust, materialise
 
         if not load_trust(git, rev).require_signed_approvals:
             return None
         from ..policy.bundle import load_bundle
         from ..policy.engine import make_engine
 
-        bundle = load_bundle(git.root)
+        # The policies of the revision being synced decide, not whatever the work tree holds.
+        with tempfile.TemporaryDirectory(prefix="clinigate-policies-") as tmp:
+            bundle = load_bundle(materialise(git, rev, Path(tmp), "policies"))
         engine = make_engine("embedded")
         engine.load(bundle)
         defaults = bundle.data.get("clinigate", {}).get("defaults", {})
