@@ -17,7 +17,8 @@ What it does, per run of the script:
    captured to a file.
 4. Runs ``clinigate sync --apply`` once to get in sync, then times ``clinigate sync --dry-run``
    ``--runs`` times (a fresh process each, as CI runs it) and counts the access-log lines each
-   dry run added.
+   dry run added; one more process times the two halves of a dry run apart (reading the desired
+   state from Git, reading MLflow), so a regression shows where it lives.
 5. Stops the server, adds versions up to the second count (default 9) to every model, restarts,
    and measures again: with the same models and desired state the request count must not change.
 
@@ -47,6 +48,19 @@ sys.path.insert(0, str(HERE.parent / "tooling"))
 
 import generate  # noqa: E402
 
+PHASES = """
+import sys, time
+from pathlib import Path
+from clinigate.gitrepo import Git
+from clinigate.registry.actual import MlflowRegistry
+from clinigate.registry.desired import read_desired
+from clinigate.registry.plan import read_actual
+started = time.perf_counter()
+desired = read_desired(Git(Path(sys.argv[2])), rev="main")
+read = time.perf_counter()
+read_actual(desired, MlflowRegistry(sys.argv[1]))
+print(f"{read - started:.2f} {time.perf_counter() - read:.2f}")
+"""
 REQUEST = re.compile(r'"(GET|POST|PATCH|PUT|DELETE) (\S+) HTTP/[\d.]+"')
 ARTIFACT = re.compile(r"(artifact:\n  uri: \S+\n  sha256: )[0-9a-f]{64}")
 
@@ -149,6 +163,14 @@ def clinigate(server: Server, repo: Path, *args: str) -> tuple[int, float, str]:
     return done.returncode, time.perf_counter() - started, done.stdout[-2000:] + done.stderr[-2000:]
 
 
+def phases(server: Server, repo: Path) -> tuple[float, float]:
+    """Seconds spent reading Git (desired state) and reading MLflow (actual state), in one process."""
+    done = subprocess.run([sys.executable, "-c", PHASES, server.url, str(repo)], capture_output=True,
+                          text=True, env={**os.environ, "MLFLOW_TRACKING_URI": ""}, check=True)
+    git_s, mlflow_s = done.stdout.split()
+    return float(git_s), float(mlflow_s)
+
+
 def measure(server: Server, repo: Path, runs: int) -> dict[str, object]:
     walls, counts, kinds = [], [], {}
     for _ in range(runs):
@@ -165,7 +187,7 @@ def measure(server: Server, repo: Path, runs: int) -> dict[str, object]:
         for method, path in added:
             key = f"{method} {path.split('?')[0]}"
             kinds[key] = kinds.get(key, 0) + 1
-    return {"walls": walls, "counts": counts, "kinds": kinds}
+    return {"walls": walls, "counts": counts, "kinds": kinds, "phases": phases(server, repo)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
               f"| {req / args.models:.2f} | 0 |")
     print()
     for r in results:
+        git_s, mlflow_s = r["phases"]
         print(f"- {r['versions']} versions/model: " + ", ".join(
-            f"`{k}` × {v}" for k, v in sorted(r["kinds"].items())))
+            f"`{k}` × {v}" for k, v in sorted(r["kinds"].items()))
+              + f"; one extra run split: desired state from Git {git_s:.2f} s, MLflow reads {mlflow_s:.2f} s")
     same = len({statistics.median(r["counts"]) for r in results}) == 1
     wall = statistics.median(results[0]["walls"])
     print(f"\nRequests independent of versions: {'yes' if same else 'NO'}; "

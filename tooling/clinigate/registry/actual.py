@@ -6,12 +6,14 @@ versions and their tags from one paged ``search_model_versions`` call. Nothing i
 version unless a production alias is about to move (then its artifacts are downloaded to
 check their digest and, when they carry one, their OpenSSF model signature).
 
-Models are read concurrently against a server (:func:`read_each`): the two requests per model
-are round trips of ~16 ms that the server and the client can overlap. MLflow shares one
-``requests.Session`` per process (``mlflow.utils.request_utils._cached_get_request_session``,
-a urllib3 pool of ``MLFLOW_HTTP_POOL_MAXSIZE`` = 10 connections) whatever the number of
+Models are read concurrently against a server (:func:`read_each`): each of the two requests
+per model is a ~15 ms round trip (~3.5 ms of it client CPU, the rest the server's), and the
+client's work can overlap the server's. MLflow shares one ``requests.Session`` per process
+(``mlflow.utils.request_utils._cached_get_request_session``, a urllib3 pool of
+``MLFLOW_HTTP_POOL_MAXSIZE`` = 10 connections, safe across threads) whatever the number of
 clients, so one client serves every thread; ``READ_WORKERS`` stays below the pool size so no
-connection is thrown away.
+connection is thrown away. Four is enough: against a one-worker ``mlflow server`` the server's
+CPU is the floor, and 2, 4, 8 or 16 threads all read 1,000 models in 22-28 s (sequential ~30 s).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ T = TypeVar("T")
 HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
                  "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
 PAGE_SIZE = 1000
-READ_WORKERS = 8
+READ_WORKERS = 4
 
 
 @dataclass(frozen=True)
