@@ -112,8 +112,8 @@ def register(db: Path, names: list[str], upto: int, source: str) -> float:
 
 
 class Server:
-    def __init__(self, root: Path, db: Path) -> None:
-        self.root, self.db = root, db
+    def __init__(self, root: Path, db: Path, workers: int = 4) -> None:
+        self.root, self.db, self.workers = root, db, workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = root / "server.log"
@@ -125,7 +125,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{self.db}",
              "--default-artifact-root", str(self.root / "artifacts"), "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", "1"],
+             "--port", str(self.port), "--workers", str(self.workers)],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 120
@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--server-workers", type=int, default=4,
+                        help="mlflow server worker processes (default 4, MLflow's own default)")
     parser.add_argument("--versions", default="3,9",
                         help="MLflow versions per model for the two rounds (each ≥ 3), default 3,9")
     parser.add_argument("--apply-via", choices=("server", "sqlite"), default="server",
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(p.name for p in (repo / "models").iterdir() if p.is_dir())
     print(f"# registry: {len(names)} models in {time.perf_counter() - t:.1f} s ({root})", file=sys.stderr)
 
-    server = Server(root, db)
+    server = Server(root, db, args.server_workers)
     results = []
     try:
         for n, versions in enumerate(rounds):

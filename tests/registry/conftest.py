@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from testing.fixtures import copy_example_registry, git, init_repo, merged_is_approved
 
-from clinigate.registry.actual import MlflowRegistry
+from clinigate.registry.actual import MlflowRegistry, VersionState
 from clinigate.registry.digest import artifact_digest
 
 _counter = itertools.count(1)
@@ -80,11 +80,20 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 class CountingRegistry(MlflowRegistry):
-    """The real MLflow client, counting the writes sync makes."""
+    """The real MLflow client, counting the writes sync makes and its version reads."""
 
     def __init__(self, uri: str) -> None:
         super().__init__(uri)
         self.writes: list[tuple[str, ...]] = []
+        self.reads: list[tuple[str, ...]] = []
+
+    def versions(self, name: str) -> dict[str, VersionState]:
+        self.reads.append(("versions", name))
+        return super().versions(name)
+
+    def versions_tagged(self, key: str) -> dict[str, dict[str, VersionState]]:
+        self.reads.append(("versions_tagged", key))
+        return super().versions_tagged(key)
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self.writes.append(("set_alias", name, alias, version))

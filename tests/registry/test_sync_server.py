@@ -69,6 +69,16 @@ def test_second_apply_writes_nothing(sync_registry: SyncRegistry) -> None:
     assert client.writes == []
 
 
+def test_first_sync_searches_per_model_then_one_search_serves_the_registry(sync_registry: SyncRegistry) -> None:
+    reg = sync_registry
+    _, _, first = _plan_apply(reg)
+    assert sorted(r for r in first.reads if r[0] == "versions") == sorted(
+        ("versions", name) for name in reg.names.values())  # nothing tagged yet: one search per model
+    plan, _, client = _plan_apply(reg)
+    assert plan.in_sync
+    assert client.reads == [("versions_tagged", "clinigate.manifest_sha256")]  # O(1) version reads
+
+
 def test_hand_moved_production_is_put_back(sync_registry: SyncRegistry, sync_cli) -> None:  # type: ignore[no-untyped-def]
     reg = sync_registry
     assert _sync(reg, sync_cli, "--apply")[0] == 0

@@ -125,6 +125,9 @@ class ApprovalBook:
     verifiers: Sequence[Verifier]
     ledger: Ledger
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    # One read of the whole ledger and batched blob reads: sync judges thousands of documents.
+    _by_document: dict[str, list[Any]] | None = field(default=None, repr=False)
+    _blobs: dict[tuple[str, str], bytes | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, git: Git, *, base: str, head: str | None = None) -> ApprovalBook:
@@ -148,6 +151,23 @@ class ApprovalBook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def entries(self, document: str) -> list[Any]:
+        if self._by_document is None:
+            grouped: dict[str, list[Any]] = {}
+            for entry in self.ledger.entries():
+                grouped.setdefault(entry.document_path, []).append(entry)
+            self._by_document = grouped
+        return self._by_document.get(document, [])
+
+    def prefetch(self, rev: str, documents: Sequence[str]) -> None:
+        todo = [d for d in documents if (rev, d) not in self._blobs]
+        for path, raw in self.git.read_blobs(rev, todo).items():
+            self._blobs[(rev, path)] = raw
+
+    def _stored(self, rev: str, document: str) -> bytes | None:
+        self.prefetch(rev, [document])
+        return self._blobs[(rev, document)]
+
     def subject(self, document: str, raw: bytes, *, committed: bool = True) -> Subject:
         parts = PurePosixPath(document).parts
         model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
@@ -161,12 +181,12 @@ class ApprovalBook:
     def judge(self, document: str, *, rev: str | None = None,
               raw: bytes | None = None) -> list[ApprovalVerdict]:
         """Every ledger act on ``document`` (any digest), judged against its bytes at ``rev``."""
-        stored = self.git.read_blobs(rev or "HEAD", [document]).get(document)
+        stored = self._stored(rev or "HEAD", document)
         if raw is None and stored is None:
             raise UsageError(f"{document} does not exist at {rev or 'HEAD'}", hint="check the path or --rev")
         raw = stored if raw is None else raw
         assert raw is not None
-        entries = self.ledger.entries(document_path=document)
+        entries = self.entries(document)
         subject = self.subject(document, raw, committed=raw == stored)
         return judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
                      was_at_commit=self._was_at(document))

@@ -11,7 +11,7 @@ from .options import repo_option, resolve_repo
 
 @click.command()
 @click.option("--from-mlflow", "from_mlflow", required=True, metavar="URI",
-              help="models:/<name>/<version> or runs:/<run_id>/<path>.")
+              help="models:/<name>/<version>, models:/<name>@<alias> or runs:/<run_id>/<path>.")
 @click.option("--tracking-uri", required=True, envvar="MLFLOW_TRACKING_URI", show_envvar=True,
               help="The MLflow tracking/registry server, e.g. http://127.0.0.1:5000 or sqlite:///mlflow.db.")
 @click.option("--model", default=None, metavar="FOLDER",
@@ -41,6 +41,7 @@ def propose(from_mlflow: str, tracking_uri: str, model: str | None, version: str
     \b
     Examples:
       clinigate propose --from-mlflow models:/sepsis-ews/16 --tracking-uri http://127.0.0.1:5000
+      clinigate propose --from-mlflow models:/sepsis-ews@challenger --tracking-uri http://127.0.0.1:5000
       clinigate propose --from-mlflow runs:/5b5997fd64e971fec90c82df5d3a73bf/model \\
           --model sepsis-ews --submitted-by pnair --tracking-uri "$MLFLOW_TRACKING_URI"
     """

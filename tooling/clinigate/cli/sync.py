@@ -56,12 +56,15 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str,
     from ..gitrepo import Git
     from ..registry.actual import MlflowRegistry
     from ..registry.desired import read_desired
+    from ..registry.model_signature import trusted_keys
     from ..registry.plan import Plan, make_plan
     from ..registry.reconcile import apply
     from ..report.sync import render
 
-    client = MlflowRegistry(tracking_uri)
-    desired = read_desired(Git(resolve_repo(repo)), rev=rev, model=model)
+    git = Git(resolve_repo(repo))
+    desired = read_desired(git, rev=rev, model=model)
+    # OpenSSF model signatures are checked with the keys of the revision being synced.
+    client = MlflowRegistry(tracking_uri, model_keys=trusted_keys(git, desired.commit))
     if model is not None and not desired.models:
         raise click.UsageError(f"--model {model}: no such model under models/ on {rev}")
     def plan_now() -> Plan:

@@ -41,6 +41,7 @@ T = TypeVar("T")
 HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
                  "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
 PAGE_SIZE = 1000
+BULK_PAGE_SIZE = 10000  # MLflow's default max_results for version searches
 READ_WORKERS = 4
 
 
@@ -94,6 +95,14 @@ class RegistryClient(Protocol):
 class ArtifactCheck:
     digest: str
     signature: SignatureVerdict | None = None  # None: the artifact carries no model signature
+
+
+@runtime_checkable
+class BulkVersionReader(Protocol):
+    """A registry client that can read every version carrying a tag in a few paged requests."""
+
+    def versions_tagged(self, key: str) -> dict[str, dict[str, VersionState]]:
+        """Registered model name -> version -> state, for every version that has tag ``key``."""
 
 
 @runtime_checkable
@@ -179,14 +188,21 @@ class MlflowRegistry:
                                     {str(k): str(v) for k, v in (model.tags or {}).items()})
 
     def versions(self, name: str) -> dict[str, VersionState]:
-        found: dict[str, VersionState] = {}
+        found = self._search(f"name='{_quote(name)}'", f"search the versions of {name}", PAGE_SIZE)
+        return found.get(name, {})
+
+    def versions_tagged(self, key: str) -> dict[str, dict[str, VersionState]]:
+        # Backquoted because tag keys with dots are not plain identifiers in MLflow's filter grammar.
+        return self._search(f"tags.`{key}` LIKE '%'", f"search the versions tagged {key}", BULK_PAGE_SIZE)
+
+    def _search(self, filter_string: str, what: str, page_size: int) -> dict[str, dict[str, VersionState]]:
+        found: dict[str, dict[str, VersionState]] = {}
         token: str | None = None
         while True:
-            page = self._call(f"search the versions of {name}", functools.partial(
-                self._mlflow().search_model_versions, f"name='{_quote(name)}'", max_results=PAGE_SIZE,
-                page_token=token))
+            page = self._call(what, functools.partial(self._mlflow().search_model_versions, filter_string,
+                                                      max_results=page_size, page_token=token))
             for mv in page:
-                found[str(mv.version)] = VersionState(
+                found.setdefault(str(mv.name), {})[str(mv.version)] = VersionState(
                     str(mv.version), str(mv.source or ""), mv.run_id or None, mv.current_stage or None,
                     {str(k): str(v) for k, v in (mv.tags or {}).items()})
             token = page.token

@@ -122,6 +122,8 @@ def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> De
     if model is not None:
         folders = {n: f for n, f in folders.items() if n == model or _names_model(f, docs, model)}
     gate = ApprovalGate.open(git, commit, docs)
+    if gate is not None:
+        gate.book.prefetch(commit, _deployed_paths(folders, docs))
     try:
         models = [_desired_model(name, files, docs, gate) for name, files in sorted(folders.items())]
     finally:
@@ -201,9 +203,12 @@ def _target(model: str, env: str, version: str, versions: dict[str, str], docs: 
 def deployed_versions(git: Git, rev: str) -> list[str]:
     """The manifest paths of every version some ``deployment.yaml`` at ``rev`` names, sorted."""
     commit = git.resolve(rev)
-    docs = Snapshot(git, commit)
+    return _deployed_paths(_model_folders(git.list_files(commit, "models")), Snapshot(git, commit))
+
+
+def _deployed_paths(folders: dict[str, list[str]], docs: Snapshot) -> list[str]:
     found: set[str] = set()
-    for name in sorted(_model_folders(git.list_files(commit, "models"))):
+    for name in sorted(folders):
         deployment = docs.doc(f"models/{name}/deployment.yaml")
         if isinstance(deployment, Deployment):
             found.update(f"models/{name}/versions/{t.version}.yaml" for t in deployment.environments.values())

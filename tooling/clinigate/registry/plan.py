@@ -26,6 +26,7 @@ from ..manifest.values import Environment
 from .actual import (
     ArtifactCheck,
     ArtifactInspector,
+    BulkVersionReader,
     RegisteredModelState,
     RegistryClient,
     VersionState,
@@ -39,6 +40,7 @@ RECORD_PREFIX = "clinigate.alias."
 TAG_KEYS = ("clinigate.manifest_sha256", "clinigate.git_commit", "clinigate.change_class",
             "clinigate.approved_by")
 SYNCED_AT = "clinigate.synced_at"
+MANIFEST_TAG = TAG_KEYS[0]  # every version sync ever tagged carries it
 TAG_VALUE_LIMIT = 5000  # MLflow's limit for a tag value
 LEGACY_STAGES = {"production": "Production", "staging": "Staging"}
 DriftMode = Literal["repair", "warn"]
@@ -152,16 +154,25 @@ def desired_tags(target: Target) -> dict[str, str]:
 
 
 def read_actual(desired: DesiredState, client: RegistryClient) -> dict[str, ActualModel]:
-    """One ``get_registered_model`` per registered model in scope; a paged search where Git names versions.
+    """One ``get_registered_model`` per registered model in scope, and the versions Git names.
 
-    Against a server the models are read concurrently (:func:`~clinigate.registry.actual.read_each`),
-    in sorted order all the same: the plan and the first error reported do not depend on timing.
+    Versions sync tagged before come from one paged search across every model (a few requests
+    for the whole registry); a model whose wanted versions are not all among them (first sync,
+    a version deleted by hand) gets its own paged search. Against a server the models are read
+    concurrently (:func:`~clinigate.registry.actual.read_each`), in sorted order all the same:
+    the plan and the first error reported do not depend on timing.
     """
-    wanted = {t.registered_model for t in desired.targets}
+    needed: dict[str, set[str]] = {}
+    for target in desired.targets:
+        needed.setdefault(target.registered_model, set()).add(target.mlflow_version)
+    bulk = client.versions_tagged(MANIFEST_TAG) if needed and isinstance(client, BulkVersionReader) else {}
 
     def read(name: str) -> ActualModel:
         state = client.registered_model(name)
-        return ActualModel(state, client.versions(name) if state is not None and name in wanted else None)
+        if state is None or name not in needed:
+            return ActualModel(state, None)
+        known = bulk.get(name, {})
+        return ActualModel(state, known if needed[name] <= known.keys() else client.versions(name))
 
     names = sorted(_scope(desired.models))
     return dict(zip(names, read_each(read, names, remote=is_remote(client.tracking_uri)), strict=True))
