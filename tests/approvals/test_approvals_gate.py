@@ -68,7 +68,7 @@ def test_cli_approve_verify_check_round_trip(signed_registry: SignedRegistry, ru
     text = run_cli("verify", reg.version_path, "--rev", reg.branch, cwd=reg.repo)
     assert text.code == 0, text.stdout + text.stderr
     assert "Johanna Lindqvist, MD (jlindqvist)" in text.stdout and "Kwame Osei (kosei)" in text.stdout
-    assert "meaning: approval" in text.stdout and "(claimed: claimed)" in text.stdout
+    assert "meaning: approval" in text.stdout and "(claimed by the signer" in text.stdout
     assert f"reason: {REASON}" in text.stdout
 
     as_json = json.loads(run_cli("verify", reg.version_path, "--rev", reg.branch, "--format", "json",

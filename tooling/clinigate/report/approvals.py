@@ -12,11 +12,12 @@ from ..approvals.verify import VerifyReport
 
 def _line(verdict: ApprovalVerdict) -> list[str]:
     row = verdict.as_dict()
-    trust = "trusted" if row["time_trusted"] else "claimed"
+    when = (f"trusted: {row['time_source']}" if row["time_trusted"]
+            else "claimed by the signer: no log or timestamp authority vouches for it")
     head = (f"  {'VALID  ' if verdict.valid else 'INVALID'} {row['decision'] or '?':<8} "
             f"{row['role'] or '?':<17} {row['printed_name'] or '?'} ({row['signer'] or '?'})")
     lines = [head,
-             f"          time {row['time'] or '?'} ({trust}: {row['time_source']}) · meaning: "
+             f"          time {row['time'] or '?'} ({when}) · meaning: "
              f"{row['meaning'] or '?'} · signed with {row['backend'] or '?'} as {row['identity'] or '?'}"]
     if row["reason"]:
         lines.append(f"          reason: {row['reason']}")
