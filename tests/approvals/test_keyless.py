@@ -127,6 +127,17 @@ def test_seven_entry_log_gives_real_inclusion_proofs(local_sigstore: LocalSigsto
         assert error.rule == "approval.untrusted_root" and "inclusion proof" in error.message
 
 
+def test_no_rekor_time_and_no_tsa_token_is_not_a_bundle(local_sigstore: LocalSigstore,  # noqa: F811
+                                                        ci_bundle: str) -> None:
+    # The shared instance has no TSA; without the SET nothing times the signature.
+    raw = json.loads(ci_bundle)
+    assert not raw["verificationMaterial"].get("timestampVerificationData", {}).get("rfc3161Timestamps")
+    entry = raw["verificationMaterial"]["tlogEntries"][0]
+    del entry["inclusionPromise"], entry["integratedTime"]
+    error = refused(verifier(local_sigstore), json.dumps(raw))
+    assert error.rule == "approval.bundle" and "inclusion promise or signed timestamp" in error.message
+
+
 def test_merkle_helpers_follow_rfc6962() -> None:
     leaves = [bytes([i]) * 32 for i in range(7)]
     assert len(inclusion_path(6, leaves)) == 2 and len(inclusion_path(0, leaves)) == 3

@@ -10,6 +10,10 @@ run untouched against it (shared/notes/signing.md §2).
     with sigstore.serve():
         config_json = sigstore.client_trust_config_json()
         token = sigstore.mint_github_token()
+
+Pass ``tsas=[local_tsa]`` (tests/testing/local_tsa.py) to list RFC 3161 TSAs in both the signing
+config (``tsaUrls``: the Signer asks every one of them for a token) and the trusted root
+(``timestampAuthorities``). ``trusted_root(tsas=...)`` narrows the TSAs a verifier trusts.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ import json
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import pytest
@@ -36,6 +40,9 @@ from cryptography.hazmat import asn1
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+if TYPE_CHECKING:
+    from testing.local_tsa import LocalTSA
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 EMAIL_ISSUER = "https://accounts.example.test"
@@ -342,16 +349,37 @@ def _public_key_json(key: ec.EllipticCurvePrivateKey, url: str) -> dict[str, Any
             "logId": {"keyId": _b64(_key_id(key.public_key()))}}
 
 
-def _service(url: str) -> dict[str, Any]:
+def _service(url: str, operator: str = "clinigate.test") -> dict[str, Any]:
+    """A signing-config v0.2 ``Service``; sigstore keeps one service per operator."""
     return {"url": url, "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"},
-            "operator": "clinigate.test"}
+            "operator": operator}
+
+
+def _der(cert: x509.Certificate) -> dict[str, str]:
+    return {"rawBytes": _b64(cert.public_bytes(serialization.Encoding.DER))}
+
+
+def _timestamp_authority(tsa: LocalTSA) -> dict[str, Any]:
+    """A trusted-root ``CertificateAuthority`` for a TSA: its signing certificate first, then its root.
+
+    sigstore verifies tokens with ``certChain[0]`` as the TSA certificate and ``certChain[-1]`` as
+    the root, and requires at least two certificates. local_tsa.py writes the TSA certificate next
+    to its root as ``tsa.cert.pem`` (the ``openssl ts`` signer_cert).
+    """
+    leaf = x509.load_pem_x509_certificate((tsa.root_path.parent / "tsa.cert.pem").read_bytes())
+    common_name = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    return {"subject": {"organization": "clinigate.test", "commonName": str(common_name)}, "uri": tsa.url,
+            "certChain": {"certificates": [_der(leaf), _der(tsa.root)]},
+            "validFor": {"start": "2020-01-01T00:00:00Z"}}
 
 
 class LocalSigstore:
     """Fulcio + CT log + Rekor + OIDC issuer, each with fresh keys: two instances never trust each other."""
 
-    def __init__(self, name: str = "local-sigstore", intermediate: bool = True) -> None:
+    def __init__(self, name: str = "local-sigstore", intermediate: bool = True,
+                 tsas: Sequence[LocalTSA] = ()) -> None:
         self.name = name
+        self.tsas = list(tsas)
         self.ca = FulcioCA(name, intermediate=intermediate)
         self.rekor = RekorLog(f"{name}.rekor.test")
         self.oidc = OidcIssuer()
@@ -402,23 +430,28 @@ class LocalSigstore:
 
     # roots of trust
 
-    def trusted_root(self) -> dict[str, Any]:
+    def trusted_root(self, *, tsas: Sequence[LocalTSA] | None = None) -> dict[str, Any]:
+        """The trusted root; ``tsas`` (default: the instance's own) are the TSAs it trusts."""
         ca = {"subject": {"organization": "clinigate.test", "commonName": self.name}, "uri": self.url,
-              "certChain": {"certificates": [{"rawBytes": _b64(c.public_bytes(serialization.Encoding.DER))}
-                                             for c in self.ca.chain]},
+              "certChain": {"certificates": [_der(c) for c in self.ca.chain]},
               "validFor": {"start": "2020-01-01T00:00:00Z"}}
+        trusted_tsas = self.tsas if tsas is None else tsas
         return {"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
                 "tlogs": [_public_key_json(self.rekor.key, self.url)], "certificateAuthorities": [ca],
-                "ctlogs": [_public_key_json(self.ca.ct.key, f"{self.url}/ct")], "timestampAuthorities": []}
+                "ctlogs": [_public_key_json(self.ca.ct.key, f"{self.url}/ct")],
+                "timestampAuthorities": [_timestamp_authority(t) for t in trusted_tsas]}
 
-    def trusted_root_json(self) -> str:
-        return json.dumps(self.trusted_root(), indent=2)
+    def trusted_root_json(self, *, tsas: Sequence[LocalTSA] | None = None) -> str:
+        return json.dumps(self.trusted_root(tsas=tsas), indent=2)
 
     def client_trust_config_json(self) -> str:
         signing = {"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
                    "caUrls": [_service(self.url)], "oidcUrls": [_service(self.url)],
-                   "rekorTlogUrls": [_service(self.url)], "tsaUrls": [],
-                   "rekorTlogConfig": {"selector": "ANY"}, "tsaConfig": {"selector": "ANY"}}
+                   "rekorTlogUrls": [_service(self.url)],
+                   # One operator per TSA and selector ALL: sigstore asks each of them for a token.
+                   "tsaUrls": [_service(t.url, operator=f"tsa-{i}.clinigate.test")
+                               for i, t in enumerate(self.tsas)],
+                   "rekorTlogConfig": {"selector": "ANY"}, "tsaConfig": {"selector": "ALL"}}
         return json.dumps({"mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
                            "trustedRoot": self.trusted_root(), "signingConfig": signing})
 

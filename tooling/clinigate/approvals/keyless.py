@@ -328,6 +328,14 @@ def _parse(bundle_json: str) -> tuple[Bundle, dict[str, Any]]:
 
 
 _SIGSTORE_FAILURES = [
+    # Time sources: the signature may be sound while no time can be trusted.
+    ("no Timestamp Authorities have been provided", "approval.untrusted_root",
+     "the bundle carries an RFC 3161 timestamp, but the configured trusted root lists no "
+     "timestamp authority"),
+    ("not enough sources of verified time", "approval.time",
+     "no trusted time: neither a Rekor time nor a timestamp from a trusted TSA over this signature"),
+    ("duplicate timestamp found", "approval.bundle", "the bundle repeats a timestamp token"),
+    ("too many signed timestamp", "approval.bundle", "the bundle carries too many timestamp tokens"),
     ("failed to build timestamp certificate chain", "approval.untrusted_root",
      "the signing certificate does not chain to the configured Sigstore root (a foreign Sigstore instance?)"),
     ("failed to verify SCT", "approval.untrusted_root",
@@ -349,7 +357,12 @@ def _classify(exc: Exception) -> SignatureInvalid:
 
 
 def _signed_time(raw: dict[str, Any]) -> tuple[datetime, Literal["rekor", "rfc3161"]]:
-    """The time sigstore verified: Rekor's integratedTime when its SET is present, else the TSA's."""
+    """The time sigstore verified: Rekor's integratedTime when its SET is present, else the TSA's.
+
+    This mirrors sigstore 4.5's ``Verifier._establish_time`` (integratedTime counts only with an
+    inclusion promise; one verified time source suffices), which is why a single token is the
+    only TSA time taken: with several, sigstore does not say which one verified.
+    """
     material = raw.get("verificationMaterial") or {}
     entry = (material.get("tlogEntries") or [{}])[0]
     if entry.get("integratedTime") and entry.get("inclusionPromise"):
