@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from testing.local_sigstore import (  # noqa: F401 - fixtures
+    CI,
     EMAIL_ISSUER,
     GITHUB_ISSUER,
     LocalSigstore,
@@ -21,26 +22,11 @@ from testing.local_sigstore import (  # noqa: F401 - fixtures
     local_sigstore,
     merkle_root,
     other_sigstore,
+    refused,
 )
 
-from clinigate.approvals.attestation import ApprovalPredicate, build_statement
-from clinigate.approvals.backend import SignatureInvalid
 from clinigate.approvals.keyless import KeylessSigningFailed, SigstoreSigner, SigstoreVerifier
-from clinigate.approvals.trust import CiIdentity, RevokedCertificate, Trust
-
-CI = CiIdentity(repository="acme/clinical-models", repository_id="101", owner_id="202",
-                workflow=".github/workflows/approve.yml")
-
-
-@pytest.fixture(scope="module")
-def statement() -> bytes:
-    predicate = ApprovalPredicate.model_validate({
-        "model": "sepsis-ews", "version": "1.2.0", "document": "models/sepsis-ews/versions/1.2.0.yaml",
-        "role": "clinical_reviewer", "decision": "approved", "meaning": "approval",
-        "signer": {"id": "dr.lee", "name": "Dr. Ada Lee"}, "reason": "validated on the 2025 cohort",
-        "signed_at": "2026-01-05T09:00:00Z",
-    })
-    return build_statement(predicate, document_sha256="ab" * 32, artifact_sha256="cd" * 32)
+from clinigate.approvals.trust import RevokedCertificate, Trust
 
 
 def sign(instance: LocalSigstore, token: str, statement: bytes) -> str:
@@ -50,12 +36,6 @@ def sign(instance: LocalSigstore, token: str, statement: bytes) -> str:
 def verifier(instance: LocalSigstore, **kwargs: object) -> SigstoreVerifier:
     options: dict[str, object] = {"person_issuers": [EMAIL_ISSUER], "ci": CI, **kwargs}
     return SigstoreVerifier(instance.trusted_root_json(), **options)  # type: ignore[arg-type]
-
-
-def refused(verify: SigstoreVerifier, bundle_json: str) -> SignatureInvalid:
-    with pytest.raises(SignatureInvalid) as caught:
-        verify.verify(bundle_json)
-    return caught.value
 
 
 @pytest.fixture(scope="module")

@@ -16,27 +16,10 @@ from typing import Any
 
 import pytest
 from rfc3161_client import decode_timestamp_response
-from testing.local_sigstore import EMAIL_ISSUER, LocalSigstore
+from testing.local_sigstore import CI, EMAIL_ISSUER, LocalSigstore, refused
 from testing.local_tsa import LocalTSA, foreign_tsa, local_tsa  # noqa: F401 - fixtures
 
-from clinigate.approvals.attestation import ApprovalPredicate, build_statement
-from clinigate.approvals.backend import SignatureInvalid
 from clinigate.approvals.keyless import SigstoreSigner, SigstoreVerifier
-from clinigate.approvals.trust import CiIdentity
-
-CI = CiIdentity(repository="acme/clinical-models", repository_id="101", owner_id="202",
-                workflow=".github/workflows/approve.yml")
-
-
-@pytest.fixture(scope="module")
-def statement() -> bytes:
-    predicate = ApprovalPredicate.model_validate({
-        "model": "sepsis-ews", "version": "1.2.0", "document": "models/sepsis-ews/versions/1.2.0.yaml",
-        "role": "clinical_reviewer", "decision": "approved", "meaning": "approval",
-        "signer": {"id": "dr.lee", "name": "Dr. Ada Lee"}, "reason": "validated on the 2025 cohort",
-        "signed_at": "2026-01-05T09:00:00Z",
-    })
-    return build_statement(predicate, document_sha256="ab" * 32, artifact_sha256="cd" * 32)
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +47,6 @@ def sign(instance: LocalSigstore, statement: bytes) -> str:
 
 def verifier(trusted_root_json: str) -> SigstoreVerifier:
     return SigstoreVerifier(trusted_root_json, person_issuers=[EMAIL_ISSUER], ci=CI)
-
-
-def refused(verify: SigstoreVerifier, bundle_json: str) -> SignatureInvalid:
-    with pytest.raises(SignatureInvalid) as caught:
-        verify.verify(bundle_json)
-    return caught.value
 
 
 def tokens(bundle: dict[str, Any]) -> list[dict[str, str]]:

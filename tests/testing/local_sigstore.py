@@ -41,6 +41,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from clinigate.approvals.backend import SignatureInvalid, Verifier
+from clinigate.approvals.trust import CiIdentity
+
 if TYPE_CHECKING:
     from testing.local_tsa import LocalTSA
 
@@ -51,6 +54,16 @@ SCT_OID = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 FULCIO = "1.3.6.1.4.1.57264.1."
 IN_TOTO = "application/vnd.in-toto+json"
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+# The CI identity that LocalSigstore.mint_github_token's defaults describe.
+CI = CiIdentity(repository="acme/clinical-models", repository_id="101", owner_id="202",
+                workflow=".github/workflows/approve.yml")
+
+
+def refused(verifier: Verifier, bundle_json: str) -> SignatureInvalid:
+    """The refusal ``verifier`` raises for ``bundle_json`` (fails the test if it accepts it)."""
+    with pytest.raises(SignatureInvalid) as caught:
+        verifier.verify(bundle_json)
+    return caught.value
 
 
 def _b64(data: bytes) -> str:
