@@ -17,10 +17,12 @@ from ..errors import UsageError
 from ..gitrepo import Git
 from ..manifest.documents import expected_kind
 from ..manifest.loader import load_bytes
+from ..manifest.revision import Snapshot
 from ..manifest.roles import Person, Roles
 from ..manifest.values import Role
 from ..manifest.version import ModelVersion
 from .attestation import (
+    APPROVABLE_KINDS,
     ApprovalPredicate,
     Decision,
     Meaning,
@@ -32,7 +34,6 @@ from .attestation import (
 from .backend import Signer
 from .review import ROLES_FILE
 
-APPROVABLE_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
 DEFAULT_MEANING = {Decision.APPROVED: Meaning.APPROVAL, Decision.REJECTED: Meaning.REVIEW,
                    Decision.REVOKED: Meaning.RESPONSIBILITY}
 
@@ -140,9 +141,9 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tup
     loaded = load_bytes(request.document, raw)
     if loaded.document is None:
         raise UsageError(f"{request.document} is not valid; run `clinigate validate` and fix it first")
-    roles_doc = load_bytes(ROLES_FILE, (git.root / ROLES_FILE).read_bytes()).document
-    if not isinstance(roles_doc, Roles):
-        raise UsageError(f"{ROLES_FILE} is not valid; run `clinigate validate`")
+    roles_doc = Snapshot(git, "HEAD").roles()  # committed, like the document
+    if roles_doc is None:
+        raise UsageError(f"{ROLES_FILE} is missing or invalid at HEAD; run `clinigate validate`")
     doc = loaded.document
     version = doc if isinstance(doc, ModelVersion) else None
     person = _person(roles_doc, request)

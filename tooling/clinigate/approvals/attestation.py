@@ -24,6 +24,8 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://clinigate.dev/approval/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 ARTIFACT_SUBJECT_PREFIX = "artifact:"
+# The documents an approval can be about (the gate asks for signatures on each of them).
+APPROVABLE_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
 
 
 class Decision(StrEnum):

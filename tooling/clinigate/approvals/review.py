@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ClinigateError, UsageError
 from ..gitrepo import Git
+from ..manifest.documents import ROLES_PATH
 from ..manifest.loader import load_bytes
-from ..manifest.roles import Roles
+from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
 from .attestation import sha256_hex
 from .backend import Backend, VerifiedSignature, Verifier
@@ -28,7 +29,7 @@ from .verdict import ApprovalVerdict, RoleBook, Subject, judge
 if TYPE_CHECKING:
     from .ledger import Ledger
 
-ROLES_FILE = "policies/data/roles.yaml"
+ROLES_FILE = str(ROLES_PATH)
 
 
 class TrustInvalid(ClinigateError):
@@ -48,12 +49,6 @@ def load_trust(git: Git, rev: str) -> Trust:
         raise TrustInvalid(f"{TRUST_PATH} at {rev[:12]} is invalid ({detail})",
                            hint="run `clinigate validate` on that revision")
     return loaded.document
-
-
-def _roles_at(git: Git, rev: str) -> Roles | None:
-    raw = git.read_blobs(rev, [ROLES_FILE]).get(ROLES_FILE)
-    doc = load_bytes(ROLES_FILE, raw).document if raw is not None else None
-    return doc if isinstance(doc, Roles) else None
 
 
 class _LazyVerifier:
@@ -130,14 +125,17 @@ class ApprovalBook:
     _blobs: dict[tuple[str, str], bytes | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, git: Git, *, base: str, head: str | None = None) -> ApprovalBook:
+    def open(cls, git: Git, *, base: str, head: str | None = None,
+             trust: Trust | None = None) -> ApprovalBook:
+        """``trust``: trust.yaml at ``base`` when the caller has already read it."""
         from .ledger import Ledger
 
         base_sha = git.resolve(base)
-        trust = load_trust(git, base_sha)
+        trust = trust or load_trust(git, base_sha)
         tmp = tempfile.TemporaryDirectory(prefix="clinigate-trust-")
         root = materialise(git, base_sha, Path(tmp.name))
-        roles = RoleBook(_roles_at(git, base_sha), _roles_at(git, git.resolve(head)) if head else None)
+        head_roles = Snapshot(git, git.resolve(head)).roles() if head else None
+        roles = RoleBook(Snapshot(git, base_sha).roles(), head_roles)
         return cls(git, base_sha, trust, roles, verifiers_for(trust, root), Ledger(git), tmp)
 
     def close(self) -> None:
@@ -151,20 +149,27 @@ class ApprovalBook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def entries(self, document: str) -> list[Any]:
+    def _grouped(self) -> dict[str, list[Any]]:
         if self._by_document is None:
-            grouped: dict[str, list[Any]] = {}
+            self._by_document = {}
             for entry in self.ledger.entries():
-                grouped.setdefault(entry.document_path, []).append(entry)
-            self._by_document = grouped
-        return self._by_document.get(document, [])
+                self._by_document.setdefault(entry.document_path, []).append(entry)
+        return self._by_document
+
+    def entries(self, document: str) -> list[Any]:
+        return self._grouped().get(document, [])
 
     def prefetch(self, rev: str, documents: Sequence[str]) -> None:
         todo = [d for d in documents if (rev, d) not in self._blobs]
         for path, raw in self.git.read_blobs(rev, todo).items():
             self._blobs[(rev, path)] = raw
 
-    def _stored(self, rev: str, document: str) -> bytes | None:
+    def documents(self) -> list[str]:
+        """Every document the ledger holds acts for, sorted."""
+        return sorted(self._grouped())
+
+    def stored(self, rev: str, document: str) -> bytes | None:
+        """The document's bytes at ``rev`` (None: absent there), read in batches and cached."""
         self.prefetch(rev, [document])
         return self._blobs[(rev, document)]
 
@@ -181,7 +186,7 @@ class ApprovalBook:
     def judge(self, document: str, *, rev: str | None = None,
               raw: bytes | None = None) -> list[ApprovalVerdict]:
         """Every ledger act on ``document`` (any digest), judged against its bytes at ``rev``."""
-        stored = self._stored(rev or "HEAD", document)
+        stored = self.stored(rev or "HEAD", document)
         if raw is None and stored is None:
             raise UsageError(f"{document} does not exist at {rev or 'HEAD'}", hint="check the path or --rev")
         raw = stored if raw is None else raw
@@ -190,10 +195,6 @@ class ApprovalBook:
         subject = self.subject(document, raw, committed=raw == stored)
         return judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
                      was_at_commit=self._was_at(document))
-
-    def subject_digest(self, document: str, rev: str) -> str:
-        raw = self.git.read_blobs(rev, [document]).get(document)
-        return sha256_hex(raw) if raw is not None else ""
 
     def _was_at(self, document: str) -> Callable[[str, str], bool]:
         def was(commit: str, digest: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -71,8 +71,6 @@ class ApprovalVerdict:
     problem: str | None = None
     statement: Statement | None = None
     signature: VerifiedSignature | None = None
-    revoked_by: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def counts_as_approval(self) -> bool:
@@ -249,6 +247,5 @@ def _apply_revocations(verdicts: list[ApprovalVerdict], roles: RoleBook) -> None
         allowed = revoker.id == author or overseer
         if allowed and target.valid:
             when = _iso(act.signature.time) if act.signature else "?"
-            target.revoked_by = revoker.name
             target.fail("approval.revoked", f"revoked by {revoker.name} at {when}: "
                         f"{act.statement.predicate.reason}")

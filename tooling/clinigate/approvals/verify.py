@@ -42,18 +42,17 @@ def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> Ve
     """
     with ApprovalBook.open(git, base=rev) as book:
         problems = [{"rule": p.rule, "message": p.message} for p in book.ledger.check_history()]
-        targets = list(paths) or sorted({e.document_path for e in book.ledger.entries()})
-        present = git.read_blobs(rev, targets)
+        targets = list(paths) or book.documents()
+        book.prefetch(rev, targets)
         documents = []
         for path in targets:
             on_disk = git.root / path
-            raw = on_disk.read_bytes() if on_disk.is_file() else None
-            if not paths and raw is None and present.get(path) is None:
+            raw = on_disk.read_bytes() if on_disk.is_file() else book.stored(rev, path)
+            if not paths and raw is None:
                 # Acts on documents of other branches (an open pull request) are listed, not judged.
                 note = f"not present at {rev}: signed on another branch"
                 documents.append(DocumentApprovals(path, "", [], note))
                 continue
             verdicts = book.judge(path, rev=rev, raw=raw)
-            digest = sha256_hex(raw) if raw is not None else book.subject_digest(path, rev)
-            documents.append(DocumentApprovals(path, digest, verdicts))
+            documents.append(DocumentApprovals(path, sha256_hex(raw) if raw is not None else "", verdicts))
     return VerifyReport(book.base, documents, problems)

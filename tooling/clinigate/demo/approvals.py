@@ -12,12 +12,13 @@ from pathlib import Path
 from ..approvals.approve import ActRequest, SignedAct, sign_act
 from ..approvals.local_ca import IssuedCertificate, LocalCA
 from ..gitrepo import Git
+from ..manifest.documents import ROLES_PATH
 from ..manifest.loader import load_file
 from ..manifest.roles import Person, Roles
 
 PKI_DIR = ".demo-pki"
 TRUSTED_ROOT = "demo-ca.pem"
-ROLES_FILE = "policies/data/roles.yaml"
+ROLES_FILE = str(ROLES_PATH)
 
 
 @dataclass
@@ -92,10 +93,9 @@ def sign_deployed_versions(git: Git, pki: DemoPki) -> list[SignedAct]:
     return acts
 
 
-def version_submitter(workdir: Path, git: Git, rev: str, path: str) -> str | None:
-    from ..manifest.loader import load_bytes
+def version_submitter(git: Git, rev: str, path: str) -> str | None:
+    from ..manifest.revision import Snapshot
     from ..manifest.version import ModelVersion
 
-    raw = git.read_blobs(rev, [path]).get(path)
-    doc = load_bytes(path, raw).document if raw is not None else None
+    doc = Snapshot(git, rev).doc(path)
     return doc.submitted_by if isinstance(doc, ModelVersion) else None

@@ -97,7 +97,7 @@ def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending:
 
     version = next(m for m in pending.manifests if m.kind == "ModelVersion")
     people = demo_roles(workdir)
-    submitter = version_submitter(workdir, git, branch, version.path)
+    submitter = version_submitter(git, branch, version.path)
     git.switch(branch)
     try:
         acts = [pki.sign(git, reviewer(people, role, not_id=submitter), version.path, role,

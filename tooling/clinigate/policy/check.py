@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..approvals.attestation import APPROVABLE_KINDS
 from ..findings import Finding, Report, Severity
 from ..gitrepo import Git
 from .inputs import PolicyInput, build_inputs
@@ -92,12 +93,9 @@ def run_check(repo_root: Path, *, base: str, head: str = "HEAD", engine_name: st
     return CheckReport(base_sha, head_sha, engine_name, manifests)
 
 
-APPROVABLE = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
-
-
 def _attach_approvals(git: Git, base: str, head: str, inputs: list[PolicyInput]) -> None:
     """Fill ``input.approvals`` from the ledger, judged against the base's trust and roles."""
-    todo = [i for i in inputs if i.document is not None and i.subject.kind in APPROVABLE
+    todo = [i for i in inputs if i.document is not None and i.subject.kind in APPROVABLE_KINDS
             and i.subject.change != "deleted"]
     if not todo:
         return

@@ -52,7 +52,8 @@ class ApprovalGate:
         """A gate, or None when trust.yaml does not require signed approvals (merged is enough)."""
         from ..approvals.review import ApprovalBook, load_trust, materialise
 
-        if not load_trust(git, rev).require_signed_approvals:
+        trust = load_trust(git, rev)
+        if not trust.require_signed_approvals:
             return None
         from ..policy.bundle import load_bundle
         from ..policy.engine import make_engine
@@ -63,7 +64,7 @@ class ApprovalGate:
         engine = make_engine("embedded")
         engine.load(bundle)
         defaults = bundle.data.get("clinigate", {}).get("defaults", {})
-        return cls(git, rev, docs, ApprovalBook.open(git, base=rev), engine, defaults)
+        return cls(git, rev, docs, ApprovalBook.open(git, base=rev, trust=trust), engine, defaults)
 
     def close(self) -> None:
         self.engine.close()
