@@ -229,11 +229,14 @@ class _TagLease(Lease):
         self.client, self.owner = client, owner
         self.value, self.renewed = "", time.monotonic()
 
-    def claim(self) -> bool:
-        """Write our lease, let a racing writer's write land, and confirm by re-reading."""
+    def _write(self) -> None:
         self.value = f"{self.owner} {int(time.time()) + LEASE_SECONDS}"
         self.renewed = time.monotonic()
         self.client.set_model_tag(LOCK_MODEL, LOCK_TAG, self.value)
+
+    def claim(self) -> bool:
+        """Write our lease, let a racing writer's write land, and confirm by re-reading."""
+        self._write()
         time.sleep(_CONFIRM_SECONDS)
         return _holder(self.client) == self.value
 
@@ -246,9 +249,7 @@ class _TagLease(Lease):
                 f"clinigate sync lost its lock on {self.client.tracking_uri} mid-apply: the lease now "
                 f"names {holder or 'nobody'}; stopped before the next write",
                 hint="run sync again once the other holder is done; re-running converges")
-        self.value = f"{self.owner} {int(time.time()) + LEASE_SECONDS}"
-        self.renewed = time.monotonic()
-        self.client.set_model_tag(LOCK_MODEL, LOCK_TAG, self.value)
+        self._write()
 
     def release(self) -> None:
         if _holder(self.client) == self.value:
