@@ -47,6 +47,11 @@ required_roles contains r if {
 	some r in {"regulatory", "quality"}
 }
 
+# Governance paths and trust.yaml: the roles the base's change-control table names (governance.rego).
+required_roles contains r if {
+	some r in governance.required_roles
+}
+
 # A new indication is a regulatory matter like a plan change.
 required_roles contains r if {
 	governance.new_indication

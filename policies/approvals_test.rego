@@ -79,7 +79,18 @@ test_unknown_production_change_counts_as_a_production_change if {
 	required_of(p) == {"clinical_reviewer", "quality"}
 }
 
-test_governance_change_needs_no_role_here if count(required_of(fx.governance_edit("policies/gates.rego"))) == 0
+test_governance_change_needs_the_roles_of_its_table_row if {
+	required_of(fx.governance_edit("policies/gates.rego")) == {"regulatory", "quality"}
+}
+
+test_governance_change_without_table_roles_needs_every_governance_role if {
+	p := fx.merge(fx.governance_edit("tooling/x.py"), {"facts": {"change_mix": {"registry": []}}})
+	required_of(p) == {"security_reviewer", "quality", "regulatory"}
+}
+
+test_trust_yaml_is_a_governance_change if {
+	required_of(fx.governance_change("policies/trust/trust.yaml", "Trust", [])) == {"regulatory", "quality"}
+}
 
 # ---------------------------------------------------------------------------------------------
 # Missing roles

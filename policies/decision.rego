@@ -15,7 +15,7 @@ import data.clinigate.gates
 import data.clinigate.governance
 import data.clinigate.pccp
 
-kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance"}
+kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust"}
 
 # Fail closed on a subject this policy set does not know: nothing else would judge it.
 deny contains {

@@ -146,6 +146,12 @@ test_governance_change_warns if {
 	r.deny == []
 	fx.rules(r.warn) == {"governance.code_owners"}
 	r.pccp_status == null
+	r.required_roles == ["quality", "regulatory"]
+}
+
+test_governance_change_with_a_registry_change_fails if {
+	r := result_of(fx.governance_change("policies/gates.rego", "Governance", ["models/sepsis-ews/versions/1.4.0.yaml"]))
+	fx.says(r.deny, "governance.mixed_change", "models/sepsis-ews/versions/1.4.0.yaml")
 }
 
 test_unknown_subject_kind_is_denied if {
@@ -156,9 +162,12 @@ test_unknown_subject_kind_is_denied if {
 test_missing_subject_is_denied if fx.fires(result_of({}).deny, "decision.unknown_subject")
 
 test_known_subject_kinds_are_not_unknown if {
-	inputs := [fx.version({}), fx.deployment({}), fx.pccp_edit, fx.model_edit(false), fx.governance_edit("policies/x.rego")]
+	inputs := [
+		fx.version({}), fx.deployment({}), fx.pccp_edit, fx.model_edit(false),
+		fx.governance_edit("policies/x.rego"), fx.governance_change("policies/trust/trust.yaml", "Trust", []),
+	]
 	results := [result_of(x) | some x in inputs]
-	count(results) == 5
+	count(results) == 6
 	every r in results {
 		not fx.fires(r.deny, "decision.unknown_subject")
 	}

@@ -278,11 +278,17 @@ model_edit(intended_use_changed) := subject_input(
 	{"intended_use_changed": intended_use_changed},
 )
 
-governance_edit(path) := {
-	"subject": {"path": path, "kind": "Governance", "change": "modified", "merged_at_base": true},
+governance_edit(path) := governance_change(path, "Governance", [])
+
+# A governance path changed; `registry` lists registry documents changed in the same pull request.
+governance_change(path, kind, registry) := {
+	"subject": {"path": path, "kind": kind, "change": "modified", "merged_at_base": true},
 	"manifest": null,
 	"base_manifest": null,
-	"facts": {},
+	"facts": {
+		"governance": {"roles": ["regulatory", "quality"]},
+		"change_mix": {"registry": registry, "governance": [path]},
+	},
 	"approvals": [],
 }
 

@@ -3,13 +3,16 @@
 # A PCCP is authorised by the regulator together with the device; editing it is a plan change, not
 # a model change (DESIGN §4: pccp.yaml edits are outside any PCCP; FDA PCCP guidance: modifying an
 # authorised PCCP needs a new marketing submission). A change of intended use is a new indication,
-# outside any PCCP. Policies, trust roots, roles and CI decide who may approve what, so changes to
-# them are reported for their code owners (DESIGN §10: CODEOWNERS and rulesets as code).
+# outside any PCCP. Policies, trust roots, roles, CI and the tool's own code decide who may approve
+# what (DESIGN §13): a change to one of them is judged by the base's rules, needs the roles the
+# change-control table names for that path (input.facts.governance.roles) and goes in its own
+# pull request.
 package clinigate.governance
 
 import rego.v1
 
 import data.clinigate.classify
+import data.clinigate.format
 
 kind := input.subject.kind
 
@@ -66,6 +69,62 @@ deny contains {
 	not is_boolean(classify.fact(["intended_use_changed"]))
 }
 
+# Kinds judged as governance: any governance path, and trust.yaml as the document it is.
+governance_kinds := {"Governance", "Trust"}
+
+is_governance if kind in governance_kinds
+
+# The roles the base's change-control table names for this path. Without them (an input built by
+# an older clinigate, an empty list) every governance role is asked for: fail closed.
+fallback_roles := {"security_reviewer", "quality", "regulatory"}
+
+table_roles := {r | some r in listed} if {
+	listed := object.get(object.get(object.get(input, "facts", {}), "governance", {}), "roles", null)
+	is_array(listed)
+	count(listed) > 0
+	every r in listed {
+		is_string(r)
+	}
+}
+
+required_roles := table_roles if {
+	is_governance
+	table_roles
+} else := fallback_roles if {
+	is_governance
+} else := set()
+
+# Registry documents changed in the same pull request (from input.facts.change_mix).
+registry_changes := [p | some p in listed; is_string(p)] if {
+	listed := object.get(object.get(object.get(input, "facts", {}), "change_mix", {}), "registry", null)
+	is_array(listed)
+} else := []
+
+deny contains {
+	"rule": "governance.mixed_change",
+	"msg": concat("", [
+		"governance change mixed with registry changes: ",
+		path,
+		" changes how every change is judged, and this pull request also changes ",
+		concat(", ", registry_changes),
+		"; put the governance change in its own pull request, so that no change is judged by rules it brings itself.",
+	]),
+	"field": null,
+} if {
+	is_governance
+	count(registry_changes) > 0
+}
+
+# Fail closed: without the mix fact a governance edit could ride along with a model change.
+deny contains {
+	"rule": "governance.facts_incomplete",
+	"msg": "The policy input lacks facts.change_mix for this governance change (a clinigate bug; please report it), so a registry change in the same pull request cannot be ruled out.",
+	"field": null,
+} if {
+	is_governance
+	not is_array(object.get(object.get(object.get(input, "facts", {}), "change_mix", {}), "registry", null))
+}
+
 # What a governance path controls, for the message. Order matters: trust roots and roles.yaml
 # live under policies/ too.
 controls(p) := "the trust roots that decide whose signatures count as approvals" if {
@@ -76,6 +135,8 @@ controls(p) := "the trust roots that decide whose signatures count as approvals"
 	startswith(p, "policies/")
 } else := "CI, code owners or branch protection" if {
 	startswith(p, ".github/")
+} else := "the code that runs the gate" if {
+	startswith(p, "tooling/")
 } else := "repository governance"
 
 warn contains {
@@ -85,9 +146,11 @@ warn contains {
 		path,
 		" changes ",
 		controls(path),
-		"; it needs its code owners.",
+		"; it is judged by the base revision's rules and needs signed approvals from ",
+		format.join(required_roles),
+		" and its code owners.",
 	]),
 	"field": null,
 } if {
-	kind == "Governance"
+	is_governance
 }

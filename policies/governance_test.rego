@@ -67,7 +67,7 @@ test_policy_change_warns_for_code_owners if {
 	fx.says(
 		warn_of(fx.governance_edit("policies/gates.rego")),
 		"governance.code_owners",
-		"governance change: policies/gates.rego changes the gates every model change is judged by; it needs its code owners.",
+		"governance change: policies/gates.rego changes the gates every model change is judged by; it is judged by the base revision's rules and needs signed approvals from quality, regulatory and its code owners.",
 	)
 }
 
@@ -83,6 +83,20 @@ test_ci_change_says_what_it_controls if {
 	fx.says(warn_of(fx.governance_edit(".github/workflows/check.yml")), "governance.code_owners", "CI, code owners or branch protection")
 }
 
-test_governance_changes_only_warn if count(deny_of(fx.governance_edit("policies/gates.rego"))) == 0
+test_governance_change_alone_is_not_denied if count(deny_of(fx.governance_edit("policies/gates.rego"))) == 0
+
+test_governance_change_beside_a_registry_change_is_denied if {
+	p := fx.governance_change("tooling/clinigate/cli/check.py", "Governance", ["models/a/deployment.yaml"])
+	fx.says(deny_of(p), "governance.mixed_change", "put the governance change in its own pull request")
+}
+
+test_governance_change_without_the_mix_fact_fails_closed if {
+	p := fx.merge(fx.governance_edit("policies/gates.rego"), {"facts": {"governance": {"roles": ["quality"]}}})
+	fx.fires(deny_of(p), "governance.facts_incomplete")
+}
+
+test_tool_code_change_says_what_it_controls if {
+	fx.says(warn_of(fx.governance_edit("tooling/clinigate/policy/check.py")), "governance.code_owners", "the code that runs the gate")
+}
 
 test_model_changes_are_not_governance_changes if not fx.fires(warn_of(fx.version({})), "governance.code_owners")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from testing.fixtures import CliResult, git
 
-from clinigate.policy.check import CheckReport, run_check
+from clinigate.policy.check import GateDecision as CheckReport
+from clinigate.policy.check import run_check
 
 SEPSIS = "models/sepsis-ews"
 
@@ -172,7 +173,11 @@ def test_policy_and_workflow_edits_are_governance_changes_not_documents(registry
     for m in report.manifests:
         assert not [f for f in m.findings if f.rule.startswith(("yaml.", "schema.", "document."))]
         assert any(f.rule == "governance.code_owners" for f in m.findings), [f.rule for f in m.findings]
-    assert report.decision == "pass"
+    # Judged by the base's change-control table: pending until those roles sign each file.
+    roles = {m.path: m.required_roles for m in report.manifests}
+    assert roles == {"policies/gates.rego": ["quality", "regulatory"],
+                     ".github/workflows/pr-gate.yml": ["quality", "security_reviewer"]}
+    assert report.decision == "pending"
 
 
 def test_broken_roles_file_fails_the_check(registry: Path) -> None:

@@ -176,8 +176,9 @@ class ApprovalBook:
     def subject(self, document: str, raw: bytes, *, committed: bool = True) -> Subject:
         parts = PurePosixPath(document).parts
         model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
-        loaded = load_bytes(document, raw)
-        doc = loaded.document
+        # Only registry documents are loaded; a governance file (Rego, a workflow) is judged by
+        # its path and bytes alone.
+        doc = load_bytes(document, raw).document if document.startswith("models/") else None
         if isinstance(doc, ModelVersion):
             return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
                            doc.artifact.sha256, committed)

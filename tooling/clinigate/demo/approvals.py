@@ -83,7 +83,7 @@ def sign_deployed_versions(git: Git, pki: DemoPki) -> list[SignedAct]:
         for path in deployed_versions(git, commit):
             version = docs.doc(path)
             assert isinstance(version, ModelVersion)
-            required, change_class = gate.requirement(path)
+            required, change_class = gate.decider.requirement(docs, path, [])
             for role in sorted(required):
                 person = reviewer(people, role, not_id=version.submitted_by)
                 reason = f"Reviewed {version.model} {version.version} ({change_class}) for release"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..gitrepo import Git
 from .engine import PolicyBundleError
 
 POLICY_DIR = "policies"
@@ -62,19 +63,71 @@ class PolicyBundle:
 
 
 def load_bundle(repo_root: Path) -> PolicyBundle:
-    """Every ``policies/**/*.rego`` and ``policies/data/*.{yaml,json}``, in sorted path order."""
+    """Every ``policies/**/*.rego`` and ``policies/data/*.{yaml,json}`` of the work tree, sorted.
+
+    For authoring tools (``policy test``, ``lint``) on the files being edited. A gate decision
+    never reads the work tree: it uses :func:`bundle_at`, the policies of a Git revision.
+    """
     root = Path(os.path.realpath(repo_root))
     top = root / POLICY_DIR
     if not top.is_dir():
         raise PolicyBundleError(f"{POLICY_DIR}/ is missing in {repo_root}",
                                 hint="run from the registry repository or pass --repo")
     _check_inside(root, POLICY_DIR)
+    files = {path: _read_text(root, path) for path in _rego_files(root)}
+    files.update({path: _read_text(root, path) for path in _data_files(root)})
+    return bundle_from_files(files)
+
+
+def bundle_at(git: Git, rev: str) -> PolicyBundle:
+    """The policy set as committed at ``rev``, read from Git objects (DESIGN §13).
+
+    What the pull request under review has on disk never decides its own gate: the caller passes
+    the base revision. Only regular files count; a symbolic link or submodule under
+    ``policies/`` is refused, as it would be in the work tree when it points outside.
+    """
+    listing = git.tree_files(rev, [POLICY_DIR + "/"])
+    if not listing:
+        raise PolicyBundleError(f"{POLICY_DIR}/ is missing at {rev[:12]}",
+                                hint="the revision whose rules judge must hold the policies")
+    wanted = []
+    for entry in listing:
+        if not _is_policy_file(entry.path):
+            continue
+        if entry.kind != "blob" or entry.mode not in ("100644", "100755"):
+            raise PolicyBundleError(f"{entry.path} at {rev[:12]} is not a regular file (mode {entry.mode})",
+                                    hint="policies must be plain files in the repository they govern")
+        wanted.append(entry)
+    blobs = git.read_objects([e.blob for e in wanted])
+    files = {e.path: _decode(e.path, blobs.get(e.blob) or b"") for e in wanted}
+    return bundle_from_files(files)
+
+
+def bundle_from_files(files: dict[str, str]) -> PolicyBundle:
+    """A bundle from repository-relative paths and their text (the one place a bundle is assembled)."""
     modules: list[PolicyModule] = []
     tests: list[PolicyModule] = []
-    for path in _rego_files(root):
-        module = PolicyModule(path, _read_text(root, path))
-        (tests if module.is_test else modules).append(module)
-    return PolicyBundle(modules, tests, {DATA_NAMESPACE: _load_data(root)})
+    data: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for path in sorted(files):
+        if path.endswith(".rego"):
+            module = PolicyModule(path, files[path])
+            (tests if module.is_test else modules).append(module)
+            continue
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if stem in origin:
+            raise PolicyBundleError(f"{path}: {origin[stem]} already defines data.{DATA_NAMESPACE}.{stem}",
+                                    hint="keep one data file per name")
+        origin[stem] = path
+        data[stem] = _parse_data(path, files[path])
+    return PolicyBundle(modules, tests, {DATA_NAMESPACE: data})
+
+
+def _is_policy_file(path: str) -> bool:
+    if path.endswith(".rego"):
+        return True
+    folder, _, name = path.rpartition("/")
+    return folder == DATA_DIR and name.endswith(_DATA_SUFFIXES) and name not in _NOT_POLICY_DATA
 
 
 def _rego_files(root: Path) -> list[str]:
@@ -94,23 +147,12 @@ def _rego_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def _load_data(root: Path) -> dict[str, Any]:
+def _data_files(root: Path) -> list[str]:
     folder = root / DATA_DIR
     if not folder.is_dir():
-        return {}
-    data: dict[str, Any] = {}
-    origin: dict[str, str] = {}
-    for name in sorted(os.listdir(folder)):
-        path = f"{DATA_DIR}/{name}"
-        if not name.endswith(_DATA_SUFFIXES) or name in _NOT_POLICY_DATA or not (root / path).is_file():
-            continue
-        stem = name.rsplit(".", 1)[0]
-        if stem in origin:
-            raise PolicyBundleError(f"{path}: {origin[stem]} already defines data.{DATA_NAMESPACE}.{stem}",
-                                    hint="keep one data file per name")
-        origin[stem] = path
-        data[stem] = _parse_data(path, _read_text(root, path))
-    return data
+        return []
+    return [f"{DATA_DIR}/{name}" for name in sorted(os.listdir(folder))
+            if _is_policy_file(f"{DATA_DIR}/{name}") and (folder / name).is_file()]
 
 
 def _parse_data(path: str, text: str) -> Any:
@@ -162,6 +204,10 @@ def _read_text(root: Path, rel: str) -> str:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise PolicyBundleError(f"{rel}: cannot read: {exc.strerror}") from None
+    return _decode(rel, raw)
+
+
+def _decode(rel: str, raw: bytes) -> str:
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyBundleError(f"{rel}: larger than {MAX_FILE_BYTES} bytes")
     try:

@@ -28,8 +28,11 @@ from ..manifest.strict_yaml import Locator
 from ..manifest.values import Environment, SemverKey
 from ..manifest.version import ModelVersion
 from ..pccp import facts
+from .governance import DEFAULT_GOVERNANCE, ChangeControl
 
-GOVERNANCE_PREFIXES = ("policies/", ".github/", "schemas/", "CODEOWNERS")
+# Kinds the policies judge as governance (their roles come from the change-control table).
+GOVERNANCE_KINDS = frozenset({"Governance", "Trust"})
+REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
 
 
 @dataclass
@@ -65,12 +68,12 @@ class PolicyInput:
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
 
-def _subject(change: Change, base_has: bool) -> Subject | None:
+def _subject(change: Change, base_has: bool, control: ChangeControl) -> Subject | None:
     path = change.path
     kind = expected_kind(PurePosixPath(path))
     parts = PurePosixPath(path).parts
     model = parts[1] if parts[0] == "models" and len(parts) > 2 else None
-    if kind == "Roles" or (kind is None and path.startswith(GOVERNANCE_PREFIXES)):
+    if kind == "Roles" or (kind is None and control.rule_for(path) is not None):
         kind = "Governance"
     if kind is None:
         return None
@@ -78,14 +81,24 @@ def _subject(change: Change, base_has: bool) -> Subject | None:
     return Subject(path, kind, model, _CHANGE.get(change.status[0], "modified"), base_has, version)
 
 
-def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any]) -> list[PolicyInput]:
+def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any],
+                 control: ChangeControl = DEFAULT_GOVERNANCE) -> list[PolicyInput]:
+    """One input per changed document between ``base`` (for a PR: the merge base) and ``head``."""
     changes = git.changes(base, head)
     head_snap, base_snap = Snapshot.with_roles(git, head), Snapshot(git, base)
     roles = head_snap.roles()
     at_base = git.read_blobs(base, [c.path for c in changes])
-    subjects = [s for c in changes if (s := _subject(c, at_base.get(c.path) is not None))]
+    subjects = [s for c in changes if (s := _subject(c, at_base.get(c.path) is not None, control))]
     _prefetch(head_snap, base_snap, subjects)
-    return [_build(s, head_snap, base_snap, roles, defaults) for s in subjects]
+    mix = {"registry": sorted(s.path for s in subjects if s.kind in REGISTRY_KINDS),
+           "governance": sorted(s.path for s in subjects if s.kind in GOVERNANCE_KINDS)}
+    inputs = [_build(s, head_snap, base_snap, roles, defaults) for s in subjects]
+    for item in inputs:
+        if item.document is not None:
+            item.document["facts"]["change_mix"] = mix
+            if item.subject.kind in GOVERNANCE_KINDS:
+                item.document["facts"]["governance"] = {"roles": control.roles_for(item.subject.path) or []}
+    return inputs
 
 
 def version_input(docs: Snapshot, path: str, defaults: dict[str, Any]) -> PolicyInput:
@@ -109,7 +122,7 @@ def _prefetch(head: Snapshot, base: Snapshot, subjects: list[Subject]) -> None:
 def _is_document(subject: Subject) -> bool:
     """Registry documents are loaded strictly; other governance files (Rego, workflows) are not YAML
     documents of ours and are judged by path alone."""
-    return subject.kind != "Governance" or subject.path == str(ROLES_PATH)
+    return subject.kind != "Governance" or subject.path == str(ROLES_PATH)  # Trust is a document
 
 
 def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None,
@@ -120,7 +133,7 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
         crossref.check([loaded], roles, lambda m, v: v in head.versions(m))
         findings = list(loaded.findings)
     invalid = loaded is None or loaded.document is None
-    if subject.change != "deleted" and subject.kind != "Governance" and invalid:
+    if subject.change != "deleted" and subject.kind not in GOVERNANCE_KINDS and invalid:
         return PolicyInput(subject, None, findings)
     document = _common(subject, loaded, head, base)
     if subject.kind == "ModelVersion" and loaded is not None:

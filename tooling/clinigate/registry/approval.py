@@ -10,17 +10,15 @@ own ``declared_class``.
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..gitrepo import Git
 from ..manifest.revision import Snapshot
 
 if TYPE_CHECKING:
     from ..approvals.review import ApprovalBook
-    from ..policy.engine import PolicyEngine
+    from ..policy.decider import Decider
 
 
 @dataclass(frozen=True)
@@ -38,57 +36,39 @@ def is_approved(model: str, version: str, *, merged_versions: set[str]) -> bool:
 
 @dataclass
 class ApprovalGate:
-    """Judges deployed versions at one revision: policy for roles and class, ledger for signatures."""
+    """Judges deployed versions at one revision: its rules for roles and class, the ledger for signatures.
 
-    git: Git
+    The revision being synced lies on the deployment branch's first-parent history (checked by
+    sync), so its own rules are rules that passed the gate; the :class:`Decider` reads them from
+    Git objects, never from the work tree.
+    """
+
     rev: str
     docs: Snapshot
+    decider: Decider
     book: ApprovalBook
-    engine: PolicyEngine
-    defaults: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, git: Git, rev: str, docs: Snapshot) -> ApprovalGate | None:
         """A gate, or None when trust.yaml does not require signed approvals (merged is enough)."""
-        from ..approvals.review import ApprovalBook, load_trust, materialise
+        from ..approvals.review import load_trust
+        from ..policy.decider import Decider
 
         trust = load_trust(git, rev)
         if not trust.require_signed_approvals:
             return None
-        from ..policy.bundle import load_bundle
-        from ..policy.engine import make_engine
-
-        # The policies of the revision being synced decide, not whatever the work tree holds.
-        with tempfile.TemporaryDirectory(prefix="clinigate-policies-") as tmp:
-            bundle = load_bundle(materialise(git, rev, Path(tmp), "policies"))
-        engine = make_engine("embedded")
-        engine.load(bundle)
-        defaults = bundle.data.get("clinigate", {}).get("defaults", {})
-        return cls(git, rev, docs, ApprovalBook.open(git, base=rev, trust=trust), engine, defaults)
+        decider = Decider.open(git, rules_rev=rev)
+        return cls(rev, docs, decider, decider.book())
 
     def close(self) -> None:
-        self.engine.close()
-        self.book.close()
-
-    def requirement(self, path: str,
-                    approvals: list[dict[str, Any]] | None = None) -> tuple[set[str], str | None]:
-        """The roles the policies require for this merged version, and its computed change class."""
-        from ..policy.check import DECISION_RULE
-        from ..policy.inputs import version_input
-
-        item = version_input(self.docs, path, self.defaults)
-        if item.document is None:
-            raise ValueError(f"{path} does not load")
-        item.document["approvals"] = approvals or []
-        result = self.engine.evaluate(DECISION_RULE, item.document) or {}
-        return {r for r in result.get("required_roles") or [] if r}, result.get("change_class")
+        self.decider.close()
 
     def judge(self, model: str, version: str, path: str) -> Approval:
         from ..approvals.review import policy_approvals
 
         verdicts = self.book.judge(path, rev=self.rev)
         try:
-            required, change_class = self.requirement(path, policy_approvals(verdicts))
+            required, change_class = self.decider.requirement(self.docs, path, policy_approvals(verdicts))
         except ValueError as exc:
             return Approval(False, str(exc))
         approved = {v.role for v in verdicts if v.counts_as_approval}

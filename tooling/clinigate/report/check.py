@@ -7,20 +7,21 @@ import json
 from collections.abc import Callable
 
 from ..findings import Severity
-from ..policy.check import CheckReport, ManifestDecision
+from ..policy.decision import ApprovalRecord, DocumentDecision, GateDecision, HeadPreview
 from . import github, junit, sarif
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING (approvals missing)"}
 
 
-def _classification(m: ManifestDecision) -> str:
+def _classification(m: DocumentDecision) -> str:
     if m.change_class is None and m.pccp_status is None:
         return m.kind
     return f"{m.change_class or m.kind} · {m.pccp_status} · regulatory action: {m.regulatory_action}"
 
 
-def text(report: CheckReport) -> str:
-    lines = [f"clinigate check {report.base[:12]}..{report.head[:12]} (engine: {report.engine})"]
+def text(report: GateDecision) -> str:
+    lines = [f"clinigate check {report.merge_base[:12]}...{report.head[:12]} "
+             f"(rules of {report.rules_rev[:12]}, engine: {report.engine})"]
     for m in report.manifests:
         lines.append(f"\n{m.path}\n  {_classification(m)}")
         for f in m.findings:
@@ -34,27 +35,46 @@ def text(report: CheckReport) -> str:
         lines.extend(_approval_line(a) for a in m.approvals)
     if not report.manifests:
         lines.append("\nno registry documents changed")
+    lines.extend(_preview_lines(report.head_preview))
     lines.append(f"\ndecision: {report.decision}")
     return "\n".join(lines) + "\n"
 
 
-def _approval_line(approval: dict[str, object]) -> str:
-    who = f"{approval.get('role')} by {approval.get('printed_name') or approval.get('signer')}"
-    if approval.get("valid"):
-        return f"  signed: {who}: {approval.get('decision')}"
-    if approval.get("rule"):
-        return f"  not counted: {who}: [{approval.get('rule')}] {approval.get('problem')}"
-    return f"  signed: {who}: {approval.get('decision')} (not an approval)"
+def _preview_lines(preview: HeadPreview | None) -> list[str]:
+    """The pull request's own policies: exercised and shown, never deciding (DESIGN §13)."""
+    if preview is None:
+        return []
+    lines = ["\nthe change's own policies (shown only; the base revision's rules decide):"]
+    if preview.error:
+        return [*lines, f"  cannot be used: {preview.error}"]
+    lines.append(f"  their Rego tests: {preview.tests_summary}")
+    lines.extend(f"    {problem}" for problem in preview.problems)
+    lines.extend(f"  they would decide {verdict}: {path}"
+                 for path, verdict in sorted(preview.decisions.items()))
+    return lines
 
 
-def json_format(report: CheckReport) -> str:
+def _approval_line(approval: ApprovalRecord) -> str:
+    who = f"{approval.role} by {approval.printed_name or approval.signer}"
+    if approval.valid:
+        return f"  signed: {who}: {approval.decision}"
+    if approval.rule:
+        return f"  not counted: {who}: [{approval.rule}] {approval.problem}"
+    return f"  signed: {who}: {approval.decision} (not an approval)"
+
+
+def json_format(report: GateDecision) -> str:
+    preview = report.head_preview.model_dump() if report.head_preview else None
     return json.dumps({"decision": report.decision, "base": report.base, "head": report.head,
-                       "manifests": [m.to_dict() for m in report.manifests]}, indent=2) + "\n"
+                       "merge_base": report.merge_base, "rules_rev": report.rules_rev,
+                       "manifests": [m.to_dict() for m in report.manifests],
+                       "head_policies_not_deciding": preview}, indent=2) + "\n"
 
 
-def markdown(report: CheckReport) -> str:
+def markdown(report: GateDecision) -> str:
     lines = [f"## clinigate gate: **{_VERDICT[report.decision]}**", "",
-             f"`{report.base[:12]}..{report.head[:12]}` · engine `{report.engine}`", ""]
+             f"`{report.merge_base[:12]}...{report.head[:12]}` · judged by the rules of "
+             f"`{report.rules_rev[:12]}` · engine `{report.engine}`", ""]
     if report.manifests:
         lines += ["| document | class | PCCP status | regulatory action | required approvals | result |",
                   "|---|---|---|---|---|---|"]
@@ -72,10 +92,14 @@ def markdown(report: CheckReport) -> str:
                 where = f" `{f.field}`:" if f.field else ""
                 lines.append(f"- {icon} **{f.rule}**{where} {f.message}")
             lines.append("")
+    preview = _preview_lines(report.head_preview)
+    if preview:
+        lines += ["### The change's own policies (shown, not deciding)", "", "```",
+                  *(p.strip() for p in preview[1:]), "```", ""]
     return "\n".join(lines) + "\n"
 
 
-CHECK_RENDERERS: dict[str, Callable[[CheckReport], str]] = {
+CHECK_RENDERERS: dict[str, Callable[[GateDecision], str]] = {
     "text": text,
     "json": json_format,
     "markdown": markdown,

@@ -1,0 +1,220 @@
+"""The one owner of the gate decision (DESIGN §13): the rules of one revision judge another.
+
+    >>> with Decider.open(git, rules_rev="origin/main") as decider:             # doctest: +SKIP
+    ...     decision = decider.decide_change(base="origin/main", head="HEAD")
+    >>> decision.decision                                                        # doctest: +SKIP
+    'pending'
+
+Policies, policy data (thresholds, the change-control table), trust roots and roles are read
+from the Git objects of ``rules_rev`` — never the work tree, never the revision under review —
+so a pull request cannot choose its own judge. ``check`` passes the base branch; ``sync`` the
+revision it deploys (which reached the deployment branch through this same gate); ``audit``
+any historical revision's base. The pull request's own policies are still exercised: their
+unit tests run and their would-be decision is shown, labelled as not deciding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..approvals.attestation import APPROVABLE_KINDS
+from ..errors import UsageError
+from ..findings import Finding, Severity
+from ..gitrepo import Git
+from .bundle import PolicyBundle, bundle_at
+from .decision import (
+    ApprovalRecord,
+    DocumentDecision,
+    EngineVerdict,
+    GateDecision,
+    HeadPreview,
+    OutputInvalid,
+)
+from .governance import ChangeControl
+from .inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
+
+if TYPE_CHECKING:
+    from ..approvals.review import ApprovalBook
+    from ..manifest.revision import Snapshot
+    from .engine import PolicyEngine
+
+DECISION_RULE = "clinigate.decision.result"
+_POLICY_PREFIX = "policies/"
+
+
+@dataclass
+class Decider:
+    """Judges with the rules committed at ``rules_rev`` (a commit id)."""
+
+    git: Git
+    rules_rev: str
+    bundle: PolicyBundle
+    engine: PolicyEngine
+    engine_name: str
+    control: ChangeControl
+    _books: list[ApprovalBook] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def open(cls, git: Git, *, rules_rev: str, engine_name: str = "embedded",
+             opa_url: str | None = None) -> Decider:
+        from .engine import make_engine
+
+        commit = git.resolve(rules_rev)
+        bundle = bundle_at(git, commit)
+        control = ChangeControl.from_policy_data(bundle.data.get("clinigate", {}))
+        engine = make_engine(engine_name, opa_url=opa_url)
+        try:
+            engine.load(bundle)
+        except BaseException:
+            engine.close()
+            raise
+        return cls(git, commit, bundle, engine, engine_name, control)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        value = self.bundle.data.get("clinigate", {}).get("defaults", {})
+        return value if isinstance(value, dict) else {}
+
+    def close(self) -> None:
+        for book in self._books:
+            book.close()
+        self._books.clear()
+        self.engine.close()
+
+    def __enter__(self) -> Decider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- a change (a pull request) -------------------------------------------------------
+
+    def decide_change(self, *, base: str, head: str) -> GateDecision:
+        """Judge ``merge-base(base, head)..head`` — what GitHub shows as the pull request."""
+        base_sha, head_sha = self.git.resolve(base), self.git.resolve(head)
+        fork = merge_base(self.git, base_sha, head_sha)
+        inputs = build_inputs(self.git, fork, head_sha, self.defaults, self.control)
+        self._attach_approvals(head_sha, inputs)
+        manifests = [self._decide(item) for item in inputs]
+        preview = self._head_preview(head_sha, inputs) if _touches_policies(inputs) else None
+        return GateDecision(base=base_sha, head=head_sha, merge_base=fork, rules_rev=self.rules_rev,
+                            engine=self.engine_name, manifests=manifests, head_preview=preview)
+
+    def _attach_approvals(self, head: str, inputs: list[PolicyInput]) -> None:
+        """Fill ``input.approvals`` from the ledger, judged against the rules revision's trust and roles."""
+        todo = [i for i in inputs
+                if i.document is not None and _approvable(i) and i.subject.change != "deleted"]
+        if not todo:
+            return
+        book = self.book(head=head)
+        for item in todo:
+            assert item.document is not None
+            item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head)
+
+    def book(self, *, head: str | None = None) -> ApprovalBook:
+        """The ledger, read through the rules revision's trust and roles (closed with the decider)."""
+        from ..approvals.review import ApprovalBook
+
+        book = ApprovalBook.open(self.git, base=self.rules_rev, head=head)
+        self._books.append(book)
+        return book
+
+    def _decide(self, item: PolicyInput, engine: PolicyEngine | None = None) -> DocumentDecision:
+        subject = item.subject
+        decision = DocumentDecision(path=subject.path, kind=subject.kind, model=subject.model,
+                                    version=subject.version, findings=list(item.findings))
+        if item.document is None:
+            return decision  # invalid document: its validation findings already fail the check
+        decision.approvals = [ApprovalRecord.model_validate(a) for a in item.document.get("approvals") or []]
+        try:
+            verdict = evaluate(engine or self.engine, item.document)
+        except OutputInvalid as exc:
+            decision.findings.append(Finding(subject.path, None, None, "policy.output",
+                                             f"the policies returned a malformed decision: {exc}"))
+            return decision
+        if verdict is None:
+            decision.findings.append(Finding(subject.path, None, None, "policy.undefined",
+                                             "the policies returned no decision for this document"))
+            return decision
+        decision.change_class, decision.pccp_status = verdict.change_class, verdict.pccp_status
+        decision.regulatory_action = verdict.regulatory_action
+        decision.required_roles = list(verdict.required_roles)
+        for severity, entries in ((Severity.ERROR, verdict.deny), (Severity.WARNING, verdict.warn)):
+            for entry in entries:
+                line, column = item.position(entry.field)
+                decision.findings.append(Finding(subject.path, line, column, entry.rule, entry.msg,
+                                                 entry.field, severity))
+        return decision
+
+    def _head_preview(self, head: str, inputs: list[PolicyInput]) -> HeadPreview:
+        """Run the head's Rego tests and its would-be decision; nothing here decides."""
+        from .engine import make_engine
+        from .testing import run_tests
+
+        try:
+            bundle = bundle_at(self.git, head)
+            run = run_tests(bundle)
+            engine = make_engine("embedded")
+            try:
+                engine.load(bundle)
+                decisions = {item.subject.path: _would_be(self._decide(item, engine)) for item in inputs}
+            finally:
+                engine.close()
+        except Exception as exc:  # the head's policies may be broken in any way: show it, never decide
+            message = getattr(exc, "message", None) or str(exc)
+            return HeadPreview(tests_summary="not run", tests_passed=False, error=message)
+        problems = [f"{r.location}: {r.name}: {r.outcome}" + (f" ({r.message})" if r.message else "")
+                    for r in run.problems]
+        return HeadPreview(tests_summary=run.summary(), tests_passed=run.passed, problems=problems,
+                           decisions=decisions)
+
+    # --- one merged version (sync) ---------------------------------------------------------
+
+    def requirement(self, docs: Snapshot, path: str,
+                    approvals: list[dict[str, Any]]) -> tuple[set[str], str | None]:
+        """The roles the rules require for a version merged at ``docs``' revision, and its class."""
+        from .inputs import version_input
+
+        item = version_input(docs, path, self.defaults)
+        if item.document is None:
+            raise ValueError(f"{path} does not load")
+        item.document["approvals"] = approvals
+        verdict = evaluate(self.engine, item.document)
+        if verdict is None:
+            raise ValueError(f"the policies returned no decision for {path}")
+        return {r for r in verdict.required_roles if r}, verdict.change_class
+
+
+def evaluate(engine: PolicyEngine, document: dict[str, Any]) -> EngineVerdict | None:
+    return EngineVerdict.from_engine(engine.evaluate(DECISION_RULE, document))
+
+
+def approval_inputs(book: ApprovalBook, path: str, *, rev: str) -> list[dict[str, Any]]:
+    from ..approvals.review import policy_approvals
+
+    return policy_approvals(book.judge(path, rev=rev))
+
+
+def merge_base(git: Git, base: str, head: str) -> str:
+    """The commit a pull request forked from; its diff to ``head`` is what the PR changes."""
+    out = git.run(["merge-base", base, head], check=False).strip()
+    if not out:
+        raise UsageError(f"{base[:12]} and {head[:12]} share no history",
+                         hint="pass a --base the change was branched from (e.g. origin/main)")
+    return out.split()[0]
+
+
+def _approvable(item: PolicyInput) -> bool:
+    return item.subject.kind in APPROVABLE_KINDS or item.subject.kind in GOVERNANCE_KINDS
+
+
+def _touches_policies(inputs: list[PolicyInput]) -> bool:
+    return any(i.subject.path.startswith(_POLICY_PREFIX) and not i.subject.path.startswith("policies/trust/")
+               for i in inputs)
+
+
+def _would_be(decision: DocumentDecision) -> str:
+    if decision.blocked:
+        return "fail"
+    return "pending" if decision.missing_roles else "pass"

@@ -1,0 +1,149 @@
+"""The gate decision as typed data: what the engine said, per document, and for the whole change.
+
+    >>> decision = Decider.for_change(git, base="origin/main", head="HEAD").decide()  # doctest: +SKIP
+    >>> decision.decision, [d.path for d in decision.manifests]                       # doctest: +SKIP
+    ('pending', ['models/sepsis-ews/versions/1.3.0.yaml'])
+
+Engine output is wrapped once, in :class:`EngineVerdict` (``extra="forbid"``): a policy that
+returns a misspelt key or a wrong type fails loudly as ``policy.output`` instead of being read
+with ``.get()`` as "no findings". Every renderer (text, json, markdown, github, sarif, junit)
+renders a :class:`GateDecision`; nothing else judges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..findings import Finding, Report, Severity
+
+
+class _Typed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyFinding(_Typed):
+    """One ``deny`` or ``warn`` entry of ``data.clinigate.decision.result``."""
+
+    rule: str = Field(min_length=1)
+    msg: str
+    field: str | None = None
+
+
+class EngineVerdict(_Typed):
+    """``data.clinigate.decision.result`` for one document (policies/README.md "Output")."""
+
+    change_class: str | None = None
+    pccp_status: str | None = None
+    regulatory_action: str | None = None
+    required_roles: list[str] = Field(default_factory=list)
+    deny: list[PolicyFinding] = Field(default_factory=list)
+    warn: list[PolicyFinding] = Field(default_factory=list)
+
+    @classmethod
+    def from_engine(cls, value: Any) -> EngineVerdict | None:
+        """The typed verdict; None when the rule is undefined; :class:`OutputInvalid` when malformed."""
+        if value is None:
+            return None
+        try:
+            return cls.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(root)"
+            raise OutputInvalid(f"{where}: {first['msg']}") from None
+
+
+class OutputInvalid(ValueError):
+    """The policies returned a decision that is not of the documented shape."""
+
+
+class ApprovalRecord(_Typed):
+    """One signature act on a document, as judged (``input.approvals`` and the reports)."""
+
+    role: str | None
+    signer: str | None
+    printed_name: str | None = None
+    valid: bool
+    decision: str | None = None
+    digest: str | None = None
+    rule: str | None = None
+    problem: str | None = None
+
+
+class DocumentDecision(BaseModel):
+    """The gate's verdict on one changed document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    kind: str
+    model: str | None
+    version: str | None
+    change_class: str | None = None
+    pccp_status: str | None = None
+    regulatory_action: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    required_roles: list[str] = Field(default_factory=list)
+    approvals: list[ApprovalRecord] = Field(default_factory=list)
+
+    @property
+    def missing_roles(self) -> list[str]:
+        approved = {a.role for a in self.approvals if a.valid}
+        return [r for r in self.required_roles if r not in approved]
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "kind": self.kind, "model": self.model, "version": self.version,
+            "change_class": self.change_class, "pccp_status": self.pccp_status,
+            "regulatory_action": self.regulatory_action,
+            "findings": [{"rule": f.rule, "severity": f.severity.value, "message": f.message,
+                          "field": f.field, "line": f.line} for f in self.findings],
+            "required_roles": self.required_roles, "missing_roles": self.missing_roles,
+            "approvals": [a.model_dump() for a in self.approvals],
+        }
+
+
+class HeadPreview(BaseModel):
+    """What the pull request's own policies would say: shown, never deciding (DESIGN §13)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tests_summary: str
+    tests_passed: bool
+    problems: list[str] = Field(default_factory=list)  # failing or erroring Rego tests, located
+    decisions: dict[str, str] = Field(default_factory=dict)  # document path -> would-be decision
+    error: str | None = None  # the head's policies could not be loaded or evaluated
+
+
+class GateDecision(BaseModel):
+    """The decision on one change: judged by the rules of ``rules_rev`` (DESIGN §13)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: str  # the base revision's commit (for a PR: the target branch tip)
+    head: str
+    merge_base: str  # the diff is merge_base..head, as GitHub shows a pull request
+    rules_rev: str  # whose policies, policy data, trust and roles decided
+    engine: str
+    manifests: list[DocumentDecision]
+    head_preview: HeadPreview | None = None
+
+    @property
+    def decision(self) -> str:
+        if any(m.blocked for m in self.manifests):
+            return "fail"
+        if any(m.missing_roles for m in self.manifests):
+            return "pending"
+        return "pass"
+
+    def as_findings(self) -> Report:
+        """The same findings as a plain report (for github, sarif and junit renderers)."""
+        report = Report(files=[m.path for m in self.manifests])
+        report.findings = [f for m in self.manifests for f in m.findings]
+        report.sort()
+        return report
