@@ -32,3 +32,42 @@ def test_workflow_hygiene(path: Path) -> None:
         for step in job.get("steps", []):
             if str(step.get("uses", "")).startswith("actions/checkout@"):
                 assert step.get("with", {}).get("persist-credentials") is False
+
+
+def _steps(name: str) -> list[dict[str, object]]:
+    doc = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / name).read_text())
+    return [step for job in doc["jobs"].values() for step in job.get("steps", [])]
+
+
+def _runs(name: str) -> str:
+    return "\n".join(str(step.get("run", "")) for step in _steps(name))
+
+
+def test_the_gate_installs_clinigate_from_the_base_revision() -> None:
+    """DESIGN §13: a pull request's own tooling/ never judges it."""
+    doc = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "pr-gate.yml").read_text())
+    runs = _runs("pr-gate.yml")
+    assert 'git worktree add --detach "$RUNNER_TEMP/base" "$BASE_SHA"' in runs
+    installs = [line for line in runs.splitlines() if "pip" in line and "install" in line]
+    assert installs and all("$RUNNER_TEMP/base" in line for line in installs), installs
+    assert not re.search(r"pip install\s+(-e\s+)?['\"]?\.(\[|['\"\s]|$)", runs), "installs the PR's own checkout"
+    assert doc["jobs"]["gate"]["env"]["BASE_SHA"].startswith("${{ github.event.pull_request.base.sha")
+    checks = [line for line in runs.splitlines() if line.strip().startswith("clinigate check")]
+    assert checks and all('--base "$BASE_SHA" --head "$HEAD_SHA"' in line for line in checks)
+
+
+def test_the_gate_check_is_named_clinigate_gate_and_runs_in_the_merge_queue() -> None:
+    doc = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "pr-gate.yml").read_text())
+    assert doc["jobs"]["gate"]["name"] == "clinigate/gate"
+    triggers = doc[True] if True in doc else doc["on"]  # PyYAML reads the key `on` as True
+    assert set(triggers) == {"pull_request", "merge_group"}
+
+
+def test_sync_deploys_main_only_after_fetching_the_ledger() -> None:
+    doc = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "sync.yml").read_text())
+    assert doc["jobs"]["sync"]["if"] == "github.ref == 'refs/heads/main'"
+    runs = [str(step.get("run", "")) for step in _steps("sync.yml")]
+    fetch = next(i for i, run in enumerate(runs) if "clinigate ledger fetch" in run)
+    syncs = [i for i, run in enumerate(runs) if run.startswith("clinigate sync")]
+    assert syncs and all(i > fetch for i in syncs)
+    assert all("--rev origin/main" in runs[i] and "--rev HEAD" not in runs[i] for i in syncs)

@@ -140,7 +140,7 @@ def test_prune_with_empty_desired_state_is_refused(sync_registry: SyncRegistry, 
     repo.switch("empty", create=True)
     repo.run(["rm", "-r", "-q", "models"])
     reg.commit("no models")
-    code, out, _ = _sync(reg, sync_cli, "--apply", "--prune", "--rev", "empty")
+    code, out, _ = _sync(reg, sync_cli, "--apply", "--prune", "--branch", "empty")
     assert code == 2
     assert "refusing to prune" in out
     assert len(_aliases(reg, "sepsis-ews")) == 3

@@ -16,7 +16,13 @@ SYNC_FORMATS = ("text", "json", "markdown")  # kept here so --help needs no regi
               help="The MLflow tracking/registry server, e.g. http://127.0.0.1:5000 or sqlite:///mlflow.db.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing (exit 0 in sync, 1 drift).")
 @click.option("--apply", "do_apply", is_flag=True, help="Execute the plan under the sync lock.")
-@click.option("--rev", default="main", show_default=True, help="The Git revision holding the desired state.")
+@click.option("--rev", default=None,
+              help="The revision holding the desired state (default: the tip of --branch). It must lie "
+                   "on the deployment branch's first-parent history: a commit of another branch never "
+                   "passed the gate on its own (exit 2).")
+@click.option("--branch", default="main", show_default=True, envvar="CLINIGATE_DEPLOYMENT_BRANCH",
+              show_envvar=True, help="The deployment branch: origin/<branch> when it exists, else the "
+                                     "local branch.")
 @click.option("--drift", type=click.Choice(("repair", "warn")), default="repair", show_default=True,
               help="An alias moved by hand: repair moves it back (an audit event), warn only reports it.")
 @click.option("--prune", is_flag=True,
@@ -30,11 +36,13 @@ SYNC_FORMATS = ("text", "json", "markdown")  # kept here so --help needs no regi
 @repo_option
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds to wait for another sync's lock before giving up (exit 3).")
-def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str, prune: bool,
-         legacy_stages: bool, model: str | None, fmt: str, repo: Path | None, lock_timeout: float) -> None:
+def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str | None, branch: str, drift: str,
+         prune: bool, legacy_stages: bool, model: str | None, fmt: str, repo: Path | None,
+         lock_timeout: float) -> None:
     """Make the MLflow registry follow Git: environment aliases and version tags.
 
-    Desired state: each models/<m>/deployment.yaml on --rev, naming an approved version per
+    Desired state: each models/<m>/deployment.yaml on --rev (a commit on the deployment
+    branch's first-parent history), naming an approved version per
     environment. Actual state: the MLflow aliases production, staging and shadow. Only drift
     is acted on; a second run is a no-op. production moves only after the artifact digest
     recomputed from MLflow's copy matches the manifest.
@@ -55,6 +63,7 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str,
         raise click.UsageError("pass exactly one of --dry-run and --apply")
     from ..gitrepo import Git
     from ..registry.actual import MlflowRegistry
+    from ..registry.branch import deployable
     from ..registry.desired import read_desired
     from ..registry.model_signature import trusted_keys
     from ..registry.plan import Plan, make_plan
@@ -62,11 +71,12 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str, drift: str,
     from ..report.sync import render
 
     git = Git(resolve_repo(repo))
-    desired = read_desired(git, rev=rev, model=model)
+    commit = deployable(git, rev, branch)
+    desired = read_desired(git, rev=commit, model=model)
     # OpenSSF model signatures are checked with the keys of the revision being synced.
     client = MlflowRegistry(tracking_uri, model_keys=trusted_keys(git, desired.commit))
     if model is not None and not desired.models:
-        raise click.UsageError(f"--model {model}: no such model under models/ on {rev}")
+        raise click.UsageError(f"--model {model}: no such model under models/ on {rev or branch}")
     def plan_now() -> Plan:
         return make_plan(desired, client, drift="warn" if drift == "warn" else "repair", prune=prune,
                          legacy_stages=legacy_stages)

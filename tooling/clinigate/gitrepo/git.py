@@ -157,6 +157,12 @@ class Git:
                            f"{proc.stderr.decode(errors='replace').strip()}")
         return proc.returncode == 0
 
+    def on_first_parent_line(self, commit: str, tip: str) -> bool:
+        """Whether ``commit`` is ``tip`` or one of its first parents, transitively: a commit the
+        branch itself stood on, not one merged in from a side branch."""
+        out = self.run_bytes(["rev-list", "--first-parent", tip])
+        return commit.encode() in out.split()
+
     def write_blob(self, data: bytes) -> str:
         return self.run_bytes(["hash-object", "-w", "--stdin"], data=data).decode().strip()
 

@@ -15,6 +15,7 @@ from .documents import ROLES_PATH, TRUST_PATH, expected_kind
 from .loader import LoadedFile, load_file
 from .roles import Roles
 from .strict_yaml import DEFAULT_LIMITS, Limits
+from .version import ModelVersion
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -88,13 +89,43 @@ def validate_registry(repo_root: Path, paths: Sequence[str | Path] | None = None
     context = _Context(repo_root, roles, limits, emails)
     todo = [f for f in files if f != str(ROLES_PATH)]
     report.findings.extend(_missing_documents(repo_root, todo))
-    for findings in _map(context, todo, jobs):
+    names: list[tuple[str, str]] = []  # (registered model, version path)
+    for findings, registered in _map(context, todo, jobs):
         report.findings.extend(findings)
+        if registered is not None:
+            names.append(registered)
+    report.findings.extend(shared_registered_models(names))
     report.sort()
     return report
 
 
-def _map(context: _Context, files: list[str], jobs: int | None) -> Iterable[list[Finding]]:
+def shared_registered_models(names: Iterable[tuple[str, str]]) -> list[Finding]:
+    """One MLflow registered model belongs to one model folder.
+
+    Two folders naming the same registered model would each claim its ``production`` alias, and
+    every sync would flip it between their versions. One finding per folder, naming the other's file.
+    """
+    by_name: dict[str, dict[str, str]] = {}  # registered model -> folder -> first version path
+    for registered, path in sorted(names):
+        by_name.setdefault(registered, {}).setdefault(PurePosixPath(path).parts[1], path)
+    findings = []
+    for registered, folders in sorted(by_name.items()):
+        if len(folders) < 2:
+            continue
+        for folder, path in sorted(folders.items()):
+            others = ", ".join(p for f, p in sorted(folders.items()) if f != folder)
+            findings.append(Finding(
+                path, None, None, "xref.registered-model-shared",
+                f"artifact.mlflow.registered_model '{registered}' is also named by {others}: one MLflow "
+                "registered model belongs to one model folder (sync would flip its aliases between them)",
+                "artifact.mlflow.registered_model"))
+    return findings
+
+
+_FileResult = tuple[list[Finding], tuple[str, str] | None]  # findings, (registered model, path)
+
+
+def _map(context: _Context, files: list[str], jobs: int | None) -> Iterable[_FileResult]:
     workers = min(jobs or os.cpu_count() or 1, 8)
     if workers < 2 or len(files) < PARALLEL_THRESHOLD:
         return [_check_file(context, f) for f in files]
@@ -112,19 +143,22 @@ def _init_worker(context: _Context) -> None:
     _WORKER_CONTEXT = context
 
 
-def _check_in_worker(relpath: str) -> list[Finding]:
+def _check_in_worker(relpath: str) -> _FileResult:
     assert _WORKER_CONTEXT is not None
     return _check_file(_WORKER_CONTEXT, relpath)
 
 
-def _check_file(context: _Context, relpath: str) -> list[Finding]:
+def _check_file(context: _Context, relpath: str) -> _FileResult:
     location = _location_finding(relpath)
     if location is not None and location.severity is Severity.ERROR:
-        return [location]
+        return [location], None
     loaded = load_file(context.repo_root, relpath, limits=context.limits,
                        known_emails=context.known_emails)
     crossref.check([loaded], context.roles, _version_exists(context.repo_root))
-    return ([location] if location else []) + loaded.findings
+    doc = loaded.document
+    registered = (doc.artifact.mlflow.registered_model, relpath) \
+        if isinstance(doc, ModelVersion) and relpath.startswith("models/") else None
+    return ([location] if location else []) + loaded.findings, registered
 
 
 def _load_roles(repo_root: Path, limits: Limits) -> LoadedFile | None:
