@@ -22,6 +22,7 @@ from ..manifest.loader import load_bytes
 from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
 from .attestation import sha256_hex
+from .authorship import ChangeAuthors
 from .backend import Backend, VerifiedSignature, Verifier
 from .trust import TRUST_DIR, TRUST_PATH, Trust
 from .verdict import ApprovalVerdict, RoleBook, Subject, judge
@@ -173,29 +174,38 @@ class ApprovalBook:
         self.prefetch(rev, [document])
         return self._blobs[(rev, document)]
 
-    def subject(self, document: str, raw: bytes, *, committed: bool = True) -> Subject:
+    def subject(self, document: str, raw: bytes, *, committed: bool = True,
+                context: ChangeContext | None = None) -> Subject:
         parts = PurePosixPath(document).parts
         model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
+        authors = context.authors.of(document) if context else frozenset()
+        pr = context.authors.event.number if context else None
         # Only registry documents are loaded; a governance file (Rego, a workflow) is judged by
         # its path and bytes alone.
         doc = load_bytes(document, raw).document if document.startswith("models/") else None
         if isinstance(doc, ModelVersion):
             return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
-                           doc.artifact.sha256, committed)
-        return Subject(document, sha256_hex(raw), model, None, committed=committed)
+                           doc.artifact.sha256, committed, authors, pr)
+        return Subject(document, sha256_hex(raw), model, None, committed=committed, authors=authors,
+                       pull_request=pr)
 
-    def judge(self, document: str, *, rev: str | None = None,
-              raw: bytes | None = None) -> list[ApprovalVerdict]:
-        """Every ledger act on ``document`` (any digest), judged against its bytes at ``rev``."""
+    def judge(self, document: str, *, rev: str | None = None, raw: bytes | None = None,
+              context: ChangeContext | None = None) -> list[ApprovalVerdict]:
+        """Every ledger act on ``document`` (any digest), judged against its bytes at ``rev``.
+
+        ``context``: the change under review (``check``): its authors may not approve it, and an
+        approval counts only for that change's pull request and line of commits.
+        """
         stored = self.stored(rev or "HEAD", document)
         if raw is None and stored is None:
             raise UsageError(f"{document} does not exist at {rev or 'HEAD'}", hint="check the path or --rev")
         raw = stored if raw is None else raw
         assert raw is not None
         entries = self.entries(document)
-        subject = self.subject(document, raw, committed=raw == stored)
+        subject = self.subject(document, raw, committed=raw == stored, context=context)
         return judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
-                     was_at_commit=self._was_at(document))
+                     was_at_commit=self._was_at(document),
+                     in_lineage=context.in_lineage(self.git) if context else None)
 
     def _was_at(self, document: str) -> Callable[[str, str], bool]:
         def was(commit: str, digest: str) -> bool:
@@ -205,6 +215,22 @@ class ApprovalBook:
                 return False
             return raw is not None and sha256_hex(raw) == digest
         return was
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """The change an approval is judged for: who wrote it, and the head it must lead to."""
+
+    head: str
+    authors: ChangeAuthors
+
+    def in_lineage(self, git: Git) -> Callable[[str], bool]:
+        def reaches_head(commit: str) -> bool:
+            try:
+                return git.is_ancestor(commit, self.head)
+            except ClinigateError:  # a commit this clone does not have is no ancestor
+                return False
+        return reaches_head
 
 
 def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]]:

@@ -43,6 +43,10 @@ class Subject:
     submitter: str | None = None  # person id; None for model-level documents
     artifact_sha256: str | None = None
     committed: bool = True  # False: the bytes judged differ from the revision's (edited on disk)
+    # People who wrote this document in the change under review (commit authors and committers,
+    # the pull request's author): facts, unlike ``submitter`` (authorship.py).
+    authors: frozenset[str] = frozenset()
+    pull_request: int | None = None  # the pull request being judged, when CI says which
 
 
 @dataclass(frozen=True)
@@ -115,12 +119,23 @@ def _iso(moment: datetime) -> str:
 
 
 StaleCheck = Callable[[str, str], bool]  # (commit, approved digest) -> was the document that then?
+LineageCheck = Callable[[str], bool]  # (commit an approval names) -> is it in the judged head's history?
 
 
 def judge(entries: Sequence[BundleEntry], subject: Subject, *, verifiers: Sequence[Verifier],
-          roles: RoleBook, was_at_commit: StaleCheck | None = None) -> list[ApprovalVerdict]:
-    """Judge every entry, then apply revocations among the valid ones."""
+          roles: RoleBook, was_at_commit: StaleCheck | None = None,
+          in_lineage: LineageCheck | None = None) -> list[ApprovalVerdict]:
+    """Judge every entry, then apply revocations among the valid ones.
+
+    ``in_lineage`` (``check`` passes it, ``sync`` does not: a squash merge leaves the reviewed
+    head outside main's history) refuses approvals recorded for another line of commits.
+    """
     verdicts = [_judge_one(e, subject, verifiers, roles, was_at_commit) for e in entries]
+    if in_lineage is not None:
+        for verdict in verdicts:
+            problem = _lineage(verdict, subject, in_lineage) if verdict.valid else None
+            if problem is not None:
+                verdict.fail(*problem)
     _apply_revocations(verdicts, roles)
     return sorted(verdicts, key=_order)
 
@@ -224,10 +239,28 @@ def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: Role
 
 def _separation(st: Statement, sig: VerifiedSignature, subject: Subject, roles: RoleBook,
                 was: StaleCheck | None) -> Problem:
-    if subject.submitter and st.predicate.signer.id == subject.submitter \
-            and st.predicate.decision is Decision.APPROVED:
+    if st.predicate.decision is not Decision.APPROVED:
+        return None
+    if subject.submitter and st.predicate.signer.id == subject.submitter:
         return ("approval.self_approval", f"{st.predicate.signer.name} submitted this version and cannot "
                 "approve it (separation of duties)")
+    if st.predicate.signer.id in subject.authors:
+        return ("approval.author_approval", f"{st.predicate.signer.name} wrote this change (the pull "
+                f"request's author, or an author or committer of a commit that changed {subject.document}) "
+                "and cannot approve it (separation of duties)")
+    return None
+
+
+def _lineage(verdict: ApprovalVerdict, subject: Subject, in_lineage: LineageCheck) -> Problem:
+    """An approval recorded for one pull request and head counts only for that line of commits."""
+    assert verdict.statement is not None
+    pred = verdict.statement.predicate
+    if pred.pull_request and subject.pull_request and pred.pull_request != subject.pull_request:
+        return ("approval.other_pull_request", f"the approval was recorded for pull request "
+                f"#{pred.pull_request}, not #{subject.pull_request}")
+    if pred.head_commit and not in_lineage(pred.head_commit):
+        return ("approval.other_lineage", f"the approval was recorded at commit {pred.head_commit[:12]}, "
+                "which is not in the history of the head being judged")
     return None
 
 

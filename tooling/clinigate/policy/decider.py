@@ -35,7 +35,7 @@ from .governance import ChangeControl
 from .inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
 
 if TYPE_CHECKING:
-    from ..approvals.review import ApprovalBook
+    from ..approvals.review import ApprovalBook, ChangeContext
     from ..manifest.revision import Snapshot
     from .engine import PolicyEngine
 
@@ -95,22 +95,27 @@ class Decider:
         base_sha, head_sha = self.git.resolve(base), self.git.resolve(head)
         fork = merge_base(self.git, base_sha, head_sha)
         inputs = build_inputs(self.git, fork, head_sha, self.defaults, self.control)
-        self._attach_approvals(head_sha, inputs)
+        self._attach_approvals(fork, head_sha, inputs)
         manifests = [self._decide(item) for item in inputs]
         preview = self._head_preview(head_sha, inputs) if _touches_policies(inputs) else None
         return GateDecision(base=base_sha, head=head_sha, merge_base=fork, rules_rev=self.rules_rev,
                             engine=self.engine_name, manifests=manifests, head_preview=preview)
 
-    def _attach_approvals(self, head: str, inputs: list[PolicyInput]) -> None:
-        """Fill ``input.approvals`` from the ledger, judged against the rules revision's trust and roles."""
+    def _attach_approvals(self, fork: str, head: str, inputs: list[PolicyInput]) -> None:
+        """Fill ``input.approvals`` from the ledger, judged against the rules revision's trust and
+        roles; nobody who wrote the change counts as its approver (authorship.py)."""
+        from ..approvals.authorship import ChangeAuthors
+        from ..approvals.review import ChangeContext
+
         todo = [i for i in inputs
                 if i.document is not None and _approvable(i) and i.subject.change != "deleted"]
         if not todo:
             return
         book = self.book(head=head)
+        context = ChangeContext(head, ChangeAuthors.read(self.git, fork, head, book.roles.base))
         for item in todo:
             assert item.document is not None
-            item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head)
+            item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head, context=context)
 
     def book(self, *, head: str | None = None) -> ApprovalBook:
         """The ledger, read through the rules revision's trust and roles (closed with the decider)."""
@@ -190,10 +195,11 @@ def evaluate(engine: PolicyEngine, document: dict[str, Any]) -> EngineVerdict | 
     return EngineVerdict.from_engine(engine.evaluate(DECISION_RULE, document))
 
 
-def approval_inputs(book: ApprovalBook, path: str, *, rev: str) -> list[dict[str, Any]]:
+def approval_inputs(book: ApprovalBook, path: str, *, rev: str,
+                    context: ChangeContext | None = None) -> list[dict[str, Any]]:
     from ..approvals.review import policy_approvals
 
-    return policy_approvals(book.judge(path, rev=rev))
+    return policy_approvals(book.judge(path, rev=rev, context=context))
 
 
 def merge_base(git: Git, base: str, head: str) -> str:
