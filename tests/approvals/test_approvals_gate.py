@@ -144,7 +144,7 @@ def test_a_role_granted_in_the_same_change_does_not_count(signed_registry: Signe
 def test_a_revoked_approval_no_longer_counts(signed_registry: SignedRegistry) -> None:
     reg = signed_registry
     act = reg.sign("jlindqvist", "clinical_reviewer")
-    reg.sign("jlindqvist", "clinical_reviewer", decision="revoked", revokes=act.bundle_sha256,
+    reg.sign("jlindqvist", "clinical_reviewer", decision="revoked", revokes=act.act_id,
              reason="signed the wrong version")
     by_decision = {v.decision: v for v in verdicts(reg)}
     assert by_decision["revoked"].valid

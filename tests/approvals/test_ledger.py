@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -30,12 +31,23 @@ DIGEST_B = "b" * 64
 BRANCH = LEDGER_REF.removeprefix("refs/heads/")
 
 
+def payload(n: int) -> bytes:
+    return json.dumps({"act": n}).encode()
+
+
 def bundle(n: int) -> str:
-    return json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "act": n})
+    """A bundle of the shape `approve` writes (signatures are judged elsewhere, not by the ledger)."""
+    return json.dumps({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"publicKey": {"hint": "test"}, "tlogEntries": []},
+        "dsseEnvelope": {"payload": base64.b64encode(payload(n)).decode(), "payloadType": "application/vnd.in-toto+json",
+                         "signatures": [{"sig": base64.b64encode(b"sig").decode()}]},
+    })
 
 
 def sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The act id the ledger names a bundle by: the sha256 of its DSSE payload."""
+    return hashlib.sha256(base64.b64decode(json.loads(text)["dsseEnvelope"]["payload"])).hexdigest()
 
 
 def open_ledger(repo: Path) -> Ledger:
@@ -98,7 +110,7 @@ def test_append_then_read_back(origin: Path) -> None:
                             f"sepsis-ews/_deployment/{DIGEST_B}/{sha(bundle(2))}.sigstore.json"}
     entry = by_path[f"sepsis-ews/1.3.0/{DIGEST_A}/{sha(bundle(1))}.sigstore.json"]
     assert (entry.model, entry.key, entry.document_path) == ("sepsis-ews", "1.3.0", V130)
-    assert (entry.text, entry.bundle_sha256, entry.commit) == (bundle(1), sha(bundle(1)), commit)
+    assert (entry.text, entry.act_id, entry.commit) == (bundle(1), sha(bundle(1)), commit)
     assert entry.committed_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -286,10 +298,10 @@ def test_clean_history_has_no_problems(recorded: Ledger) -> None:
 def test_an_edited_bundle_is_detected(recorded: Ledger) -> None:
     path = recorded.entries()[0].path
     tree = _worktree(recorded.git.root)
-    (tree / path).write_text('{"tampered": true}')
+    (tree / path).write_text(bundle(99))
     _commit(tree, "edit")
     problems = recorded.check_history()
-    assert {p.rule for p in problems} == {"ledger.rewritten_entry", "ledger.entry_digest"}
+    assert {p.rule for p in problems} == {"ledger.rewritten_entry", "ledger.entry_name"}
     edited = next(p for p in problems if p.rule == "ledger.rewritten_entry")
     assert edited.path == path and edited.commit == recorded.tip() and "modifies" in edited.message
 
@@ -318,11 +330,11 @@ def test_a_reset_ref_is_detected(recorded: Ledger) -> None:
 def test_stray_files_and_misnamed_bundles_are_detected(recorded: Ledger) -> None:
     tree = _worktree(recorded.git.root)
     (tree / "README.md").write_text("notes\n")
-    (tree / f"sepsis-ews/1.3.0/{DIGEST_A}/{'0' * 64}.sigstore.json").write_text("{}")
+    (tree / f"sepsis-ews/1.3.0/{DIGEST_A}/{'0' * 64}.sigstore.json").write_text(bundle(7))
     _commit(tree, "additions that do not fit")
     problems = recorded.check_history()
     assert sorted((p.rule, p.path) for p in problems) == [
-        ("ledger.entry_digest", f"sepsis-ews/1.3.0/{DIGEST_A}/{'0' * 64}.sigstore.json"),
+        ("ledger.entry_name", f"sepsis-ews/1.3.0/{DIGEST_A}/{'0' * 64}.sigstore.json"),
         ("ledger.entry_path", "README.md"),
     ]
 

@@ -48,7 +48,7 @@ class ActRequest:
     signer_id: str | None = None  # default: the person whose e-mail the signing identity carries
     signer_email: str | None = None
     pull_request: int | None = None
-    revokes: str | None = None  # bundle sha256, for decision=revoked
+    revokes: str | None = None  # act id (sha256 of its DSSE payload), for decision=revoked
     change_class: str | None = None
 
 
@@ -57,7 +57,8 @@ class SignedAct:
     document: str
     document_sha256: str
     bundle: str
-    bundle_sha256: str
+    bundle_sha256: str  # of the bundle's bytes; the act is named by act_id, not by this
+    act_id: str  # sha256 of the signed statement: the ledger file's name, what --revokes takes
     commit: str | None  # the ledger commit that recorded it (None: already there)
     predicate: ApprovalPredicate
 
@@ -132,7 +133,25 @@ def _preflight(person: Person, request: ActRequest, submitter: str | None) -> No
     if request.decision == Decision.APPROVED.value and submitter == person.id:
         raise UsageError(f"{person.name} submitted this version and cannot approve it (separation of duties)")
     if (request.decision == Decision.REVOKED.value) != bool(request.revokes):
-        raise UsageError("--revokes BUNDLE_SHA256 goes with --decision revoked, and only with it")
+        raise UsageError("--revokes ACT_ID goes with --decision revoked, and only with it")
+
+
+def _check_target(git: Git, request: ActRequest) -> None:
+    """A revocation must name an act on the ledger for this document.
+
+    Verifiers let a revocation wait for its act (a copy may arrive later), so a mistyped id
+    would revoke nothing, silently: refuse it here instead, while the signer is watching.
+    """
+    from .ledger import Ledger
+
+    entries = Ledger(git).entries(document_path=request.document)
+    if any(e.act_id == request.revokes for e in entries):
+        return
+    by_bytes = next((e for e in entries if sha256_hex(e.text.encode()) == request.revokes), None)
+    hint = (f"{request.revokes} is the sha256 of that bundle's bytes; its act id is {by_bytes.act_id}"
+            if by_bytes else f"list the acts with `clinigate verify {request.document} --format json` "
+                             "(their act_id) or `clinigate ledger list`")
+    raise UsageError(f"no act {request.revokes} on the ledger for {request.document}", hint=hint)
 
 
 def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tuple[bytes, str, str | None]:
@@ -149,6 +168,8 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tup
     person = _person(roles_doc, request)
     if check_rules:
         _preflight(person, request, version.submitted_by if version else None)
+        if request.revokes:
+            _check_target(git, request)
     decision = Decision(request.decision)
     predicate = ApprovalPredicate(
         model=PurePosixPath(request.document).parts[1], version=version.version if version else None,
@@ -163,6 +184,7 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tup
 
 
 def sign_act(git: Git, request: ActRequest, signer: Signer, *, check_rules: bool = True) -> SignedAct:
+    from .act import act_id
     from .attestation import parse_statement
     from .ledger import Ledger
 
@@ -171,4 +193,5 @@ def sign_act(git: Git, request: ActRequest, signer: Signer, *, check_rules: bool
     predicate = parse_statement(statement).predicate
     message = f"{predicate.decision.value}: {request.document} as {request.role} by {predicate.signer.id}"
     commit = Ledger(git).append([(request.document, digest, bundle)], message)
-    return SignedAct(request.document, digest, bundle, sha256_hex(bundle.encode()), commit, predicate)
+    return SignedAct(request.document, digest, bundle, sha256_hex(bundle.encode()), act_id(statement),
+                     commit, predicate)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..errors import ClinigateError
 from ..manifest.values import GitCommit, ModelName, PersonId, Role, Semver, Sha256, ShortText, StrictModel
@@ -26,6 +27,7 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 ARTIFACT_SUBJECT_PREFIX = "artifact:"
 # The documents an approval can be about (the gate asks for signatures on each of them).
 APPROVABLE_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Decision(StrEnum):
@@ -62,13 +64,46 @@ class ApprovalPredicate(StrictModel):
     pull_request: Annotated[int, Field(gt=0)] | None = None
     head_commit: GitCommit | None = None
     signed_at: datetime = Field(description="claimed time; trusted time comes from Rekor or a TSA")
-    supersedes: Sha256 | None = Field(None, description="sha256 of the bundle this act revokes")
+    supersedes: Sha256 | None = Field(None, description="id of the act this one revokes: the sha256 of "
+                                      "its DSSE payload (approvals.act)")
 
 
 class AttestationInvalid(ClinigateError):
-    """The payload is not a clinigate approval statement."""
+    """The payload is not a clinigate approval statement. ``rule`` says which part is wrong."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, rule: str = "approval.statement") -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class _ResourceDescriptor(BaseModel):
+    """An in-toto v1 subject; clinigate reads its name and sha256 digest, and tolerates the rest."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    name: Annotated[str, StringConstraints(min_length=1)]
+    digest: dict[str, str]
+
+
+class _StatementShape(BaseModel):
+    """The in-toto Statement v1 around the predicate: validated before any field is read, so a
+    signed statement of the wrong shape is an invalid approval with its rule, never a crash."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    type_: str = Field(alias="_type")
+    subject: Annotated[list[_ResourceDescriptor], Field(min_length=1)]
+    predicate_type: str = Field(alias="predicateType")
+    predicate: dict[str, Any]
+
+
+# Which part of the statement a validation error is in decides the rule and the wording.
+_SHAPE_RULES = {
+    "subject": ("approval.statement_subject", "the statement's subject list is malformed"),
+    "predicate": ("approval.statement_predicate", "the approval predicate is malformed"),
+}
 
 
 @dataclass(frozen=True)
@@ -106,28 +141,47 @@ def build_statement(predicate: ApprovalPredicate, *, document_sha256: str,
 
 
 def parse_statement(payload: bytes) -> Statement:
-    """Parse and validate signed statement bytes; every refusal says what is wrong."""
+    """Parse and validate signed statement bytes; every refusal says what is wrong, with its rule."""
     try:
-        raw = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AttestationInvalid(f"the signed payload is not JSON ({exc})") from None
-    if not isinstance(raw, dict) or raw.get("_type") != STATEMENT_TYPE:
+        shape = _StatementShape.model_validate_json(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise AttestationInvalid(f"the signed payload is not JSON ({first['msg']})") from None
+        top = str(first["loc"][0]) if first["loc"] else ""
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        rule, what = _SHAPE_RULES.get(top, ("approval.statement", "the signed payload is not an in-toto "
+                                                                  "Statement v1"))
+        raise AttestationInvalid(f"{what} ({where}: {first['msg']})", rule=rule) from None
+    if shape.type_ != STATEMENT_TYPE:
         raise AttestationInvalid(f"the signed payload is not an in-toto Statement v1 ({STATEMENT_TYPE})")
-    if raw.get("predicateType") != PREDICATE_TYPE:
-        raise AttestationInvalid(f"predicateType is {raw.get('predicateType')!r}, not {PREDICATE_TYPE}")
-    subjects: dict[str, str] = {}
-    for item in raw.get("subject") or []:
-        digest = (item or {}).get("digest") or {}
-        if not isinstance(item.get("name"), str) or not isinstance(digest.get("sha256"), str):
-            raise AttestationInvalid("a statement subject lacks a name or a sha256 digest")
-        subjects[item["name"]] = digest["sha256"]
+    if shape.predicate_type != PREDICATE_TYPE:
+        raise AttestationInvalid(f"predicateType is {shape.predicate_type!r}, not {PREDICATE_TYPE}")
+    subjects = _subjects(shape.subject)
     try:
-        predicate = ApprovalPredicate.model_validate(raw.get("predicate"))
+        predicate = ApprovalPredicate.model_validate(shape.predicate)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise AttestationInvalid(f"approval predicate field {where or '(root)'}: {first['msg']}") from None
+        raise AttestationInvalid(f"approval predicate field {where or '(root)'}: {first['msg']}",
+                                 rule="approval.statement_predicate") from None
     if predicate.document not in subjects:
         raise AttestationInvalid(
-            f"the statement has no subject for the approved document {predicate.document}")
+            f"the statement has no subject for the approved document {predicate.document}",
+            rule="approval.statement_subject")
     return Statement(subjects=subjects, predicate=predicate)
+
+
+def _subjects(descriptors: list[_ResourceDescriptor]) -> dict[str, str]:
+    subjects: dict[str, str] = {}
+    for item in descriptors:
+        digest = item.digest.get("sha256")
+        if digest is None or not _SHA256_RE.match(digest):
+            raise AttestationInvalid(f"the statement subject {item.name!r} has no lower-case hex sha256 "
+                                     "digest", rule="approval.statement_subject")
+        if item.name in subjects:
+            # Two digests for one name: which bytes were approved would depend on the reader.
+            raise AttestationInvalid(f"the statement names the subject {item.name!r} twice",
+                                     rule="approval.statement_subject")
+        subjects[item.name] = digest
+    return subjects

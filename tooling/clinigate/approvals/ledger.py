@@ -8,16 +8,20 @@
     problems = ledger.check_history()                    # what `clinigate verify` reports
 
 Entries live on ``refs/heads/clinigate/ledger`` (a branch, so GitHub can protect it and plain
-fetch/push move it) at ``<model>/<key>/<document_sha256>/<bundle_sha256>.sigstore.json``. The
-ref never touches the PR branch, the index or the work tree: recording an approval must not
-dismiss a review. Every file is named by the sha256 of its bytes, so two acts never collide,
-re-adding one is a no-op, and merging two ledgers is a union of trees.
+fetch/push move it) at ``<model>/<key>/<document_sha256>/<act_id>.sigstore.json``. The ref never
+touches the PR branch, the index or the work tree: recording an approval must not dismiss a
+review. Every file is named by its act id, the sha256 of the statement it signs (:mod:`.act`),
+so two acts never collide, re-adding one (even re-serialised) is a no-op, and merging two
+ledgers is a union of trees.
+
+Anyone who can push to the ref can add any file to it, and nothing added ever goes away. So
+reading never trusts a file: each is listed with its mode, sized before it is read, read by
+its own object id and parsed once; a file that is not a readable act under its own name is one
+:class:`LedgerProblem` (its own rule) and is skipped, and never hides or shifts another entry.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import re
 import time
@@ -29,8 +33,9 @@ from typing import TypeVar
 
 from ..errors import ClinigateError, EnvironmentProblem, GitError, UsageError
 from ..gitrepo import Git
-from ..gitrepo.git import CommitRecord, TreeFile
+from ..gitrepo.git import REGULAR_FILE, CommitRecord, ObjectInfo, TreeFile
 from ..manifest.values import SEMVER_RE
+from .act import MAX_BUNDLE_BYTES, ActBundle, BundleUnreadable
 
 LEDGER_REF = "refs/heads/clinigate/ledger"
 DEFAULT_COMMITTER = "clinigate ledger <ledger@clinigate.invalid>"
@@ -69,11 +74,13 @@ class LedgerPushRejected(EnvironmentProblem):
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One readable act, under the name its content gives it."""
+
     path: str
     model: str
     key: str
     document_sha256: str
-    bundle_sha256: str
+    act_id: str  # sha256 of the DSSE payload (approvals.act); the file is named by it
     text: str
     commit: str  # the ledger commit that added the file
     committed_at: datetime  # when it was first recorded (the author date, which replays keep)
@@ -89,6 +96,14 @@ class LedgerProblem:
     message: str
     path: str | None = None
     commit: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerReading:
+    """The ledger's files at one tip: the readable acts, and one problem per file that is not."""
+
+    entries: list[LedgerEntry]
+    problems: list[LedgerProblem]
 
 
 @dataclass(frozen=True)
@@ -136,34 +151,39 @@ def document_path(model: str, key: str) -> str:
     return f"models/{model}/{names[key]}" if key in names else f"models/{model}/versions/{key}.yaml"
 
 
-def entry_path(document: str, document_sha256: str, bundle: bytes) -> str:
+def entry_path(document: str, document_sha256: str, act_id: str) -> str:
     model, key = ledger_key(document)
     if not _SHA256_RE.match(document_sha256):
         raise UsageError(f"{document_sha256!r} is not a lower-case hex SHA-256 digest")
-    return f"{model}/{key}/{document_sha256}/{hashlib.sha256(bundle).hexdigest()}{BUNDLE_SUFFIX}"
+    return f"{model}/{key}/{document_sha256}/{act_id}{BUNDLE_SUFFIX}"
 
 
 def parse_entry_path(path: str) -> tuple[str, str, str, str] | None:
-    """(model, key, document_sha256, bundle_sha256) for a path in the layout, else None."""
+    """(model, key, document_sha256, act_id) for a path in the layout, else None."""
     parts = path.split("/")
     if len(parts) != 4 or not parts[3].endswith(BUNDLE_SUFFIX):
         return None
     model, key, document_sha, name = parts
-    bundle_sha = name.removesuffix(BUNDLE_SUFFIX)
-    key_ok = key in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(key))
-    if _MODEL_RE.match(model) and key_ok and _SHA256_RE.match(document_sha) and _SHA256_RE.match(bundle_sha):
-        return model, key, document_sha, bundle_sha
+    act_id = name.removesuffix(BUNDLE_SUFFIX)
+    if _folder_in_layout(parts[:3]) and _SHA256_RE.match(act_id):
+        return model, key, document_sha, act_id
     return None
 
 
-def _bundle_bytes(text: str) -> bytes:
+def _folder_in_layout(parts: Sequence[str]) -> bool:
+    """Whether ``parts`` are the first folders of the layout: <model>/<key>/<document_sha256>."""
+    if len(parts) > 3:
+        return False
+    key_ok = len(parts) < 2 or parts[1] in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(parts[1]))
+    return bool(_MODEL_RE.match(parts[0])) and key_ok and (len(parts) < 3 or bool(_SHA256_RE.match(parts[2])))
+
+
+def _act(text: str) -> ActBundle:
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"a ledger entry must be a Sigstore bundle (JSON): {exc}") from exc
-    if not isinstance(parsed, dict):
-        raise UsageError("a ledger entry must be a Sigstore bundle (a JSON object)")
-    return text.encode()
+        return ActBundle.from_json(text)
+    except BundleUnreadable as exc:
+        raise UsageError(f"a ledger entry must be a Sigstore bundle holding a signed DSSE envelope: "
+                         f"{exc.message}") from None
 
 
 def _identity(committer: str) -> tuple[str, str]:
@@ -191,6 +211,8 @@ class Ledger:
         self.name, self.email = _identity(committer)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.branch = ref.removeprefix("refs/heads/")
+        # One read per tip: verify reads the whole ledger for its history check and to judge.
+        self._readings: dict[tuple[str, str], LedgerReading] = {}
 
     def tip(self) -> str | None:
         return self.git.rev_parse(self.ref)
@@ -200,12 +222,15 @@ class Ledger:
     def append(self, entries: Sequence[tuple[str, str, str]], message: str) -> str | None:
         """Record ``(document_path, document_sha256, bundle_text)`` entries in one commit.
 
-        Returns the new commit, or None when every entry was already there (nothing written).
+        Returns the new commit, or None when every act was already there (nothing written).
         """
         files = {}
         for document, digest, text in entries:
-            data = _bundle_bytes(text)
-            files[entry_path(document, digest, data)] = data
+            data = text.encode()
+            if len(data) > MAX_BUNDLE_BYTES:
+                raise UsageError(f"the bundle is {len(data)} bytes; an approval bundle holds at most "
+                                 f"{MAX_BUNDLE_BYTES}")
+            files[entry_path(document, digest, _act(text).act_id)] = data
         blobs = dict(zip(files, self.git.write_blobs(list(files.values())), strict=True))
         for _ in range(_LOCAL_RACES):
             parent = self.tip()
@@ -217,11 +242,11 @@ class Ledger:
         raise EnvironmentProblem(f"{self.ref} kept moving while appending; try again")
 
     def _commit_files(self, parent: str | None, blobs: dict[str, str], message: str,
-                      author_date: str | None = None) -> str | None:
+                      author_date: str | None = None, modes: dict[str, str] | None = None) -> str | None:
         new = self._new_files(parent, blobs)
         if not new:
             return parent
-        tree = self.git.write_tree(parent, new)
+        tree = self.git.write_tree(parent, new, modes)
         return self.git.commit_tree(tree, [parent] if parent else [], message, name=self.name,
                                     email=self.email, date=self.clock().isoformat(),
                                     author_date=author_date)
@@ -229,11 +254,23 @@ class Ledger:
     def _new_files(self, parent: str | None, blobs: dict[str, str]) -> dict[str, str]:
         existing = {f.path: f.blob for f in self.git.tree_files(parent, list(blobs))} if parent else {}
         for path, blob in blobs.items():
-            if path in existing and existing[path] != blob:
+            if path in existing and existing[path] != blob and not self._holds_own_act(path, existing[path]):
                 raise LedgerIntegrityError(
                     f"{self.ref} already holds {path} with other bytes: the ledger never changes a file",
                     hint="run `clinigate verify`: the existing entry does not match its own name")
+        # Same name, other bytes, same act (re-serialised JSON, another signature): already recorded.
         return {path: blob for path, blob in blobs.items() if path not in existing}
+
+    def _holds_own_act(self, path: str, blob: str) -> bool:
+        """Whether the file at ``path`` is a readable act whose id is the one its name gives."""
+        parsed = parse_entry_path(path)
+        info = self.git.object_info([blob]).get(blob)
+        if parsed is None or info is None or info.kind != "blob" or info.size > MAX_BUNDLE_BYTES:
+            return False
+        try:
+            return ActBundle.from_bytes(self.git.read_objects([blob])[blob] or b"").act_id == parsed[3]
+        except BundleUnreadable:
+            return False
 
     def _move(self, new: str | None, old: str | None) -> bool:
         if new is None or not self.git.update_ref(self.ref, new, old):
@@ -245,21 +282,51 @@ class Ledger:
 
     def entries(self, document_path: str | None = None, document_sha256: str | None = None,
                 model: str | None = None) -> list[LedgerEntry]:
-        """The entries on the ledger, optionally for one document (all its digests, or one) or one model."""
+        """The readable acts on the ledger, optionally for one document (all its digests, or one)
+        or one model."""
+        return self.read(document_path, document_sha256, model).entries
+
+    def read(self, document_path: str | None = None, document_sha256: str | None = None,
+             model: str | None = None) -> LedgerReading:
+        """:meth:`entries`, and one :class:`LedgerProblem` for each file there that is not a readable act."""
         tip = self.tip()
         if tip is None:
-            return []
+            return LedgerReading([], [])
         prefix = self._prefix(document_path, document_sha256, model)
-        files = [(f, parsed) for f in self.git.tree_files(tip, [prefix] if prefix else [])
-                 if (parsed := parse_entry_path(f.path)) is not None]
-        if document_sha256 is not None:
-            files = [(f, parsed) for f, parsed in files if parsed[2] == document_sha256]
-        blobs = self.git.read_objects([f.blob for f, _ in files])
+        cached = self._readings.get((tip, prefix))
+        if cached is None:
+            cached = self._readings[(tip, prefix)] = self._read(tip, prefix)
+        if document_sha256 is None:
+            return cached
+        return LedgerReading([e for e in cached.entries if e.document_sha256 == document_sha256],
+                             [p for p in cached.problems if _under_digest(p.path, document_sha256)])
+
+    def _read(self, tip: str, prefix: str) -> LedgerReading:
+        listing = self.git.tree_files(tip, [prefix] if prefix else [], trees=True)
         added = self._added_by(tip, prefix)
+        candidates, problems = _sort_out(listing)
+        infos = self.git.object_info([f.blob for f, _ in candidates])
+        readable = []
+        for file, parsed in candidates:
+            problem = _object_problem(file, infos.get(file.blob))
+            if problem is None:
+                readable.append((file, parsed))
+            else:
+                problems.append(problem)
+        blobs = self.git.read_objects([f.blob for f, _ in readable])
         unknown = (tip, datetime.fromtimestamp(0, UTC))  # only for a history check_history rejects
-        return [LedgerEntry(f.path, *parsed, text=(blobs[f.blob] or b"").decode(errors="replace"),
-                            commit=added.get(f.path, unknown)[0], committed_at=added.get(f.path, unknown)[1])
-                for f, parsed in files]
+        entries = []
+        for file, parsed in readable:
+            problem, text = _content_problem(file, parsed, blobs.get(file.blob) or b"")
+            if problem is not None:
+                problems.append(problem)
+                continue
+            commit, committed_at = added.get(file.path, unknown)
+            entries.append(LedgerEntry(file.path, *parsed, text=text, commit=commit,
+                                       committed_at=committed_at))
+        problems = [LedgerProblem(p.rule, p.message, p.path, p.commit or added.get(p.path or "", unknown)[0])
+                    for p in problems]
+        return LedgerReading(entries, sorted(problems, key=lambda p: (p.path or "", p.rule)))
 
     def entries_for_key(self, model: str, key: str) -> list[LedgerEntry]:
         """Every entry for one document, whatever its digest (stale approvals included)."""
@@ -346,9 +413,11 @@ class Ledger:
         """Re-create ``local``'s commits that ``onto`` lacks on top of it (content-addressed: a union)."""
         tip, replayed = onto, 0
         for record in reversed(self.git.history([local, f"^{onto}"])):
-            blobs = {c.path: c.blob for c in record.changes if c.status == "A"}
-            commit = self._commit_files(tip, blobs, self.git.commit_message(record.commit),
-                                        author_date=record.author_date)
+            added = [c for c in record.changes if c.status == "A"]
+            # Modes are kept: a gitlink replayed as a regular file would hide what it was.
+            commit = self._commit_files(tip, {c.path: c.blob for c in added},
+                                        self.git.commit_message(record.commit),
+                                        author_date=record.author_date, modes={c.path: c.mode for c in added})
             assert commit is not None  # tip is a commit
             replayed += commit != tip
             tip = commit
@@ -363,7 +432,7 @@ class Ledger:
             local = fetched.local_tip
             if local is None or local == fetched.remote_tip:
                 return PushResult(remote, fetched.remote_tip, pushed=False, attempts=attempt)
-            self._refuse_broken_history()
+            self._refuse_broken_history(local, fetched.remote_tip)
             rejection = self._on_remote(remote, partial(self.git.push_ref, remote, local, self.ref))
             if rejection is None:
                 self.git.set_ref(f"refs/remotes/{remote}/{self.branch}", local)
@@ -374,24 +443,33 @@ class Ledger:
         raise LedgerPushRejected(f"{remote} refused the ledger {retries + 1} times (last: {reason})",
                                  hint=f"check that {self.ref} on {remote} accepts fast-forward pushes")
 
-    def _refuse_broken_history(self) -> None:
-        problems = self.check_history()
+    def _refuse_broken_history(self, local: str, published: str | None) -> None:
+        """Refuse to publish commits that rewrite the ledger or add files that are not acts.
+
+        What the remote already holds is reported by `verify`, but must not block every later
+        push: the ledger is append-only, so a bad entry once published is there for good.
+        """
+        problems = self._descent_problems(local)
+        unpublished = self.git.history([local, *([f"^{published}"] if published else [])])
+        problems += [p for record in unpublished for p in _commit_problems(record)]
+        added = {c.path for record in unpublished for c in record.changes if c.status == "A"}
+        problems += [p for p in self.read().problems if p.path and _touches(p.path, added)]
         if problems:
             raise LedgerIntegrityError(
-                f"refusing to push a ledger that is not append-only: {problems[0].message}"
+                f"refusing to push a ledger that is not append-only or holds entries that are not "
+                f"approval acts: [{problems[0].rule}] {problems[0].message}"
                 + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
                 hint="run `clinigate verify` for the full list")
 
     # --- integrity ---
 
     def check_history(self) -> list[LedgerProblem]:
-        """Every way the ledger differs from an append-only log of correctly named bundles."""
+        """Every way the ledger differs from an append-only log of acts, each under its own name."""
         tip = self.tip()
         if tip is None:
             return []
         problems = [p for record in self.git.history([tip]) for p in _commit_problems(record)]
-        files = self.git.tree_files(tip)
-        problems += _file_problems(files, self.git.read_objects([f.blob for f in files]))
+        problems += self.read().problems
         problems += self._descent_problems(tip)
         return problems
 
@@ -417,16 +495,93 @@ def _commit_problems(record: CommitRecord) -> Iterable[LedgerProblem]:
                                 path=change.path, commit=record.commit)
 
 
-def _file_problems(files: Sequence[TreeFile], by_blob: dict[str, bytes | None]) -> Iterable[LedgerProblem]:
-    for file in files:
-        parsed = parse_entry_path(file.path)
-        if parsed is None or file.kind != "blob":
-            yield LedgerProblem("ledger.entry_path",
-                                f"{file.path} is not <model>/<key>/<document_sha256>/"
-                                f"<bundle_sha256>{BUNDLE_SUFFIX}", path=file.path)
+def _touches(path: str, added: set[str]) -> bool:
+    """Whether ``path`` (a file, or a folder reported whole) is or holds one of ``added``."""
+    return path in added or any(a.startswith(path + "/") for a in added)
+
+
+def _under_digest(path: str | None, digest: str) -> bool:
+    parts = (path or "").split("/")
+    return len(parts) < 3 or parts[2] == digest
+
+
+def _sort_out(listing: Sequence[TreeFile]) -> tuple[list[tuple[TreeFile, tuple[str, str, str, str]]],
+                                                    list[LedgerProblem]]:
+    """Files that may be acts (a regular file under a layout name), and a problem for the rest.
+
+    A folder that does not belong is reported once, as a whole: what it holds is not an entry
+    and is not listed file by file (a thousand files in it are one finding, not a thousand).
+    """
+    candidates, problems, refused = [], [], set()
+    for item in listing:
+        parts = item.path.split("/")
+        if any("/".join(parts[:n]) in refused for n in range(1, len(parts))):
             continue
-        actual = hashlib.sha256(by_blob.get(file.blob) or b"").hexdigest()
-        if actual != parsed[3]:
-            yield LedgerProblem("ledger.entry_digest",
-                                f"{file.path} holds bytes whose sha256 is {actual}, not the name's "
-                                f"{parsed[3]}", path=file.path)
+        if item.kind == "tree":
+            if not _folder_in_layout(parts):
+                refused.add(item.path)
+                problems.append(_tree_problem(item))
+            continue
+        parsed = parse_entry_path(item.path)
+        problem = _path_problem(item) if parsed is None else _mode_problem(item)
+        if problem is not None:
+            problems.append(problem)
+        elif parsed is not None:
+            candidates.append((item, parsed))
+    return candidates, problems
+
+
+_LAYOUT = f"<model>/<key>/<document_sha256>/<act_id>{BUNDLE_SUFFIX}"
+
+
+def _path_problem(item: TreeFile) -> LedgerProblem:
+    return LedgerProblem("ledger.entry_path", f"{item.path} is not {_LAYOUT}", path=item.path)
+
+
+def _tree_problem(item: TreeFile) -> LedgerProblem:
+    if parse_entry_path(item.path) is not None:
+        return LedgerProblem("ledger.entry_tree", f"{item.path} is a folder where the layout puts one "
+                             "act's bundle file; nothing in it is read", path=item.path)
+    return LedgerProblem("ledger.entry_path", f"{item.path}/ is a folder outside {_LAYOUT}; nothing in "
+                         "it is read", path=item.path)
+
+
+def _mode_problem(item: TreeFile) -> LedgerProblem | None:
+    # ls-tree names the kind after the mode; both are checked so neither can pass for the other.
+    if item.mode == "160000" or item.kind == "commit":
+        return LedgerProblem("ledger.entry_gitlink", f"{item.path} is a gitlink (a submodule commit "
+                             f"{item.blob}), not an act's bundle file", path=item.path)
+    if item.mode == "120000":
+        return LedgerProblem("ledger.entry_symlink", f"{item.path} is a symbolic link, not an act's bundle "
+                             "file; it is not followed", path=item.path)
+    if item.mode != REGULAR_FILE or item.kind != "blob":
+        return LedgerProblem("ledger.entry_mode", f"{item.path} has mode {item.mode} ({item.kind}); the "
+                             f"ledger only holds regular files ({REGULAR_FILE})", path=item.path)
+    return None
+
+
+def _object_problem(item: TreeFile, info: ObjectInfo | None) -> LedgerProblem | None:
+    if info is None:
+        return LedgerProblem("ledger.entry_missing", f"{item.path} names blob {item.blob}, which this clone "
+                             "does not have", path=item.path)
+    if info.kind != "blob":
+        return LedgerProblem("ledger.entry_object", f"{item.path} is listed as a file but names a "
+                             f"{info.kind} object ({item.blob})", path=item.path)
+    if info.size > MAX_BUNDLE_BYTES:
+        # Sized from the object header: a 50 MB blob is refused without being read.
+        return LedgerProblem("ledger.entry_size", f"{item.path} is {info.size} bytes, more than an "
+                             f"approval bundle may hold ({MAX_BUNDLE_BYTES}); it is not read", path=item.path)
+    return None
+
+
+def _content_problem(item: TreeFile, parsed: tuple[str, str, str, str],
+                     raw: bytes) -> tuple[LedgerProblem | None, str]:
+    try:
+        act = ActBundle.from_bytes(raw)
+    except BundleUnreadable as exc:
+        return LedgerProblem(exc.rule, f"{item.path}: {exc.message}", path=item.path), ""
+    if act.act_id != parsed[3]:
+        return LedgerProblem("ledger.entry_name", f"{item.path} holds act {act.act_id}, not the act its "
+                             "name says: every file is named by the sha256 of the statement it signs",
+                             path=item.path), ""
+    return None, act.text

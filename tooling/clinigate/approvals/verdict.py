@@ -6,6 +6,13 @@ approval of *this* document for *this* role is decided here, the same way for ``
 model/version/document match (no replay), the signer is the person the certificate names,
 signer ≠ submitter, the role is held in roles.yaml at the base revision, and neither the key
 nor the act was revoked. Each failure has its own rule and message.
+
+An act is its signed statement (:mod:`.act`): copies of one act on the ledger (another folder,
+re-serialised JSON, another signature over the same payload) are judged as one act, and a
+revocation names the act id, so it cancels every copy, including one added after it.
+Who may revoke an act: its own signer, or a person who holds ``quality`` or ``regulatory`` in
+roles.yaml at the base revision (the roles that answer for the quality system and the
+submission). A revocation by anyone else cancels nothing and is itself reported.
 """
 
 from __future__ import annotations
@@ -17,8 +24,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..manifest.roles import Person, Roles
+from .act import act_id
 from .attestation import AttestationInvalid, Decision, Statement, parse_statement
 from .backend import SignatureInvalid, VerifiedSignature, Verifier
+
+REVOKING_ROLES = frozenset({"quality", "regulatory"})  # besides the act's own signer (see above)
 
 
 class BundleEntry(Protocol):
@@ -29,7 +39,7 @@ class BundleEntry(Protocol):
     @property
     def text(self) -> str: ...
     @property
-    def bundle_sha256(self) -> str: ...
+    def act_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class ApprovalVerdict:
     """One signature act, judged. Renderers show printed name, time and meaning (21 CFR 11.50)."""
 
     entry: str  # ledger path of the bundle
-    bundle_sha256: str
+    act_id: str  # sha256 of the DSSE payload: what a revocation names
     valid: bool = False
     rule: str | None = None  # why it does not count
     problem: str | None = None
@@ -97,7 +107,7 @@ class ApprovalVerdict:
         sig = self.signature
         moment = sig.time if sig else (pred.signed_at if pred else None)
         return {
-            "entry": self.entry, "bundle_sha256": self.bundle_sha256,
+            "entry": self.entry, "act_id": self.act_id,
             "role": self.role, "decision": self.decision,
             "meaning": pred.meaning.value if pred else None,
             "signer": pred.signer.id if pred else None,
@@ -125,19 +135,31 @@ LineageCheck = Callable[[str], bool]  # (commit an approval names) -> is it in t
 def judge(entries: Sequence[BundleEntry], subject: Subject, *, verifiers: Sequence[Verifier],
           roles: RoleBook, was_at_commit: StaleCheck | None = None,
           in_lineage: LineageCheck | None = None) -> list[ApprovalVerdict]:
-    """Judge every entry, then apply revocations among the valid ones.
+    """Judge every entry, keep one verdict per act, then apply revocations among the valid ones.
 
     ``in_lineage`` (``check`` passes it, ``sync`` does not: a squash merge leaves the reviewed
-    head outside main's history) refuses approvals recorded for another line of commits.
+    head outside main's history) refuses approvals recorded for another line of commits; a
+    revocation holds on every line.
     """
     verdicts = [_judge_one(e, subject, verifiers, roles, was_at_commit) for e in entries]
     if in_lineage is not None:
         for verdict in verdicts:
-            problem = _lineage(verdict, subject, in_lineage) if verdict.valid else None
+            problem = _lineage(verdict, subject, in_lineage) if verdict.counts_as_approval else None
             if problem is not None:
                 verdict.fail(*problem)
+    verdicts = _one_per_act(verdicts)
     _apply_revocations(verdicts, roles)
     return sorted(verdicts, key=_order)
+
+
+def _one_per_act(verdicts: Sequence[ApprovalVerdict]) -> list[ApprovalVerdict]:
+    """The same act stored twice counts once: its valid copy if any, else its first."""
+    acts: dict[str, ApprovalVerdict] = {}
+    for verdict in verdicts:
+        kept = acts.get(verdict.act_id)
+        if kept is None or (verdict.valid and not kept.valid):
+            acts[verdict.act_id] = verdict
+    return list(acts.values())
 
 
 def _order(verdict: ApprovalVerdict) -> tuple[str, str]:
@@ -147,15 +169,24 @@ def _order(verdict: ApprovalVerdict) -> tuple[str, str]:
 
 def _judge_one(entry: BundleEntry, subject: Subject, verifiers: Sequence[Verifier], roles: RoleBook,
                was_at_commit: StaleCheck | None) -> ApprovalVerdict:
-    verdict = ApprovalVerdict(entry.path, entry.bundle_sha256)
+    verdict = ApprovalVerdict(entry.path, entry.act_id)
     try:
         verdict.signature = verify_bundle(entry.text, verifiers)
         verdict.statement = parse_statement(verdict.signature.payload)
     except SignatureInvalid as exc:
         return verdict.fail(exc.rule, exc.message)
     except AttestationInvalid as exc:
-        return verdict.fail("approval.statement", exc.message)
-    for check in (_binding, _staleness, _signer, _separation):
+        return verdict.fail(exc.rule, exc.message)
+    if act_id(verdict.signature.payload) != entry.act_id:
+        # The ledger named the act by its own reading of the envelope; a backend that verified
+        # other bytes (a parser difference) must not make a revocation miss what it verified.
+        return verdict.fail("approval.act_id", f"the verified statement is act "
+                            f"{act_id(verdict.signature.payload)}, not {entry.act_id} as the ledger reads it")
+    revocation = verdict.statement.predicate.decision is Decision.REVOKED
+    # A revocation withdraws an act and grants nothing, so it holds whatever the document's bytes
+    # are now: were it stale after an edit, reverting the edit would revive what it revoked.
+    checks = (_binding, _signer) if revocation else (_binding, _staleness, _signer, _separation)
+    for check in checks:
         problem = check(verdict.statement, verdict.signature, subject, roles, was_at_commit)
         if problem is not None:
             return verdict.fail(*problem)
@@ -265,20 +296,32 @@ def _lineage(verdict: ApprovalVerdict, subject: Subject, in_lineage: LineageChec
 
 
 def _apply_revocations(verdicts: list[ApprovalVerdict], roles: RoleBook) -> None:
-    """A valid ``revoked`` act by the same signer (or by quality/regulatory) voids its target."""
-    by_sha = {v.bundle_sha256: v for v in verdicts}
+    """A valid ``revoked`` act by an allowed person voids the act its ``supersedes`` names.
+
+    Revocations only void approvals and rejections, never another revocation, so the outcome
+    does not depend on the order the acts are read in. A revocation whose act is not on the
+    ledger (yet) waits for it: a copy added later is cancelled on arrival.
+    """
+    by_act = {v.act_id: v for v in verdicts}
     for act in verdicts:
         if not (act.valid and act.statement and act.statement.predicate.decision is Decision.REVOKED):
             continue
-        target = by_sha.get(act.statement.predicate.supersedes or "")
+        target = by_act.get(act.statement.predicate.supersedes or "")
         if target is None or target.statement is None:
             continue
         revoker = act.statement.predicate.signer
-        author = target.statement.predicate.signer.id
+        if target.statement.predicate.decision is Decision.REVOKED:
+            act.fail("approval.revokes_revocation", f"{revoker.name} revokes act {target.act_id}, which is "
+                     "itself a revocation: a revocation is final; sign a new approval instead")
+            continue
+        author = target.statement.predicate.signer
         person = roles.person(revoker.id)
-        overseer = person is not None and bool({"quality", "regulatory"} & set(person.roles))
-        allowed = revoker.id == author or overseer
-        if allowed and target.valid:
+        if revoker.id != author.id and not (person and REVOKING_ROLES & set(person.roles)):
+            act.fail("approval.revocation_not_allowed", f"{revoker.name} cannot revoke {author.name}'s "
+                     f"act {target.act_id}: only its signer, or a person holding "
+                     f"{' or '.join(sorted(REVOKING_ROLES))} in roles.yaml at the base revision, may")
+            continue
+        if target.valid:
             when = _iso(act.signature.time) if act.signature else "?"
             target.fail("approval.revoked", f"revoked by {revoker.name} at {when}: "
                         f"{act.statement.predicate.reason}")

@@ -41,7 +41,10 @@ def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> Ve
     approval shows up as such before it is even committed; trust and roles come from ``rev``.
     """
     with ApprovalBook.open(git, base=rev) as book:
-        problems = [{"rule": p.rule, "message": p.message} for p in book.ledger.check_history()]
+        # One finding per bad file or rewriting commit; files that are not readable acts are
+        # reported here only (they are nobody's signature), the readable ones are judged below.
+        problems = [{"rule": p.rule, "message": p.message, **({"path": p.path} if p.path else {})}
+                    for p in book.ledger.check_history()]
         targets = list(paths) or book.documents()
         book.prefetch(rev, targets)
         documents = []

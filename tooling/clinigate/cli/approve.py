@@ -29,7 +29,9 @@ ROLES = ("clinical_reviewer", "security_reviewer", "regulatory", "quality", "dat
               help="Your person id in roles.yaml, or github:LOGIN (default: the person whose e-mail your "
                    "certificate names).")
 @click.option("--pr", "pull_request", type=int, default=None, help="The pull request number under review.")
-@click.option("--revokes", default=None, metavar="BUNDLE_SHA256", help="The act to revoke (see `verify`).")
+@click.option("--revokes", default=None, metavar="ACT_ID",
+              help="The act to revoke: its act id, the sha256 of its signed statement (the act_id "
+                   "in `verify --format json`, or `ledger list`).")
 @click.option("--change-class", default=None,
               help="The change class `check` computed (recorded, not trusted).")
 @click.option("--sigstore", "use_sigstore", is_flag=True,

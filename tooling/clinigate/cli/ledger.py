@@ -23,7 +23,8 @@ def ledger() -> None:
 
     Every signed approval (a Sigstore bundle, one file per act) is kept in this repository
     on its own branch, refs/heads/clinigate/ledger, at
-    <model>/<version or _deployment|_pccp|_model>/<document sha256>/<bundle sha256>.sigstore.json.
+    <model>/<version or _deployment|_pccp|_model>/<document sha256>/<act id>.sigstore.json,
+    where the act id is the sha256 of the signed statement (what `approve --revokes` takes).
     The branch never touches your PR branch, index or work tree, and it only ever grows:
     `clinigate approve` adds to it, `check` and `verify` read it.
 
@@ -87,15 +88,23 @@ def ledger_push(remote: str, repo: Path | None, retries: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="text: one line per entry; json: a list of objects with the bundle text.")
 def ledger_list(repo: Path | None, model: str | None, fmt: str) -> None:
-    """List the entries of the local ledger (run `ledger fetch` first for the remote's)."""
-    entries = _open(repo).entries(model=model)
+    """List the acts on the local ledger (run `ledger fetch` first for the remote's).
+
+    Each act is shown with its act id. Files on the ledger that are not readable acts are
+    not listed as entries; the text format names them after the list (`verify` reports them).
+    """
+    reading = _open(repo).read(model=model)
+    entries = reading.entries
     if fmt == "json":
         click.echo(json.dumps([{"path": e.path, "document": e.document_path, "model": e.model, "key": e.key,
-                                "document_sha256": e.document_sha256, "bundle_sha256": e.bundle_sha256,
+                                "document_sha256": e.document_sha256, "act_id": e.act_id,
                                 "commit": e.commit, "committed_at": e.committed_at.isoformat(),
                                 "bundle": e.text} for e in entries], indent=2))
         return
     for e in sorted(entries, key=lambda e: (e.committed_at, e.path)):
         click.echo(f"{e.committed_at.isoformat()}  {e.document_path}  sha256:{e.document_sha256[:12]}  "
-                   f"bundle {e.bundle_sha256[:12]}  ({_short(e.commit)})")
-    click.echo(f"{len(entries)} entries")
+                   f"act {e.act_id}  ({_short(e.commit)})")
+    for problem in reading.problems:
+        click.echo(f"not an entry: [{problem.rule}] {problem.message}")
+    unreadable = f", {len(reading.problems)} files that are not acts" if reading.problems else ""
+    click.echo(f"{len(entries)} entries{unreadable}")

@@ -24,7 +24,9 @@ def verify(paths: tuple[str, ...], rev: str, fmt: str, repo: Path | None) -> Non
     signature, the role, the decision and the reason; then valid, or invalid with the rule
     that failed (tampered bytes, replay onto another version or model, stale digest,
     self-approval, role not held at --rev, revoked, untrusted root, wrong CI identity, ...).
-    The ledger's own history is checked too: entries are only ever added.
+    The ledger's own history is checked too: entries are only ever added, and each file on
+    it must be one act's bundle under its act id (a gitlink, symlink, oversized or unreadable
+    file is reported once, with its own rule, and never hides the other entries).
 
     \b
     Exit codes: 0 every signature valid · 1 an invalid signature or a rewritten ledger

@@ -108,7 +108,7 @@ def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending:
         git.switch("main")
     report = run_check(workdir, base="main", head=branch)
     signed = "\n".join(f"signed: {a.predicate.role.value} by {a.predicate.signer.name} "
-                       f"(bundle {a.bundle_sha256[:12]}…)" for a in acts)
+                       f"(act {a.act_id[:12]}…)" for a in acts)
     yield Step(
         "Reviewers sign; the gate passes",
         "Each required reviewer signs the committed manifest with their own certificate. The "

@@ -37,19 +37,58 @@ class Change:
     path: str
 
 
-def _parse_batch(out: bytes, count: int) -> list[bytes | None]:
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What ``git cat-file --batch-check`` says of one object, without reading its body."""
+
+    kind: str  # blob, tree, commit or tag
+    size: int
+
+
+def _header(out: bytes, pos: int, name: str) -> tuple[ObjectInfo | None, int]:
+    """One response header of ``cat-file --batch[-check]`` at ``pos``: the object, or None (missing)."""
+    end = out.find(b"\n", pos)
+    if end < 0:
+        raise GitError(f"git cat-file stopped answering at {name!r}")
+    header = out[pos:end].decode(errors="replace")
+    if header in (f"{name} missing", f"{name} ambiguous"):
+        return None, end + 1
+    fields = header.split(" ")
+    if len(fields) != 3 or not fields[2].isdigit():
+        raise GitError(f"git cat-file answered {header!r} for {name!r}")
+    return ObjectInfo(fields[1], int(fields[2])), end + 1
+
+
+def _parse_check(out: bytes, names: Sequence[str]) -> list[ObjectInfo | None]:
+    infos, pos = [], 0
+    for name in names:
+        info, pos = _header(out, pos, name)
+        infos.append(info)
+    if pos != len(out):
+        raise GitError("git cat-file --batch-check answered more than was asked")
+    return infos
+
+
+def _parse_batch(out: bytes, names: Sequence[str]) -> list[bytes | None]:
+    """The blob bodies ``git cat-file --batch`` returned for ``names``, in order (None: not a blob).
+
+    Every present object's body is consumed by the size its header declares, whatever its type: a
+    gitlink or a tree has a body too, and skipping only blobs' bodies is how one odd entry used
+    to shift every answer after it. A reply that does not add up is an error, never a guess.
+    """
     blobs: list[bytes | None] = []
     pos = 0
-    for _ in range(count):
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if header[-1] == b"missing" or header[1] != b"blob":
+    for name in names:
+        info, pos = _header(out, pos, name)
+        if info is None:
             blobs.append(None)
             continue
-        size = int(header[2])
-        blobs.append(out[pos:pos + size])
-        pos += size + 1
+        body, pos = out[pos:pos + info.size], pos + info.size + 1
+        if len(body) != info.size or out[pos - 1:pos] != b"\n":
+            raise GitError(f"git cat-file --batch cut the body of {name!r} short")
+        blobs.append(body if info.kind == "blob" else None)
+    if pos != len(out):
+        raise GitError("git cat-file --batch answered more than was asked")
     return blobs
 
 
@@ -107,18 +146,22 @@ class Git:
         return [p for p in out.split("\0") if p]
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes | None]:
-        """File contents at ``rev`` in one ``git cat-file --batch`` call (None = absent)."""
-        if not paths:
-            return {}
-        exe = shutil.which("git")
-        if exe is None:
-            raise EnvironmentProblem("git is not installed or not on PATH")
-        request = "".join(f"{rev}:{p}\n" for p in paths).encode()
-        proc = subprocess.run([exe, "cat-file", "--batch"], cwd=self.root, env=_clean_env(),
-                              input=request, capture_output=True, check=False)
+        """File contents at ``rev`` in one ``git cat-file --batch`` call (None = absent or not a file).
+
+        A path holding a newline cannot be asked for on cat-file's line protocol; it is answered
+        None (absent) instead of being split into two requests that would shift the answers.
+        """
+        asked = [p for p in dict.fromkeys(paths) if "\n" not in p]
+        found = dict(zip(asked, self._cat_file("--batch", [f"{rev}:{p}" for p in asked]), strict=True))
+        return {p: found.get(p) for p in paths}
+
+    def _cat_file(self, mode: str, names: Sequence[str]) -> list[bytes | None]:
+        if not names:
+            return []
+        proc = self._exec(["cat-file", mode], data="".join(f"{n}\n" for n in names).encode())
         if proc.returncode != 0:
-            raise GitError(f"git cat-file --batch failed: {proc.stderr.decode(errors='replace')}")
-        return dict(zip(paths, _parse_batch(proc.stdout, len(paths)), strict=True))
+            raise GitError(f"git cat-file {mode} failed: {proc.stderr.decode(errors='replace').strip()}")
+        return _parse_batch(proc.stdout, names)
 
     def switch(self, branch: str, *, create: bool = False) -> None:
         self.run(["switch", "-q", *(["-c"] if create else []), branch])
@@ -167,12 +210,21 @@ class Git:
         return self.run_bytes(["hash-object", "-w", "--stdin"], data=data).decode().strip()
 
     def read_objects(self, blob_ids: Sequence[str]) -> dict[str, bytes | None]:
-        """Blobs by id in one ``git cat-file --batch`` (faster than :meth:`read_blobs`: no path lookups)."""
+        """Blobs by full id in one ``git cat-file --batch`` (None: missing, or not a blob).
+
+        Faster than :meth:`read_blobs` (no path lookups). Bodies are read into memory: ask
+        :meth:`object_info` first when an object may be too large to hold.
+        """
         unique = list(dict.fromkeys(blob_ids))
+        return dict(zip(unique, self._cat_file("--batch", unique), strict=True))
+
+    def object_info(self, object_ids: Sequence[str]) -> dict[str, ObjectInfo | None]:
+        """Type and size of each object (None: not in this clone), without reading any body."""
+        unique = list(dict.fromkeys(object_ids))
         if not unique:
             return {}
-        out = self.run_bytes(["cat-file", "--batch"], data="".join(f"{oid}\n" for oid in unique).encode())
-        return dict(zip(unique, _parse_batch(out, len(unique)), strict=True))
+        out = self.run_bytes(["cat-file", "--batch-check"], data="".join(f"{o}\n" for o in unique).encode())
+        return dict(zip(unique, _parse_check(out, unique), strict=True))
 
     def write_blobs(self, contents: Sequence[bytes]) -> list[str]:
         """Store ``contents`` as blobs in one ``git hash-object`` call; their ids, in order."""
@@ -186,15 +238,19 @@ class Git:
             out = self.run_bytes(["hash-object", "-w", "--no-filters", "--stdin-paths"], data=request)
         return out.decode().split()
 
-    def write_tree(self, base: str | None, files: Mapping[str, str]) -> str:
+    def write_tree(self, base: str | None, files: Mapping[str, str],
+                   modes: Mapping[str, str] | None = None) -> str:
         """A tree: ``base``'s files plus ``files`` (path -> blob id), built in a throwaway index.
 
-        The user's index and work tree are never read or written.
+        ``modes`` (path -> git mode) keeps an entry's mode when a commit is replayed; the
+        default is a regular file. The user's index and work tree are never read or written.
         """
+        modes = modes or {}
         with tempfile.TemporaryDirectory(prefix="clinigate-index-") as folder:
             env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
             self.run(["read-tree", base] if base else ["read-tree", "--empty"], env=env)
-            info = "".join(f"100644 {blob}\t{path}\0" for path, blob in files.items())
+            info = "".join(f"{modes.get(path, REGULAR_FILE)} {blob}\t{path}\0"
+                           for path, blob in files.items())
             self.run_bytes(["update-index", "--add", "-z", "--index-info"], data=info.encode(), env=env)
             return self.run(["write-tree"], env=env).strip()
 
@@ -228,9 +284,14 @@ class Git:
         pairs = (line.partition(" ") for line in out.splitlines() if line)
         return {name: oid for name, _, oid in pairs}
 
-    def tree_files(self, rev: str, pathspecs: Sequence[str] = ()) -> list[TreeFile]:
-        """Every file of ``rev``'s tree (optionally under ``pathspecs``), with its blob id."""
-        out = self.run_bytes(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *pathspecs]).decode()
+    def tree_files(self, rev: str, pathspecs: Sequence[str] = (), *, trees: bool = False) -> list[TreeFile]:
+        """Every file of ``rev``'s tree (optionally under ``pathspecs``), with its object id.
+
+        ``trees``: list the folders too (kind ``tree``), before what they hold. Names that are
+        not UTF-8 are decoded with replacement characters: shown, never a crash.
+        """
+        args = ["ls-tree", "-r", *(["-t"] if trees else []), "-z", "--full-tree", rev, "--", *pathspecs]
+        out = self.run_bytes(args).decode(errors="replace")
         files = []
         for record in filter(None, out.split("\0")):
             meta, path = record.split("\t", 1)
@@ -245,7 +306,7 @@ class Git:
         """
         out = self.run_bytes(["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--root",
                               "--diff-merges=first-parent",
-                              "--format=%x01%H %P %aI", *revs, "--", *pathspecs]).decode()
+                              "--format=%x01%H %P %aI", *revs, "--", *pathspecs]).decode(errors="replace")
         return _parse_history(out)
 
     def commit_message(self, commit: str) -> str:
@@ -279,6 +340,7 @@ class Git:
 
 
 NULL_OID = "0" * 40
+REGULAR_FILE = "100644"  # the only mode the ledger writes
 
 
 @dataclass(frozen=True)
@@ -294,6 +356,7 @@ class RawChange:
     status: str  # A added, M modified, D deleted, T type changed
     path: str
     blob: str  # the new blob id (all zeros for a deletion)
+    mode: str = REGULAR_FILE  # the new mode (160000 gitlink, 120000 symlink, ...)
 
 
 @dataclass(frozen=True)
@@ -315,5 +378,5 @@ def _parse_history(out: str) -> list[CommitRecord]:
             heads.append((commit, tuple(p for p in parents if p), date, []))
         elif token.startswith(":"):
             meta = token[1:].split(" ")
-            heads[-1][3].append(RawChange(status=meta[4][0], path=next(tokens), blob=meta[3]))
+            heads[-1][3].append(RawChange(status=meta[4][0], path=next(tokens), blob=meta[3], mode=meta[1]))
     return [CommitRecord(commit, parents, date, tuple(changes)) for commit, parents, date, changes in heads]
