@@ -20,6 +20,7 @@ from clinigate.approvals.ledger import (
     NotALedgerDocument,
     document_path,
     ledger_key,
+    parse_entry_path,
 )
 from clinigate.errors import EnvironmentProblem, UsageError
 from clinigate.gitrepo import Git
@@ -91,12 +92,24 @@ def test_document_paths_map_to_keys_and_back(path: str, expected: tuple[str, str
     "models/../x", "models/../versions/1.0.0.yaml", "models/m/versions/../1.0.0.yaml",
     "models/m/../m/model.yaml", "/models/m/model.yaml", "models/m/versions/1.0.yaml",
     "models/m/versions/1.0.0.yml", "models/m/versions/1.0.0", "models/M/model.yaml",
-    "models/m/other.yaml", "pccp.yaml", "models/m/versions/x/1.0.0.yaml", "models//model.yaml",
-    "policies/data/roles.yaml", "",
+    "models/m/other.yaml", "models/m/versions/x/1.0.0.yaml", "models//model.yaml",
+    "", "policies//x.rego", "./policies/x.rego", "policies/../models/m/model.yaml", "a\nb", "x" * 301,
 ])
 def test_other_paths_are_refused(path: str) -> None:
     with pytest.raises(NotALedgerDocument, match="not a document"):
         ledger_key(path)
+
+
+@pytest.mark.parametrize("path", ["policies/data/roles.yaml", "pccp.yaml", ".github/workflows/pr-gate.yml",
+                                  "tooling/clinigate/a b[1]*.py"])
+def test_governance_files_have_one_canonical_key(path: str) -> None:
+    """Governance files (DESIGN §13) live under _repo/, their whole path encoded into one name."""
+    model, key = ledger_key(path)
+    assert model == "_repo" and "/" not in key and "*" not in key and "[" not in key
+    assert document_path(model, key) == path
+    assert parse_entry_path(f"_repo/{key}/{'a' * 64}/{'b' * 64}.sigstore.json") is not None
+    if "%2F" in key:  # another spelling of the same path is no folder of the layout
+        assert parse_entry_path(f"_repo/{key.replace('%2F', '%2f')}/{'a' * 64}/{'b' * 64}.sigstore.json") is None
 
 
 # --- append and read ------------------------------------------------------------------------------

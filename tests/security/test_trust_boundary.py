@@ -230,3 +230,43 @@ def test_two_model_folders_naming_one_registered_model_are_refused(registry: Pat
                                            "models/sepsis-ews/versions/1.0.0.yaml"}
     found = [f for _, f in found]
     assert all("one MLflow registered model belongs to one model folder" in f["message"] for f in found)
+
+
+def test_a_governance_pr_passes_once_its_roles_signed_each_changed_file(
+        signed_registry, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Approvals bind each governance file's path and the sha256 of its bytes at the head."""
+    reg = signed_registry
+    git(reg.repo, "switch", "-q", "-c", "governance", "main")
+    _edit(reg.repo, "policies/gates.rego", 'overall < crit("min_auc_e4")', 'overall < crit("min_auc_e4") + 0')
+    _write(reg.repo, ".github/workflows/extra.yml", "name: extra\n")
+    reg.commit("tighten nothing, add a workflow")
+    assert _check(reg.repo, "governance").decision == "pending"
+    reg.sign("dwhitfield", "regulatory", "policies/gates.rego")
+    reg.sign("kosei", "quality", "policies/gates.rego")
+    report = _check(reg.repo, "governance")
+    assert _only(report, "policies/gates.rego").missing_roles == []
+    assert _only(report, ".github/workflows/extra.yml").missing_roles == ["quality", "security_reviewer"]
+    assert report.decision == "pending"
+    reg.sign("tchen", "security_reviewer", ".github/workflows/extra.yml")
+    reg.sign("kosei", "quality", ".github/workflows/extra.yml")
+    cli = run_cli("check", "--base", "main", "--head", "governance", "--repo", str(reg.repo))
+    assert cli.code == 0, cli.stdout + cli.stderr
+    assert cli.stdout.rstrip().endswith("decision: pass")
+    # One more byte in a signed file and its approvals no longer cover it.
+    _edit(reg.repo, "policies/gates.rego", "+ 0", "+ 0 + 0")
+    reg.commit("edit after approval")
+    document = _only(_check(reg.repo, "governance"), "policies/gates.rego")
+    assert document.missing_roles == ["quality", "regulatory"]
+    assert {a.rule for a in document.approvals} == {"approval.stale"}
+
+
+def test_a_governance_approval_cannot_be_replayed_onto_another_file(signed_registry) -> None:  # type: ignore[no-untyped-def]
+    reg = signed_registry
+    git(reg.repo, "switch", "-q", "-c", "governance", "main")
+    _write(reg.repo, "tooling/a.py", "A = 1\n")
+    _write(reg.repo, "tooling/b.py", "A = 1\n")  # the same bytes: only the path tells them apart
+    reg.commit("two tool files")
+    act = reg.sign("tchen", "security_reviewer", "tooling/a.py")
+    reg.append_raw("tooling/b.py", act.document_sha256, act.bundle)
+    b = _only(_check(reg.repo, "governance"), "tooling/b.py")
+    assert [a.rule for a in b.approvals] == ["approval.replayed_document"]

@@ -74,10 +74,27 @@ def normalise_document(root: Path, path: str) -> str:
     rel = PurePosixPath(relative.as_posix())
     if rel.is_absolute() or ".." in rel.parts:
         raise UsageError(f"{path}: not inside the registry {root}")
-    if expected_kind(rel) not in APPROVABLE_KINDS:
-        raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml and deployment.yaml "
-                         "are approved (models/<model>/...)")
-    return str(rel)
+    if expected_kind(rel) in APPROVABLE_KINDS or is_governance_file(Git(root), str(rel)):
+        return str(rel)
+    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml and deployment.yaml "
+                     "(models/<model>/...) and governance files (policies/data/change_control.yaml) "
+                     "are approved")
+
+
+def is_governance_file(git: Git, path: str) -> bool:
+    """Whether the change-control table committed at HEAD makes ``path`` a governance file."""
+    from ..policy.bundle import bundle_at
+    from ..policy.engine import PolicyBundleError
+    from ..policy.governance import DEFAULT_GOVERNANCE, ChangeControl
+    from .ledger import is_repository_file
+
+    if not is_repository_file(path):
+        return False
+    try:
+        table = ChangeControl.from_policy_data(bundle_at(git, git.resolve("HEAD")).data.get("clinigate", {}))
+    except PolicyBundleError:
+        table = DEFAULT_GOVERNANCE  # the gate falls back to it too when the policies do not load
+    return table.rule_for(path) is not None
 
 
 def certificate_email(certificate_pem: bytes) -> str | None:
@@ -157,13 +174,16 @@ def _check_target(git: Git, request: ActRequest) -> None:
 def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tuple[bytes, str, str | None]:
     """The statement bytes to sign, the document digest and the artifact digest."""
     raw = _committed_bytes(git, request.document)
-    loaded = load_bytes(request.document, raw)
-    if loaded.document is None:
+    registry_document = request.document.startswith("models/")
+    # A governance file (Rego, a workflow, the tool's code) is approved as bytes; documents must load.
+    loaded = load_bytes(request.document, raw) if registry_document or expected_kind(
+        PurePosixPath(request.document)) else None
+    if loaded is not None and loaded.document is None:
         raise UsageError(f"{request.document} is not valid; run `clinigate validate` and fix it first")
     roles_doc = Snapshot(git, "HEAD").roles()  # committed, like the document
     if roles_doc is None:
         raise UsageError(f"{ROLES_FILE} is missing or invalid at HEAD; run `clinigate validate`")
-    doc = loaded.document
+    doc = loaded.document if loaded else None
     version = doc if isinstance(doc, ModelVersion) else None
     person = _person(roles_doc, request)
     if check_rules:
@@ -172,7 +192,8 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tup
             _check_target(git, request)
     decision = Decision(request.decision)
     predicate = ApprovalPredicate(
-        model=PurePosixPath(request.document).parts[1], version=version.version if version else None,
+        model=PurePosixPath(request.document).parts[1] if registry_document else None,
+        version=version.version if version else None,
         document=request.document, change_class=request.change_class, role=Role(request.role),
         decision=decision, meaning=Meaning(request.meaning) if request.meaning else DEFAULT_MEANING[decision],
         signer=SignerName(id=person.id, name=person.name), reason=request.reason,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from ..errors import ClinigateError
 from ..manifest.values import GitCommit, ModelName, PersonId, Role, Semver, Sha256, ShortText, StrictModel
@@ -51,10 +51,11 @@ class SignerName(StrictModel):
 
 
 class ApprovalPredicate(StrictModel):
-    model: ModelName
+    model: ModelName | None = Field(description="the model folder; null for a governance file")
     version: Semver | None = Field(None, description="null for model-level documents")
-    document: Annotated[str, StringConstraints(pattern=r"^models/[a-z0-9-]+/[A-Za-z0-9._/-]+\.yaml$",
-                                               max_length=300)]
+    document: Annotated[str, StringConstraints(
+        pattern=r"^(models/[a-z0-9-]+/[A-Za-z0-9._/-]+\.yaml|[A-Za-z0-9._@+-]+(/[A-Za-z0-9._@+-]+)*)$",
+        max_length=300)] = Field(description="a registry document, or a governance file (DESIGN §13)")
     change_class: ShortText | None = None
     role: Role
     decision: Decision
@@ -66,6 +67,18 @@ class ApprovalPredicate(StrictModel):
     signed_at: datetime = Field(description="claimed time; trusted time comes from Rekor or a TSA")
     supersedes: Sha256 | None = Field(None, description="id of the act this one revokes: the sha256 of "
                                       "its DSSE payload (approvals.act)")
+
+
+    @model_validator(mode="after")
+    def _model_names_the_folder(self) -> ApprovalPredicate:
+        parts = self.document.split("/")
+        if ".." in parts:
+            raise ValueError("document must not contain '..'")
+        folder = parts[1] if parts[0] == "models" else None
+        if self.model != folder:
+            where = f"lives in models/{folder}" if folder else "is a governance file (model null)"
+            raise ValueError(f"model is {self.model!r}, but the document {self.document} {where}")
+        return self
 
 
 class AttestationInvalid(ClinigateError):

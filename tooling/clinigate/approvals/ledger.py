@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
+from urllib.parse import quote, unquote
 
 from ..errors import ClinigateError, EnvironmentProblem, GitError, UsageError
 from ..gitrepo import Git
@@ -45,6 +46,10 @@ BUNDLE_SUFFIX = ".sigstore.json"
 SEEN_PREFIX = "refs/clinigate/ledger-seen/"
 WRITTEN_REF = "refs/clinigate/ledger-written"
 MODEL_DOCUMENTS = {"deployment.yaml": "_deployment", "pccp.yaml": "_pccp", "model.yaml": "_model"}
+# Governance files (policies, workflows, the tool's code: DESIGN §13) are approved like documents;
+# their acts live under this folder, keyed by the file's whole path, percent-encoded into one name.
+REPO_FILES = "_repo"
+MAX_PATH = 300
 
 _MODEL_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # manifest.values.ModelName
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -130,6 +135,8 @@ def ledger_key(path: str) -> tuple[str, str]:
     ``models/m/versions/1.3.0.yaml`` -> ``("m", "1.3.0")``; ``models/m/deployment.yaml`` ->
     ``("m", "_deployment")``; likewise ``_pccp`` and ``_model``.
     """
+    if is_repository_file(path):
+        return REPO_FILES, quote(path, safe="")
     parts = path.split("/")
     model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
     if _MODEL_RE.match(model):
@@ -140,13 +147,24 @@ def ledger_key(path: str) -> tuple[str, str]:
             return model, version
     raise NotALedgerDocument(
         f"{path!r} is not a document clinigate records approvals for",
-        hint="approve models/<model>/versions/<semver>.yaml, or a model's deployment.yaml, "
-             "pccp.yaml or model.yaml",
+        hint="approve models/<model>/versions/<semver>.yaml, a model's deployment.yaml, "
+             "pccp.yaml or model.yaml, or a governance file such as policies/gates.rego",
     )
+
+
+def is_repository_file(path: str) -> bool:
+    """A plain relative path outside models/ (a governance file): no empty, '.' or '..' parts,
+    no control characters, at most :data:`MAX_PATH` characters."""
+    parts = path.split("/")
+    return (0 < len(path) <= MAX_PATH and parts[0] != "models"
+            and all(part not in ("", ".", "..") for part in parts)
+            and not any(ord(c) < 0x20 or c == "\x7f" for c in path))
 
 
 def document_path(model: str, key: str) -> str:
     """The inverse of :func:`ledger_key`."""
+    if model == REPO_FILES:
+        return unquote(key)
     names = {k: name for name, k in MODEL_DOCUMENTS.items()}
     return f"models/{model}/{names[key]}" if key in names else f"models/{model}/versions/{key}.yaml"
 
@@ -174,8 +192,17 @@ def _folder_in_layout(parts: Sequence[str]) -> bool:
     """Whether ``parts`` are the first folders of the layout: <model>/<key>/<document_sha256>."""
     if len(parts) > 3:
         return False
+    digest_ok = len(parts) < 3 or bool(_SHA256_RE.match(parts[2]))
+    if parts[0] == REPO_FILES:
+        return digest_ok and (len(parts) < 2 or _repository_key(parts[1]))
     key_ok = len(parts) < 2 or parts[1] in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(parts[1]))
-    return bool(_MODEL_RE.match(parts[0])) and key_ok and (len(parts) < 3 or bool(_SHA256_RE.match(parts[2])))
+    return bool(_MODEL_RE.match(parts[0])) and key_ok and digest_ok
+
+
+def _repository_key(key: str) -> bool:
+    """One canonical encoding per path, so the same file never has two folders."""
+    path = unquote(key)
+    return is_repository_file(path) and quote(path, safe="") == key
 
 
 def _act(text: str) -> ActBundle:

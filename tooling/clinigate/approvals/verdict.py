@@ -215,7 +215,7 @@ Problem = tuple[str, str] | None
 def _binding(st: Statement, sig: VerifiedSignature, subject: Subject, roles: RoleBook,
              was: StaleCheck | None) -> Problem:
     pred = st.predicate
-    if pred.model != subject.model:
+    if (pred.model or "") != subject.model:
         return ("approval.replayed_model", f"the signature approves model {pred.model}, not {subject.model}: "
                 "an approval cannot be copied onto another model")
     if pred.version != subject.version:
