@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -45,6 +45,10 @@ BUNDLE_SUFFIX = ".sigstore.json"
 # does not descend from them was rewritten, which ref protection should have made impossible.
 SEEN_PREFIX = "refs/clinigate/ledger-seen/"
 WRITTEN_REF = "refs/clinigate/ledger-written"
+# Every tip `ledger push` publishes is also tagged on the remote, and `ledger fetch` brings the tags
+# back: a fresh clone can then tell that the ledger was reset to an older commit (which would drop
+# a revocation), as long as the tags are protected from deletion (a tag ruleset).
+HEAD_TAGS = "refs/tags/clinigate/ledger/"
 MODEL_DOCUMENTS = {"deployment.yaml": "_deployment", "pccp.yaml": "_pccp", "model.yaml": "_model"}
 # Governance files (policies, workflows, the tool's code: DESIGN §13) are approved like documents;
 # their acts live under this folder, keyed by the file's whole path, percent-encoded into one name.
@@ -67,6 +71,23 @@ class LedgerIntegrityError(ClinigateError):
 
 class LedgerRewritten(LedgerIntegrityError):
     """A remote's ledger no longer descends from the tip this clone saw there before."""
+
+
+class LedgerRewound(LedgerIntegrityError):
+    """The ledger lacks a head clinigate relied on, or a commit that does more than add files.
+
+    Approvals from such a ledger are refused as a whole: the commit that was dropped or the file
+    that was deleted may have been a revocation.
+    """
+
+    def __init__(self, problems: Sequence[LedgerProblem]) -> None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"[{first.rule}] {first.message}{more}; no approval on it is counted",
+                         hint="run `clinigate ledger fetch` first; if the remote lacks the commit too, "
+                              "restore the ledger ref from a clone or backup that holds it (`clinigate "
+                              "verify` lists every problem) and protect the ref")
+        self.problems = list(problems)
 
 
 class NotALedgerDocument(UsageError):
@@ -384,6 +405,7 @@ class Ledger:
         saw there before; a remote without a ledger is an empty ledger.
         """
         remote_tip = self._fetch_remote(remote)
+        self._fetch_head_tags(remote)
         if remote_tip is None:
             return FetchResult(remote, None, self.tip(), 0)
         local, replayed = self._integrate(remote_tip)
@@ -408,6 +430,10 @@ class Ledger:
                 f"{seen}, the tip this clone saw there before", hint=self._rewrite_hint(remote))
         self.git.set_ref(seen_ref, tip)
         return tip
+
+    def _fetch_head_tags(self, remote: str) -> None:
+        self._on_remote(remote, lambda: self.git.run(
+            ["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, f"{HEAD_TAGS}*:{HEAD_TAGS}*"]))
 
     def _rewrite_hint(self, remote: str) -> str:
         return (f"do not push over it; ask the repository admins to restore {self.ref} on {remote} "
@@ -464,11 +490,53 @@ class Ledger:
             if rejection is None:
                 self.git.set_ref(f"refs/remotes/{remote}/{self.branch}", local)
                 self.git.set_ref(SEEN_PREFIX + remote, local)
+                self._publish_head(remote, local)
                 return PushResult(remote, local, pushed=True, attempts=attempt)
             reason = rejection
             time.sleep(random.uniform(0.05, 0.25) * attempt)  # de-synchronise racing clones
         raise LedgerPushRejected(f"{remote} refused the ledger {retries + 1} times (last: {reason})",
                                  hint=f"check that {self.ref} on {remote} accepts fast-forward pushes")
+
+    def _publish_head(self, remote: str, tip: str) -> None:
+        """Tag the tip just published, here and on the remote (see :data:`HEAD_TAGS`)."""
+        tag = HEAD_TAGS + tip
+        self.git.set_ref(tag, tip)
+        rejection = self._on_remote(remote, partial(self.git.push_ref, remote, tip, tag))
+        if rejection is not None:
+            raise LedgerPushRejected(f"{remote} took the ledger at {tip} but refused its head tag {tag} "
+                                     f"({rejection})", hint=f"allow pushes of tags under {HEAD_TAGS}")
+
+    def recorded_heads(self) -> dict[str, str]:
+        """Heads this clone knows clinigate relied on: published tips (tags), tips seen on remotes,
+        the last tip written here. Name -> commit."""
+        heads = self.git.refs(HEAD_TAGS.rstrip("/"))
+        heads.update(self.git.refs(SEEN_PREFIX.rstrip("/")) | self.git.refs(WRITTEN_REF))
+        return heads
+
+    def rewinds(self, recorded: Mapping[str, str] | None = None) -> list[LedgerProblem]:
+        """Problems that make every approval on the ledger untrustworthy (rule ``ledger.rewound``,
+        ``ledger.rewritten_entry``, ``ledger.merge_commit``): a recorded head (this clone's, or
+        ``recorded`` from elsewhere, e.g. MLflow) the ledger does not contain, or a commit that does
+        more than add files."""
+        tip = self.tip()
+        heads = {**self.recorded_heads(), **(recorded or {})}
+        problems = [LedgerProblem("ledger.rewound", f"{self.ref} is at {tip or '(nothing)'}, which does not "
+                                  f"contain {commit}, a ledger head recorded by {name}", commit=commit)
+                    for name, commit in sorted(heads.items()) if not self._contains(tip, commit)]
+        if tip is not None:
+            problems += [p for record in self.git.history([tip]) for p in _commit_problems(record)]
+        return problems
+
+    def require_intact(self, recorded: Mapping[str, str] | None = None) -> None:
+        """Raise :class:`LedgerRewound` (exit 1) when :meth:`rewinds` finds anything."""
+        problems = self.rewinds(recorded)
+        if problems:
+            raise LedgerRewound(problems)
+
+    def _contains(self, tip: str | None, commit: str) -> bool:
+        if tip is None or self.git.rev_parse(commit) is None:  # a commit this clone never got
+            return False
+        return self.git.is_ancestor(commit, tip)
 
     def _refuse_broken_history(self, local: str, published: str | None) -> None:
         """Refuse to publish commits that rewrite the ledger or add files that are not acts.
@@ -494,7 +562,7 @@ class Ledger:
         """Every way the ledger differs from an append-only log of acts, each under its own name."""
         tip = self.tip()
         if tip is None:
-            return []
+            return self.rewinds()  # a deleted ledger: every published head is missing
         problems = [p for record in self.git.history([tip]) for p in _commit_problems(record)]
         problems += self.read().problems
         problems += self._descent_problems(tip)
@@ -502,10 +570,14 @@ class Ledger:
 
     def _descent_problems(self, tip: str) -> list[LedgerProblem]:
         earlier = self.git.refs(SEEN_PREFIX.rstrip("/")) | self.git.refs(WRITTEN_REF)
-        return [LedgerProblem("ledger.history_rewritten",
-                              f"{self.ref} is at {tip}, which does not contain {seen}, "
-                              f"the tip recorded in {name}", commit=seen)
-                for name, seen in sorted(earlier.items()) if not self.git.is_ancestor(seen, tip)]
+        problems = [LedgerProblem("ledger.history_rewritten",
+                                  f"{self.ref} is at {tip}, which does not contain {seen}, "
+                                  f"the tip recorded in {name}", commit=seen)
+                    for name, seen in sorted(earlier.items()) if not self._contains(tip, seen)]
+        published = self.git.refs(HEAD_TAGS.rstrip("/"))
+        return problems + [LedgerProblem("ledger.rewound", f"{self.ref} is at {tip}, which does not contain "
+                                         f"{commit}, a published ledger head ({name})", commit=commit)
+                           for name, commit in sorted(published.items()) if not self._contains(tip, commit)]
 
 
 def _commit_problems(record: CommitRecord) -> Iterable[LedgerProblem]:

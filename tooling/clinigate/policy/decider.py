@@ -112,6 +112,7 @@ class Decider:
         if not todo:
             return
         book = self.book(head=head)
+        book.ledger.require_intact()  # a rewound ledger may have dropped a revocation: count nothing
         context = ChangeContext(head, ChangeAuthors.read(self.git, fork, head, book.roles.base))
         for item in todo:
             assert item.document is not None

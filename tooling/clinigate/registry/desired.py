@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from ..gitrepo import Git
 from ..manifest.deployment import Deployment
@@ -18,6 +19,9 @@ from ..manifest.loader import LoadedFile
 from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
 from .approval import ApprovalGate, is_approved
+
+if TYPE_CHECKING:
+    from ..approvals.ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class DesiredState:
     rev: str
     commit: str
     models: list[DesiredModel]
+    # The ledger the approvals were judged from (None: merged is approved). Sync records its tip in
+    # MLflow and refuses to act when the ledger lacks a tip recorded there before (a rewind).
+    ledger: Ledger | None = None
+    ledger_commit: str | None = None
 
     @property
     def targets(self) -> list[Target]:
@@ -122,6 +130,7 @@ def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> De
     if model is not None:
         folders = {n: f for n, f in folders.items() if n == model or _names_model(f, docs, model)}
     gate = ApprovalGate.open(git, commit, docs)
+    ledger = gate.book.ledger if gate is not None else None
     if gate is not None:
         gate.book.prefetch(commit, _deployed_paths(folders, docs))
     try:
@@ -133,7 +142,7 @@ def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> De
     commits = _last_commits(git, commit, manifests)
     for m in models:
         m.targets = [_with_commit(t, commits.get(t.manifest_path, commit)) for t in m.targets]
-    return DesiredState(rev, commit, models)
+    return DesiredState(rev, commit, models, ledger, ledger.tip() if ledger else None)
 
 
 def _names_model(files: list[str], docs: Snapshot, registered: str) -> bool:

@@ -40,6 +40,9 @@ RECORD_PREFIX = "clinigate.alias."
 TAG_KEYS = ("clinigate.manifest_sha256", "clinigate.git_commit", "clinigate.change_class",
             "clinigate.approved_by")
 SYNCED_AT = "clinigate.synced_at"
+# Registered-model tag: the ledger commit whose approvals the last alias move relied on. A later
+# sync refuses a ledger that no longer contains it (approvals/ledger.py, ``ledger.rewound``).
+LEDGER_TAG = "clinigate.ledger_commit"
 MANIFEST_TAG = TAG_KEYS[0]  # every version sync ever tagged carries it
 TAG_VALUE_LIMIT = 5000  # MLflow's limit for a tag value
 LEGACY_STAGES = {"production": "Production", "staging": "Staging"}
@@ -55,6 +58,7 @@ class SetAlias:
     previous: str | None = None  # the version the alias is on now, if any
     artifact_sha256: str = ""  # what the manifest says; checked before production moves
     source: str = ""
+    ledger_commit: str = ""  # the approvals this move relies on; recorded as LEDGER_TAG
     kind: str = "set_alias"
 
 
@@ -187,10 +191,19 @@ def make_plan(desired: DesiredState, client: RegistryClient, *, drift: DriftMode
     """Read MLflow, plan from the drift, and check artifact digests before production moves."""
     if prune and desired.empty:
         return Plan(desired.rev, desired.commit, client.tracking_uri, blocked=_empty_reason(desired))
-    plan = plan_from(desired, read_actual(desired, client), tracking_uri=client.tracking_uri, drift=drift,
+    actual = read_actual(desired, client)
+    if desired.ledger is not None:
+        desired.ledger.require_intact(recorded_ledger_heads(actual))
+    plan = plan_from(desired, actual, tracking_uri=client.tracking_uri, drift=drift,
                      prune=prune, legacy_stages=legacy_stages)
     plan.actions = [_verify_digest(a, client) for a in plan.actions]
     return plan
+
+
+def recorded_ledger_heads(actual: dict[str, ActualModel]) -> dict[str, str]:
+    """The ledger commits earlier syncs relied on, by registered model (``mlflow:<name>``)."""
+    return {f"MLflow registered model {name} (tag {LEDGER_TAG})": model.state.tags[LEDGER_TAG]
+            for name, model in sorted(actual.items()) if model.state and model.state.tags.get(LEDGER_TAG)}
 
 
 def _empty_reason(desired: DesiredState) -> str:
@@ -234,7 +247,7 @@ def plan_from(desired: DesiredState, actual: dict[str, ActualModel], *, tracking
     for model in desired.models:
         plan.actions.extend(Refuse(r.model, r.environment, r.reason) for r in model.refusals)
         for name in sorted(_scope([model])):
-            rules = _Rules(drift, prune, legacy_stages, stamp, tracking_uri)
+            rules = _Rules(drift, prune, legacy_stages, stamp, tracking_uri, desired.ledger_commit or "")
             plan.actions.extend(rules.model_actions(model, name, actual.get(name, ActualModel(None))))
     return plan
 
@@ -246,6 +259,7 @@ class _Rules:
     legacy_stages: bool
     stamp: str
     tracking_uri: str
+    ledger_commit: str = ""
 
     def model_actions(self, model: DesiredModel, name: str, actual: ActualModel) -> list[Action]:
         targets = [t for t in model.targets if t.registered_model == name]
@@ -276,7 +290,7 @@ class _Rules:
         env, want = target.environment, target.mlflow_version
         current, record = state.aliases.get(env), state.tags.get(RECORD_PREFIX + env)
         set_alias = SetAlias(target.registered_model, env, want, "", current, target.artifact_sha256,
-                             version.source)
+                             version.source, self.ledger_commit)
         where = f"{target.model} {target.version} ({target.registered_model} version {want})"
         if current == want:
             if record == want:

@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 
 from ..errors import ClinigateError, EnvironmentProblem
 from .actual import RegistryClient
-from .plan import RECORD_PREFIX, Plan, RemoveAlias, SetAlias, SetTags, TransitionStage, Write
+from .plan import LEDGER_TAG, RECORD_PREFIX, Plan, RemoveAlias, SetAlias, SetTags, TransitionStage, Write
 
 LOCK_MODEL = "clinigate-sync-lock"
 LOCK_TAG = "clinigate.sync_lock"
@@ -86,6 +86,8 @@ def apply(plan: Plan, client: RegistryClient, *, lock_timeout: float = 60.0,
 
 def _execute(action: Write, client: RegistryClient) -> None:
     if isinstance(action, SetAlias):
+        if action.ledger_commit:  # recorded first: a move never happens on approvals left unrecorded
+            client.set_model_tag(action.model, LEDGER_TAG, action.ledger_commit)
         client.set_alias(action.model, action.alias, action.version)
         client.set_model_tag(action.model, RECORD_PREFIX + action.alias, action.version)
     elif isinstance(action, RemoveAlias):
