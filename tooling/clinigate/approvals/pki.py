@@ -50,7 +50,7 @@ from sigstore_models.intoto import Envelope, Signature
 
 from ..errors import ClinigateError, EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
-from .backend import Backend, SignatureInvalid, VerifiedSignature
+from .backend import Backend, SignatureInvalid, VerifiedSignature, person_email
 from .trust import RevokedCertificate, Trust, trust_file
 
 BUNDLE_MEDIA_TYPE: Literal["application/vnd.dev.sigstore.bundle.v0.3+json"] = (
@@ -307,16 +307,26 @@ def _require_code_signing(leaf: x509.Certificate) -> None:
 
 
 def _identity(leaf: x509.Certificate) -> str:
+    """The reviewer's e-mail: a PKI certificate is always a person, never the CI workflow (DESIGN §13)."""
     try:
-        emails = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
-            .get_values_for_type(x509.RFC822Name)
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        emails = []
+        san = x509.SubjectAlternativeName([])
+    uris = san.get_values_for_type(x509.UniformResourceIdentifier)
+    if uris:
+        # Only a Sigstore certificate whose GitHub extensions match trust.yaml's pin signs as a
+        # workflow; a URI in a CA-issued certificate is somebody dressing up as one.
+        raise SignatureInvalid(
+            "approval.pki_uri_san", f"certificate {_subject(leaf)} names the URI {uris[0]!r} in its subject "
+            "alternative name; a PKI certificate identifies a person by e-mail only, and only the pinned "
+            "Sigstore CI workflow (trust.yaml sigstore.ci) signs as a workflow",
+            hint="ask the CA for a certificate with the reviewer's e-mail as its only SAN")
+    emails = san.get_values_for_type(x509.RFC822Name)
     if len(emails) != 1:
         raise SignatureInvalid(
             "approval.identity", f"certificate {_subject(leaf)} names {len(emails)} e-mail addresses in its "
             "subject alternative name; exactly one identifies the reviewer")
-    return emails[0]
+    return person_email(emails[0], f"certificate {_subject(leaf)}")
 
 
 def _utc_now() -> datetime:

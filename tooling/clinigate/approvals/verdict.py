@@ -105,6 +105,7 @@ class ApprovalVerdict:
             "time_source": sig.time_source if sig else "claimed",
             "backend": sig.backend if sig else None,
             "identity": sig.identity if sig else None,
+            "identity_kind": sig.identity_kind.value if sig else None,
             "valid": self.valid, "rule": self.rule, "problem": self.problem,
             "digest": self.statement.document_digest if self.statement else None,
         }
@@ -205,9 +206,10 @@ def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: Role
     if person is None:
         return ("approval.unknown_signer",
                 f"{pred.signer.id} is not a person in roles.yaml at the base revision")
-    # A URI identity is the pinned CI workflow, which asserts the reviewer; an e-mail must be theirs.
-    is_workflow = sig.identity.startswith(("https://", "http://"))
-    if not is_workflow and sig.identity.lower() != person.email.lower():
+    # Only the keyless verifier marks a signature as the pinned CI workflow, after every Fulcio
+    # extension matched trust.yaml; that workflow asserts the reviewer. Anyone else signs as
+    # themselves, however their certificate spells its identity (DESIGN §13).
+    if not sig.ci_workflow and sig.identity.lower() != person.email.lower():
         return ("approval.identity_mismatch", f"the certificate names {sig.identity}, but {person.id}'s "
                 f"e-mail in roles.yaml is {person.email}")
     if pred.signer.name != person.name:
