@@ -309,16 +309,44 @@ class SigstoreVerifier:
 
 
 def _load_verifier(trusted_root: str | Path) -> Verifier:
-    from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
-    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
 
     if trusted_root == PUBLIC_GOOD:
         # offline: the roots shipped in the sigstore wheel (or the isolated TUF cache), never the network.
         return Verifier.production(offline=True)
     if isinstance(trusted_root, Path):
-        return Verifier(trusted_root=TrustedRoot.from_file(str(trusted_root)))
-    return Verifier(trusted_root=TrustedRoot(TrustedRootModel.from_json(trusted_root)))
+        try:
+            text = trusted_root.read_bytes()
+        except OSError as exc:
+            raise SignatureInvalid("trust.sigstore_root", f"the Sigstore trusted root {trusted_root.name} "
+                                   f"named by trust.yaml cannot be read: {exc.strerror}") from None
+        return private_verifier(text)
+    return private_verifier(trusted_root.encode())
+
+
+def private_verifier(trusted_root_json: bytes) -> Verifier:
+    """A verifier for a private instance's trusted_root.json, or the refusal naming what is wrong.
+
+    Built exactly as verification builds it (parse, media type, Fulcio chain, a transparency log),
+    so ``validate`` and the gate call a root broken only when verification would fail on it.
+    """
+    from pydantic import ValidationError
+    from sigstore.errors import Error
+    from sigstore.models import TrustedRoot
+    from sigstore.verify import Verifier
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
+
+    try:
+        return Verifier(trusted_root=TrustedRoot(TrustedRootModel.from_json(trusted_root_json)))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        problem = f"at {where}: {first['msg']}"
+    except (Error, ValueError) as exc:  # media type, certificates, no transparency log
+        problem = str(exc)
+    raise SignatureInvalid("trust.sigstore_root", f"the Sigstore trusted root named by trust.yaml "
+                           f"(sigstore.trusted_root) is not a usable trusted_root.json: {problem}",
+                           hint="replace it with the trusted_root.json your Sigstore instance publishes")
 
 
 def _parse(bundle_json: str) -> tuple[Bundle, dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..approvals.verdict import ApprovalVerdict
 from ..approvals.verify import VerifyReport
+from .text import location
 
 
 def _line(verdict: ApprovalVerdict) -> list[str]:
@@ -39,9 +40,14 @@ def text(report: VerifyReport) -> str:
             lines.extend(_line(verdict))
     for problem in report.ledger_problems:
         lines.append(f"\nledger: [{problem['rule']}] {problem['message']}")
+    for finding in report.trust_problems:
+        where = location(finding.path, finding.line, finding.column)
+        lines.append(f"\n{where}: [{finding.rule}]{' ' + finding.field + ':' if finding.field else ''} "
+                     f"{finding.message}")
     total = sum(len(d.verdicts) for d in report.documents)
     bad = sum(not v.valid for d in report.documents for v in d.verdicts)
-    lines.append(f"\n{total} signatures, {bad} invalid, {len(report.ledger_problems)} ledger problems")
+    lines.append(f"\n{total} signatures, {bad} invalid, {len(report.ledger_problems)} ledger problems, "
+                 f"{len(report.trust_problems)} trust problems")
     return "\n".join(lines) + "\n"
 
 
@@ -51,6 +57,7 @@ def json_format(report: VerifyReport) -> str:
         "documents": [{"path": d.path, "sha256": d.sha256 or None, "note": d.note,
                        "approvals": [v.as_dict() for v in d.verdicts]} for d in report.documents],
         "ledger_problems": report.ledger_problems,
+        "trust_problems": [f.to_dict() for f in report.trust_problems],
     }
     return json.dumps(body, indent=2) + "\n"
 
