@@ -28,6 +28,7 @@ from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
 from .attestation import sha256_hex
 from .backend import Backend, VerifiedSignature, Verifier
+from .claim import claim_of
 from .trust import TRUST_DIR, TRUST_PATH, Trust
 from .verdict import ApprovalVerdict, RoleBook, Subject, judge
 
@@ -263,8 +264,10 @@ class ApprovalBook:
         assert raw is not None
         entries = self.entries(document)
         subject = self.subject(document, raw, committed=raw == stored)
-        return judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
-                     was_at_commit=self._was_at(document))
+        verdicts = judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
+                         was_at_commit=self._was_at(document))
+        _note_claims(verdicts, entries)
+        return verdicts
 
     def _was_at(self, document: str) -> Callable[[str, str], bool]:
         def was(commit: str, digest: str) -> bool:
@@ -276,10 +279,23 @@ class ApprovalBook:
         return was
 
 
+def _note_claims(verdicts: Sequence[ApprovalVerdict], entries: Sequence[Any]) -> None:
+    """Keep what each unverifiable entry claims, so reports can say who it pretended to be."""
+    texts = {entry.path: entry.text for entry in entries}
+    for verdict in verdicts:
+        if verdict.statement is None and verdict.entry in texts:
+            verdict.claim = claim_of(texts[verdict.entry])
+
+
 def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]]:
-    """``input.approvals`` for the policies: valid approvals count; the rest explain themselves."""
+    """``input.approvals`` for the policies: valid approvals count; the rest explain themselves.
+
+    ``claimed`` is what an unverifiable entry says of itself, for the reports only: the policies
+    count ``role`` and ``valid``, which never come from an unverified claim.
+    """
     return [{"role": v.role, "signer": (v.statement.predicate.signer.id if v.statement else None),
              "valid": v.counts_as_approval, "digest": v.statement.document_digest if v.statement else None,
              "decision": v.decision, "rule": v.rule, "problem": v.problem,
-             "printed_name": v.statement.predicate.signer.name if v.statement else None}
+             "printed_name": v.statement.predicate.signer.name if v.statement else None,
+             "entry": v.entry, "claimed": v.claim.as_dict() if v.claim else None}
             for v in verdicts]

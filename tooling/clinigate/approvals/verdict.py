@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from ..manifest.roles import Person, Roles
 from .attestation import AttestationInvalid, Decision, Statement, parse_statement
 from .backend import SignatureInvalid, VerifiedSignature, Verifier
+from .claim import Claim
 
 
 class BundleEntry(Protocol):
@@ -71,6 +72,8 @@ class ApprovalVerdict:
     problem: str | None = None
     statement: Statement | None = None
     signature: VerifiedSignature | None = None
+    # What the entry says of itself when it could not be verified (shown labelled, never trusted).
+    claim: Claim | None = None
 
     @property
     def counts_as_approval(self) -> bool:
@@ -91,7 +94,10 @@ class ApprovalVerdict:
     def as_dict(self) -> dict[str, Any]:
         pred = self.statement.predicate if self.statement else None
         sig = self.signature
-        moment = sig.time if sig else (pred.signed_at if pred else None)
+        # 21 CFR 11.50: the time shown is the Sigstore log's or the TSA's when one vouches for it,
+        # else the signer's own claim (signed_at), labelled so; never the verifier's clock.
+        trusted = _iso(sig.time) if sig and sig.time_trusted else None
+        claimed = _iso(pred.signed_at) if pred else None
         return {
             "entry": self.entry, "bundle_sha256": self.bundle_sha256,
             "role": self.role, "decision": self.decision,
@@ -100,14 +106,16 @@ class ApprovalVerdict:
             "printed_name": pred.signer.name if pred else None,
             "reason": pred.reason if pred else None,
             "change_class": pred.change_class if pred else None,
-            "time": _iso(moment) if moment else None,
-            "time_trusted": bool(sig and sig.time_trusted),
+            "time": trusted or claimed,
+            "claimed_time": claimed, "trusted_time": trusted,
+            "time_trusted": trusted is not None,
             "time_source": sig.time_source if sig else "claimed",
             "backend": sig.backend if sig else None,
             "identity": sig.identity if sig else None,
             "identity_kind": sig.identity_kind.value if sig else None,
             "valid": self.valid, "rule": self.rule, "problem": self.problem,
             "digest": self.statement.document_digest if self.statement else None,
+            "claimed": self.claim.as_dict() if self.claim else None,
         }
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from ..findings import Severity
 from ..policy.check import CheckReport, ManifestDecision
 from . import github, junit, sarif
+from .signatures import claim_text, markdown_code, person
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING (approvals missing)"}
 
@@ -38,13 +40,29 @@ def text(report: CheckReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _approval_line(approval: dict[str, object]) -> str:
-    who = f"{approval.get('role')} by {approval.get('printed_name') or approval.get('signer')}"
+def _who(approval: dict[str, Any], quote: Callable[[str], str] = str) -> str:
+    """Role and printed name of an act; for one that did not verify, what it claims, so labelled."""
+    if approval.get("role"):
+        return f"{approval['role']} by {person(approval.get('printed_name'), approval.get('signer'))}"
+    entry = quote(str(approval.get("entry") or "(unnamed)"))
+    return f"ledger entry {entry}; {claim_text(approval.get('claimed'), quote)}"
+
+
+def _approval_line(approval: dict[str, Any]) -> str:
     if approval.get("valid"):
-        return f"  signed: {who}: {approval.get('decision')}"
+        return f"  signed: {_who(approval)}: {approval.get('decision')}"
     if approval.get("rule"):
-        return f"  not counted: {who}: [{approval.get('rule')}] {approval.get('problem')}"
-    return f"  signed: {who}: {approval.get('decision')} (not an approval)"
+        return f"  not counted: {_who(approval)}: [{approval.get('rule')}] {approval.get('problem')}"
+    return f"  signed: {_who(approval)}: {approval.get('decision')} (not an approval)"
+
+
+def _approval_item(approval: dict[str, Any]) -> str:
+    who = _who(approval, markdown_code)
+    if approval.get("valid"):
+        return f"- ✅ {who}: {approval.get('decision')}"
+    if approval.get("rule"):
+        return f"- ❌ not counted: {who}: **{approval.get('rule')}** {approval.get('problem')}"
+    return f"- ➖ {who}: {approval.get('decision')} (not an approval)"
 
 
 def json_format(report: CheckReport) -> str:
@@ -65,12 +83,15 @@ def markdown(report: CheckReport) -> str:
                          f"{m.regulatory_action or '–'} | {', '.join(m.required_roles) or '–'} | {result} |")
         lines.append("")
     for m in report.manifests:
-        if m.findings:
+        if m.findings or m.approvals:
             lines.append(f"### `{m.path}`")
             for f in m.findings:
                 icon = "❌" if f.severity is Severity.ERROR else "⚠️"
                 where = f" `{f.field}`:" if f.field else ""
                 lines.append(f"- {icon} **{f.rule}**{where} {f.message}")
+            if m.approvals:
+                # Who signed and who did not count, and why (21 CFR 11.50: name and meaning shown).
+                lines += ["", "Signatures:", *(_approval_item(a) for a in m.approvals)]
             lines.append("")
     return "\n".join(lines) + "\n"
 
