@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from testing.local_sigstore import CI, LocalSigstore, local_sigstore, refused  # noqa: F401
 
+from clinigate.approvals.keyless import SigstoreSigner, SigstoreVerifier
 from clinigate.approvals.local_ca import LocalCA
 from clinigate.approvals.pki import PkiVerifier
 from clinigate.approvals.trust import Trust
@@ -86,3 +89,21 @@ def test_pki_verifier_from_a_broken_trust_does_not_crash(tmp_path: Path) -> None
     trust, _ = loaded("apiVersion: clinigate/v1\nkind: Trust\npki:\n  roots: [gone.pem]\n")
     verifier = PkiVerifier.from_trust(trust, tmp_path)
     assert verifier.roots == ()
+
+
+def test_a_sigstore_root_that_parses_but_cannot_verify(local_sigstore: LocalSigstore, statement: bytes) -> None:  # noqa: F811
+    """validate builds the verifier (deep); the gate only parses, and each keyless bundle is refused."""
+    broken = json.loads(local_sigstore.trusted_root_json())
+    broken["tlogs"] = []
+    text = json.dumps(broken)
+    trust, locate = loaded("apiVersion: clinigate/v1\nkind: Trust\nsigstore:\n  trusted_root: root.json\n")
+    read = {"root.json": text.encode()}.get
+    (finding,) = read_trust_files(trust, read, locate=locate).findings  # type: ignore[arg-type]
+    assert (finding.rule, finding.line) == ("trust.sigstore_root", 4)
+    assert "no transparency log instances" in finding.message
+    assert read_trust_files(trust, read, deep=False).findings == ()  # type: ignore[arg-type]
+
+    bundle = SigstoreSigner(local_sigstore.client_trust_config_json(), local_sigstore.mint_github_token()
+                            ).sign(statement)
+    error = refused(SigstoreVerifier(text, ci=CI), bundle)
+    assert error.rule == "trust.sigstore_root" and "no transparency log instances" in error.message

@@ -84,7 +84,7 @@ def read_trust(git: Git, rev: str, *, check_files: bool = False) -> TrustAt:
         from .trust_files import git_reader, read_trust_files
 
         findings = read_trust_files(loaded.document, git_reader(git, rev, loaded.document),
-                                    locate=loaded.locate).findings
+                                    locate=loaded.locate, deep=False).findings
     return TrustAt(rev, loaded.document, True, findings, loaded.locate)
 
 

@@ -62,14 +62,19 @@ class TrustFiles:
 
 
 def read_trust_files(trust: Trust, read: Reader, *, locate: Locate | None = None, now: datetime | None = None,
-                     sigstore: bool = True) -> TrustFiles:
-    """Load every file ``trust`` names through ``read``; ``sigstore=False`` skips the Sigstore files."""
+                     sigstore: bool = True, deep: bool = True) -> TrustFiles:
+    """Load every file ``trust`` names through ``read``; ``sigstore=False`` skips the Sigstore files.
+
+    ``deep=False`` only parses a private Sigstore root (the gate, on every run) instead of building
+    sigstore's verifier from it (``validate``): that costs ~0.5 s, and a root that parses but
+    fails deeper is still refused, as ``trust.sigstore_root``, on each keyless approval.
+    """
     findings = _Findings(locate)
     moment = now or datetime.now(UTC)
     loaded = {name: tuple(_certificates(name, getattr(trust.pki, name), read, findings, moment))
               for name in _LISTS}
     if sigstore:
-        _check_sigstore(trust, read, findings)
+        _check_sigstore(trust, read, findings, deep)
     return TrustFiles(loaded["roots"], loaded["intermediates"], loaded["tsa_roots"], tuple(findings.items))
 
 
@@ -164,7 +169,7 @@ def _usable(cert: x509.Certificate, where: str, loc: tuple[str | int, ...], find
     return True
 
 
-def _check_sigstore(trust: Trust, read: Reader, findings: _Findings) -> None:
+def _check_sigstore(trust: Trust, read: Reader, findings: _Findings, deep: bool) -> None:
     config = trust.sigstore
     if config.trusted_root != "public-good":
         loc = ("sigstore", "trusted_root")
@@ -173,10 +178,10 @@ def _check_sigstore(trust: Trust, read: Reader, findings: _Findings) -> None:
             findings.add(SIGSTORE_ROOT, loc, f"{config.trusted_root} is not a file in {TRUST_DIR}/; fix: add "
                          "the trusted_root.json of your Sigstore instance there, or use public-good")
         else:
-            from .keyless import private_verifier
+            from .keyless import parse_trusted_root, private_verifier
 
             try:
-                private_verifier(raw)
+                private_verifier(raw) if deep else parse_trusted_root(raw)
             except SignatureInvalid as exc:
                 findings.add(SIGSTORE_ROOT, loc, f"{TRUST_DIR}/{config.trusted_root}: {exc.message}; fix: "
                              "replace it with the trusted_root.json your Sigstore instance publishes")
