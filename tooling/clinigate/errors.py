@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .findings import Finding
+
 
 class ClinigateError(Exception):
-    """Base class. ``hint`` tells the user what to do next."""
+    """Base class. ``hint`` tells the user what to do next; ``findings`` say where (file, line, rule)."""
 
     exit_code = 3
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, findings: Sequence[Finding] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.findings = tuple(findings)
 
 
 class UsageError(ClinigateError):

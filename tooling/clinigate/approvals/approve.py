@@ -11,7 +11,11 @@ here too (known signer, role held, not the submitter), so nobody signs something
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from ..errors import UsageError
 from ..gitrepo import Git
@@ -50,6 +54,66 @@ class ActRequest:
     pull_request: int | None = None
     revokes: str | None = None  # act id (sha256 of its DSSE payload), for decision=revoked
     change_class: str | None = None
+
+
+class ArgumentInvalid(UsageError):
+    """A value given to ``approve`` that the approval predicate would refuse (exit 2)."""
+
+    def __init__(self, option: str, rule: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{option}: {message} (rule {rule})", hint=hint)
+        self.option, self.rule = option, rule
+
+
+# Predicate field -> the `clinigate approve` option that gives it, and the rule a refusal names.
+_OPTIONS = {"reason": ("--reason", "approve.reason"), "pull_request": ("--pr", "approve.pr"),
+            "supersedes": ("--revokes", "approve.revokes"),
+            "change_class": ("--change-class", "approve.change_class"), "role": ("--role", "approve.role"),
+            "decision": ("--decision", "approve.decision"), "meaning": ("--meaning", "approve.meaning"),
+            "document": ("PATH", "approve.path"), "model": ("PATH", "approve.path")}
+_HINTS = {"supersedes": "give the 64-character bundle sha256 that `clinigate verify` shows for the act",
+          "pull_request": "give the pull request's number (1 or more), or leave --pr out",
+          "document": "approve a document under models/<model>/ whose path uses only lower-case letters, "
+                      "digits and -._/",
+          "model": "approve a document under models/<model>/ whose path uses only lower-case letters, "
+                   "digits and -._/"}
+
+
+@cache
+def _field(name: str) -> TypeAdapter[Any]:
+    # The predicate's own field type and constraints: the one place the limits are written down.
+    info = ApprovalPredicate.model_fields[name]
+    form: Any = Annotated[info.annotation, info]  # built at run time, so a type checker cannot follow it
+    return TypeAdapter(form)
+
+
+def _shown(name: str, value: object) -> str:
+    if name == "reason":  # free text, maybe long: its length is what matters, not the words
+        return f"a reason of {len(str(value)):,} characters"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "...'"
+
+
+def check_request(request: ActRequest) -> None:
+    """Refuse what the approval predicate would refuse, naming the option, before anything is signed."""
+    if not request.reason.strip():
+        raise ArgumentInvalid("--reason", "approve.reason", "must say why (it is empty or only whitespace)",
+                              hint="the reason is shown with your printed name wherever the act is verified")
+    values = {"reason": request.reason, "pull_request": request.pull_request, "supersedes": request.revokes,
+              "change_class": request.change_class, "role": request.role, "decision": request.decision,
+              "meaning": request.meaning, "document": request.document,
+              # A governance file has no model (DESIGN §13); a registry document's folder must be one.
+              "model": PurePosixPath(request.document).parts[1] if request.document.startswith("models/")
+              and request.document.count("/") >= 2 else None}
+    for name, value in values.items():
+        if value is None:
+            continue
+        try:
+            _field(name).validate_python(value)
+        except ValidationError as exc:
+            option, rule = _OPTIONS[name]
+            problem = exc.errors(include_url=False)[0]["msg"]
+            raise ArgumentInvalid(option, rule, f"{_shown(name, value)} is refused: {problem}",
+                                  hint=_HINTS.get(name)) from None
 
 
 @dataclass(frozen=True)
@@ -173,6 +237,7 @@ def _check_target(git: Git, request: ActRequest) -> None:
 
 def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tuple[bytes, str, str | None]:
     """The statement bytes to sign, the document digest and the artifact digest."""
+    check_request(request)
     raw = _committed_bytes(git, request.document)
     registry_document = request.document.startswith("models/")
     # A governance file (Rego, a workflow, the tool's code) is approved as bytes; documents must load.

@@ -5,10 +5,12 @@
     verified = SigstoreVerifier.from_trust(trust, repo_root).verify(bundle_json)
 
 Two identities may sign: a person (certificate SAN is an e-mail, issuer listed in
-``person_issuers``) or the one pinned CI workflow (SAN is the workflow URI; repository and
-owner ids, ref, trigger and runner are pinned through Fulcio's GitHub extensions,
-shared/notes/signing.md §5). sigstore is imported inside methods: it costs ~0.5 s and the CLI
-only needs it when a bundle is signed or verified.
+``person_issuers``) or the one pinned CI workflow (issuer, repository and owner ids, workflow,
+ref, trigger and runner are all pinned through Fulcio's GitHub extensions,
+shared/notes/signing.md §5). Only this verifier can mark a signature as the CI workflow's, and
+only once every pin matched; the judge never reads that from the spelling of the SAN.
+sigstore is imported inside methods: it costs ~0.5 s and the CLI only needs it when a bundle
+is signed or verified.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
-from .backend import Backend, SignatureInvalid, VerifiedSignature
+from .backend import Backend, IdentityKind, SignatureInvalid, VerifiedSignature, person_email
 from .trust import CiIdentity, RevokedCertificate, Trust, trust_file
 
 if TYPE_CHECKING:
@@ -33,11 +35,12 @@ if TYPE_CHECKING:
     from sigstore.models import Bundle, ClientTrustConfig
     from sigstore.verify import Verifier
     from sigstore.verify.policy import VerificationPolicy
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
 
 PUBLIC_GOOD = "public-good"
 _FULCIO = "1.3.6.1.4.1.57264.1."
 # Fulcio extension numbers (after 1.3.6.1.4.1.57264.1.) that clinigate pins or records.
-_ISSUER_RAW, _ISSUER, _RUNNER, _REPOSITORY_URI, _COMMIT = 1, 8, 11, 12, 13
+_ISSUER_RAW, _ISSUER, _BUILD_SIGNER_URI, _RUNNER, _REPOSITORY_URI, _COMMIT = 1, 8, 9, 11, 12, 13
 _REF, _REPOSITORY_ID, _OWNER_ID, _TRIGGER, _RUN_URL = 14, 15, 17, 20, 21
 
 
@@ -148,13 +151,15 @@ class _IdentityPlan:
 
     identity: str
     issuer: str
+    kind: IdentityKind
     policy: VerificationPolicy
     mismatch: SignatureInvalid | None
 
 
-def _ci_mismatch(cert: Certificate, ci: CiIdentity, san: str) -> SignatureInvalid | None:
-    """Which pinned CI value the certificate contradicts, most specific first."""
+def _ci_mismatch(cert: Certificate, ci: CiIdentity) -> SignatureInvalid | None:
+    """Which pinned CI value the certificate's Fulcio extensions contradict, most specific first."""
     pins = [
+        ("approval.identity", "OIDC issuer", _ISSUER, ci.issuer),
         ("approval.ci_repository", "source repository id", _REPOSITORY_ID, ci.repository_id),
         ("approval.ci_repository", "repository owner id", _OWNER_ID, ci.owner_id),
         ("approval.ci_repository", "source repository", _REPOSITORY_URI, f"{ci.server}/{ci.repository}"),
@@ -170,9 +175,10 @@ def _ci_mismatch(cert: Certificate, ci: CiIdentity, san: str) -> SignatureInvali
     if trigger not in ci.triggers:
         return SignatureInvalid("approval.ci_trigger",
                                 f"CI certificate trigger is {trigger!r}, trust.yaml allows {ci.triggers}")
-    if san != ci.san:
+    workflow = _extension(cert, _BUILD_SIGNER_URI)
+    if workflow != ci.san:
         return SignatureInvalid("approval.ci_workflow",
-                                f"CI certificate was issued to workflow {san}, trust.yaml pins {ci.san}")
+                                f"CI certificate was issued to workflow {workflow}, trust.yaml pins {ci.san}")
     return None
 
 
@@ -182,6 +188,8 @@ def _ci_policy(ci: CiIdentity) -> VerificationPolicy:
     triggers: list[VerificationPolicy] = [policy.OIDCBuildTrigger(t) for t in ci.triggers]
     return policy.AllOf([
         policy.Identity(identity=ci.san, issuer=ci.issuer),
+        policy.OIDCIssuerV2(ci.issuer),
+        policy.OIDCBuildSignerURI(ci.san),
         policy.OIDCSourceRepositoryIdentifier(ci.repository_id),
         policy.OIDCSourceRepositoryOwnerIdentifier(ci.owner_id),
         policy.OIDCSourceRepositoryRef(ci.ref),
@@ -246,13 +254,12 @@ class SigstoreVerifier:
         plan = self._identity_plan(cert)
         payload = self._verify_dsse(bundle, plan)
         time, source = _signed_time(raw)
+        # Reached only when sigstore's policy and every pin passed: plan.kind is now a verified fact.
+        ci = plan.kind is IdentityKind.CI_WORKFLOW
         return VerifiedSignature(payload=payload, backend="sigstore", identity=plan.identity,
                                  issuer=plan.issuer, time=time, time_source=source,
-                                 certificate_sha256=fingerprint,
-                                 details=_ci_details(cert) if self._is_ci(cert) else {})
-
-    def _is_ci(self, cert: Certificate) -> bool:
-        return (_san(cert) or ("", ""))[0] == "uri"
+                                 certificate_sha256=fingerprint, details=_ci_details(cert) if ci else {},
+                                 identity_kind=plan.kind)
 
     def _identity_plan(self, cert: Certificate) -> _IdentityPlan:
         from sigstore.verify import policy
@@ -263,18 +270,20 @@ class SigstoreVerifier:
                                    "the signing certificate has no single e-mail/URI SAN or no OIDC issuer")
         kind, identity = san
         if kind == "email":
+            person_email(identity, "the Sigstore certificate")
             mismatch = None if issuer in self._person_issuers else SignatureInvalid(
                 "approval.identity", f"{identity} signed through OIDC issuer {issuer}, which trust.yaml "
                 f"does not accept for people (person_issuers: {self._person_issuers})")
             person = policy.Identity(identity=identity, issuer=issuer)
-            return _IdentityPlan(identity, issuer, person, mismatch)
+            return _IdentityPlan(identity, issuer, IdentityKind.PERSON, person, mismatch)
         if self._ci is None:
             raise SignatureInvalid("approval.identity", f"{identity} is a workflow identity, and "
                                    "trust.yaml pins no CI identity (sigstore.ci)")
         if issuer != self._ci.issuer:
             raise SignatureInvalid("approval.identity",
                                    f"CI certificate issuer is {issuer}, trust.yaml pins {self._ci.issuer}")
-        return _IdentityPlan(identity, issuer, _ci_policy(self._ci), _ci_mismatch(cert, self._ci, identity))
+        return _IdentityPlan(identity, issuer, IdentityKind.CI_WORKFLOW, _ci_policy(self._ci),
+                             _ci_mismatch(cert, self._ci))
 
     def _verify_dsse(self, bundle: Bundle, plan: _IdentityPlan) -> bytes:
         from sigstore.errors import VerificationError
@@ -301,16 +310,58 @@ class SigstoreVerifier:
 
 
 def _load_verifier(trusted_root: str | Path) -> Verifier:
-    from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
-    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
 
     if trusted_root == PUBLIC_GOOD:
         # offline: the roots shipped in the sigstore wheel (or the isolated TUF cache), never the network.
         return Verifier.production(offline=True)
     if isinstance(trusted_root, Path):
-        return Verifier(trusted_root=TrustedRoot.from_file(str(trusted_root)))
-    return Verifier(trusted_root=TrustedRoot(TrustedRootModel.from_json(trusted_root)))
+        try:
+            text = trusted_root.read_bytes()
+        except OSError as exc:
+            raise SignatureInvalid("trust.sigstore_root", f"the Sigstore trusted root {trusted_root.name} "
+                                   f"named by trust.yaml cannot be read: {exc.strerror}") from None
+        return private_verifier(text)
+    return private_verifier(trusted_root.encode())
+
+
+def private_verifier(trusted_root_json: bytes) -> Verifier:
+    """A verifier for a private instance's trusted_root.json, or the refusal naming what is wrong.
+
+    Built exactly as verification builds it (parse, media type, Fulcio chain, a transparency log),
+    so ``validate`` calls a root broken only when verification would fail on it.
+    """
+    from sigstore.errors import Error
+    from sigstore.models import TrustedRoot
+    from sigstore.verify import Verifier
+
+    model = parse_trusted_root(trusted_root_json)
+    try:
+        return Verifier(trusted_root=TrustedRoot(model))
+    except (Error, ValueError) as exc:  # media type, certificates, no transparency log
+        raise _unusable_root(str(exc)) from None
+
+
+def parse_trusted_root(trusted_root_json: bytes) -> TrustedRootModel:
+    """The trusted_root.json parsed (schema and media type), without sigstore's ~0.5 s import.
+
+    What the gate checks on every run; :func:`private_verifier` goes on to the certificates.
+    """
+    from pydantic import ValidationError
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootModel
+
+    try:
+        return TrustedRootModel.from_json(trusted_root_json)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise _unusable_root(f"at {where}: {first['msg']}") from None
+
+
+def _unusable_root(problem: str) -> SignatureInvalid:
+    return SignatureInvalid("trust.sigstore_root", f"the Sigstore trusted root named by trust.yaml "
+                            f"(sigstore.trusted_root) is not a usable trusted_root.json: {problem}",
+                            hint="replace it with the trusted_root.json your Sigstore instance publishes")
 
 
 def _parse(bundle_json: str) -> tuple[Bundle, dict[str, Any]]:

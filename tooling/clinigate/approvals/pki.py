@@ -50,8 +50,8 @@ from sigstore_models.intoto import Envelope, Signature
 
 from ..errors import ClinigateError, EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
-from .backend import Backend, SignatureInvalid, VerifiedSignature
-from .trust import RevokedCertificate, Trust, trust_file
+from .backend import Backend, SignatureInvalid, VerifiedSignature, person_email
+from .trust import RevokedCertificate, Trust
 
 BUNDLE_MEDIA_TYPE: Literal["application/vnd.dev.sigstore.bundle.v0.3+json"] = (
     "application/vnd.dev.sigstore.bundle.v0.3+json")
@@ -307,16 +307,26 @@ def _require_code_signing(leaf: x509.Certificate) -> None:
 
 
 def _identity(leaf: x509.Certificate) -> str:
+    """The reviewer's e-mail: a PKI certificate is always a person, never the CI workflow (DESIGN §13)."""
     try:
-        emails = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
-            .get_values_for_type(x509.RFC822Name)
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        emails = []
+        san = x509.SubjectAlternativeName([])
+    uris = san.get_values_for_type(x509.UniformResourceIdentifier)
+    if uris:
+        # Only a Sigstore certificate whose GitHub extensions match trust.yaml's pin signs as a
+        # workflow; a URI in a CA-issued certificate is somebody dressing up as one.
+        raise SignatureInvalid(
+            "approval.pki_uri_san", f"certificate {_subject(leaf)} names the URI {uris[0]!r} in its subject "
+            "alternative name; a PKI certificate identifies a person by e-mail only, and only the pinned "
+            "Sigstore CI workflow (trust.yaml sigstore.ci) signs as a workflow",
+            hint="ask the CA for a certificate with the reviewer's e-mail as its only SAN")
+    emails = san.get_values_for_type(x509.RFC822Name)
     if len(emails) != 1:
         raise SignatureInvalid(
             "approval.identity", f"certificate {_subject(leaf)} names {len(emails)} e-mail addresses in its "
             "subject alternative name; exactly one identifies the reviewer")
-    return emails[0]
+    return person_email(emails[0], f"certificate {_subject(leaf)}")
 
 
 def _utc_now() -> datetime:
@@ -336,13 +346,16 @@ class PkiVerifier:
 
     @classmethod
     def from_trust(cls, trust: Trust, repo_root: Path) -> PkiVerifier:
-        def load(paths: list[str]) -> list[x509.Certificate]:
-            pems = (trust_file(repo_root, p).read_bytes() for p in paths)
-            return [c for pem in pems for c in x509.load_pem_x509_certificates(pem)]
+        """The certificates trust.yaml names under ``repo_root/policies/trust/``.
 
-        pki = trust.pki
-        return cls(roots=load(pki.roots), intermediates=load(pki.intermediates),
-                   tsa_roots=load(pki.tsa_roots), revoked=trust.revoked())
+        A file that does not load trusts nothing (trust_files reports why, with the line); with no
+        usable root left, every certificate signature is refused rather than crashing the run.
+        """
+        from .trust_files import directory_reader, read_trust_files
+
+        files = read_trust_files(trust, directory_reader(repo_root), sigstore=False)
+        return cls(roots=files.roots, intermediates=files.intermediates, tsa_roots=files.tsa_roots,
+                   revoked=trust.revoked())
 
     def handles(self, bundle: dict[str, object]) -> bool:
         material = bundle.get("verificationMaterial")
@@ -389,6 +402,11 @@ class PkiVerifier:
         return response.tst_info.gen_time.astimezone(UTC)
 
     def _validate_chain(self, parsed: _Parsed, at: datetime, source: str) -> x509.Certificate:
+        if not self.roots:
+            raise SignatureInvalid(
+                "trust.no_pki_root", f"certificate {_subject(parsed.leaf)} cannot be checked: trust.yaml "
+                "lists no usable PKI root (pki.roots is empty, or none of its files is a CA certificate)",
+                hint="list the issuing CA's PEM certificate under pki.roots in policies/trust/trust.yaml")
         _check_leaf_validity(parsed.leaf, at, source)
         # Client verifiers insist on EKU clientAuth; approvals need codeSigning instead, which
         # _require_code_signing checks, so the EKU is only allowed here (as sigstore does).

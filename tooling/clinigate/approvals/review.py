@@ -5,10 +5,14 @@
 
 Trust (``policies/trust/``) and roles (``roles.yaml``) always come from the *base* revision:
 a pull request cannot trust its own CA or grant its own reviewers a role (DESIGN §5, §12).
+A fault in that trust (a root file missing or not a CA, an unusable Sigstore root, approvals
+nothing verifies) is a finding on trust.yaml: the book refuses to open with it unless the
+caller lists the findings itself (``strict_trust=False``, as ``verify`` does).
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ClinigateError, UsageError
+from ..findings import Finding, Severity
 from ..gitrepo import Git
 from ..manifest.documents import ROLES_PATH
 from ..manifest.loader import load_bytes
@@ -24,6 +29,7 @@ from ..manifest.version import ModelVersion
 from .attestation import sha256_hex
 from .authorship import ChangeAuthors
 from .backend import Backend, VerifiedSignature, Verifier
+from .claim import claim_of
 from .trust import TRUST_DIR, TRUST_PATH, Trust
 from .verdict import ApprovalVerdict, RoleBook, Subject, judge
 
@@ -34,22 +40,53 @@ ROLES_FILE = str(ROLES_PATH)
 
 
 class TrustInvalid(ClinigateError):
-    """trust.yaml at the base revision cannot be read: no signature can be judged."""
+    """trust.yaml at the base revision cannot verify approvals; ``findings`` say where and how to fix it."""
 
     exit_code = 1
 
 
+# Fixes to trust.yaml are governance changes: they count once merged into the base, not in a PR.
+_TRUST_HINT = (f"fix {TRUST_PATH} in a pull request of its own (the gate reads it from the base "
+               "revision); `clinigate validate` checks the work tree's copy")
+
+
+def _nothing_trusted() -> Trust:
+    """What a registry without trust.yaml trusts: nothing (see trust_files for why that is safe)."""
+    return Trust.model_validate({"apiVersion": "clinigate/v1", "kind": "Trust"})
+
+
 def load_trust(git: Git, rev: str) -> Trust:
+    return read_trust(git, rev).trust
+
+
+@dataclass(frozen=True)
+class TrustAt:
+    """trust.yaml at one revision, and what is wrong with the files it names."""
+
+    rev: str
+    trust: Trust
+    present: bool
+    findings: tuple[Finding, ...]
+    locate: Callable[[tuple[str | int, ...]], tuple[int | None, int | None]] | None = None
+
+
+def read_trust(git: Git, rev: str, *, check_files: bool = False) -> TrustAt:
+    """trust.yaml at ``rev`` (raises :class:`TrustInvalid` when it does not load at all)."""
     raw = git.read_blobs(rev, [TRUST_PATH]).get(TRUST_PATH)
     if raw is None:
-        return Trust.model_validate({"apiVersion": "clinigate/v1", "kind": "Trust"})
+        return TrustAt(rev, _nothing_trusted(), False, ())
     loaded = load_bytes(TRUST_PATH, raw)
     if not isinstance(loaded.document, Trust):
-        first = loaded.findings[0] if loaded.findings else None
-        detail = f"line {first.line}: {first.message}" if first else "not a Trust document"
-        raise TrustInvalid(f"{TRUST_PATH} at {rev[:12]} is invalid ({detail})",
-                           hint="run `clinigate validate` on that revision")
-    return loaded.document
+        errors = [f for f in loaded.findings if f.severity is Severity.ERROR] or loaded.findings
+        raise TrustInvalid(f"{TRUST_PATH} at {rev[:12]} is invalid: no approval can be verified",
+                           hint=_TRUST_HINT, findings=errors)
+    findings: tuple[Finding, ...] = ()
+    if check_files:
+        from .trust_files import git_reader, read_trust_files
+
+        findings = read_trust_files(loaded.document, git_reader(git, rev, loaded.document),
+                                    locate=loaded.locate, deep=False).findings
+    return TrustAt(rev, loaded.document, True, findings, loaded.locate)
 
 
 class _LazyVerifier:
@@ -68,6 +105,14 @@ class _LazyVerifier:
         if self._verifier is None:
             self._verifier = self._build()
         return self._verifier.verify(bundle_json)
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    try:
+        bundle = json.loads(text)
+    except json.JSONDecodeError:
+        return {}  # judged (and refused) as approval.bundle like any other malformed entry
+    return bundle if isinstance(bundle, dict) else {}
 
 
 def _material(bundle: dict[str, Any]) -> dict[str, Any]:
@@ -121,23 +166,49 @@ class ApprovalBook:
     verifiers: Sequence[Verifier]
     ledger: Ledger
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    # What is wrong with the base's trust.yaml (empty unless opened with strict_trust=False).
+    trust_findings: list[Finding] = field(default_factory=list)
     # One read of the whole ledger and batched blob reads: sync judges thousands of documents.
     _by_document: dict[str, list[Any]] | None = field(default=None, repr=False)
     _blobs: dict[tuple[str, str], bytes | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, git: Git, *, base: str, head: str | None = None,
-             trust: Trust | None = None) -> ApprovalBook:
-        """``trust``: trust.yaml at ``base`` when the caller has already read it."""
+    def open(cls, git: Git, *, base: str, head: str | None = None, trust: Trust | None = None,
+             strict_trust: bool = True) -> ApprovalBook:
+        """``trust``: trust.yaml at ``base`` when the caller has already read it.
+
+        ``strict_trust``: raise :class:`TrustInvalid` with every trust finding (``check``,
+        ``sync``); otherwise keep them in ``trust_findings`` and judge with what is usable.
+        """
         from .ledger import Ledger
 
         base_sha = git.resolve(base)
-        trust = trust or load_trust(git, base_sha)
+        config = read_trust(git, base_sha, check_files=True)
+        trust = trust or config.trust
         tmp = tempfile.TemporaryDirectory(prefix="clinigate-trust-")
         root = materialise(git, base_sha, Path(tmp.name))
         head_roles = Snapshot(git, git.resolve(head)).roles() if head else None
         roles = RoleBook(Snapshot(git, base_sha).roles(), head_roles)
-        return cls(git, base_sha, trust, roles, verifiers_for(trust, root), Ledger(git), tmp)
+        book = cls(git, base_sha, trust, roles, verifiers_for(trust, root), Ledger(git), tmp)
+        book.trust_findings = [*config.findings, *book._unverifiable(config)]
+        if strict_trust and book.trust_findings:
+            book.close()
+            count = len(book.trust_findings)
+            raise TrustInvalid(f"{TRUST_PATH} at {base_sha[:12]} cannot verify approvals "
+                               f"({count} problem{'s' * (count != 1)})", hint=_TRUST_HINT,
+                               findings=book.trust_findings)
+        return book
+
+    def _unverifiable(self, config: TrustAt) -> list[Finding]:
+        """Approvals on the ledger that nothing in this trust can verify (read only when it matters)."""
+        if config.present and config.trust.pki.roots:
+            return []
+        bundles = [_parsed(entry.text) for entries in self._grouped().values() for entry in entries]
+        from .trust_files import unverifiable_findings
+
+        return unverifiable_findings(config.trust, present=config.present, rev=self.base,
+                                     pki_approvals=sum(_is_pki(b) for b in bundles), approvals=len(bundles),
+                                     locate=config.locate)
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -203,9 +274,11 @@ class ApprovalBook:
         assert raw is not None
         entries = self.entries(document)
         subject = self.subject(document, raw, committed=raw == stored, context=context)
-        return judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
-                     was_at_commit=self._was_at(document),
-                     in_lineage=context.in_lineage(self.git) if context else None)
+        verdicts = judge(entries, subject, verifiers=self.verifiers, roles=self.roles,
+                         was_at_commit=self._was_at(document),
+                         in_lineage=context.in_lineage(self.git) if context else None)
+        _note_claims(verdicts, entries)
+        return verdicts
 
     def _was_at(self, document: str) -> Callable[[str, str], bool]:
         def was(commit: str, digest: str) -> bool:
@@ -233,10 +306,23 @@ class ChangeContext:
         return reaches_head
 
 
+def _note_claims(verdicts: Sequence[ApprovalVerdict], entries: Sequence[Any]) -> None:
+    """Keep what each unverifiable entry claims, so reports can say who it pretended to be."""
+    texts = {entry.path: entry.text for entry in entries}
+    for verdict in verdicts:
+        if verdict.statement is None and verdict.entry in texts:
+            verdict.claim = claim_of(texts[verdict.entry])
+
+
 def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]]:
-    """``input.approvals`` for the policies: valid approvals count; the rest explain themselves."""
+    """``input.approvals`` for the policies: valid approvals count; the rest explain themselves.
+
+    ``claimed`` is what an unverifiable entry says of itself, for the reports only: the policies
+    count ``role`` and ``valid``, which never come from an unverified claim.
+    """
     return [{"role": v.role, "signer": (v.statement.predicate.signer.id if v.statement else None),
              "valid": v.counts_as_approval, "digest": v.statement.document_digest if v.statement else None,
              "decision": v.decision, "rule": v.rule, "problem": v.problem,
-             "printed_name": v.statement.predicate.signer.name if v.statement else None}
+             "printed_name": v.statement.predicate.signer.name if v.statement else None,
+             "entry": v.entry, "claimed": v.claim.as_dict() if v.claim else None}
             for v in verdicts]

@@ -27,6 +27,7 @@ from ..manifest.roles import Person, Roles
 from .act import act_id
 from .attestation import AttestationInvalid, Decision, Statement, parse_statement
 from .backend import SignatureInvalid, VerifiedSignature, Verifier
+from .claim import Claim
 
 REVOKING_ROLES = frozenset({"quality", "regulatory"})  # besides the act's own signer (see above)
 
@@ -85,6 +86,8 @@ class ApprovalVerdict:
     problem: str | None = None
     statement: Statement | None = None
     signature: VerifiedSignature | None = None
+    # What the entry says of itself when it could not be verified (shown labelled, never trusted).
+    claim: Claim | None = None
 
     @property
     def counts_as_approval(self) -> bool:
@@ -105,7 +108,10 @@ class ApprovalVerdict:
     def as_dict(self) -> dict[str, Any]:
         pred = self.statement.predicate if self.statement else None
         sig = self.signature
-        moment = sig.time if sig else (pred.signed_at if pred else None)
+        # 21 CFR 11.50: the time shown is the Sigstore log's or the TSA's when one vouches for it,
+        # else the signer's own claim (signed_at), labelled so; never the verifier's clock.
+        trusted = _iso(sig.time) if sig and sig.time_trusted else None
+        claimed = _iso(pred.signed_at) if pred else None
         return {
             "entry": self.entry, "act_id": self.act_id,
             "role": self.role, "decision": self.decision,
@@ -114,13 +120,16 @@ class ApprovalVerdict:
             "printed_name": pred.signer.name if pred else None,
             "reason": pred.reason if pred else None,
             "change_class": pred.change_class if pred else None,
-            "time": _iso(moment) if moment else None,
-            "time_trusted": bool(sig and sig.time_trusted),
+            "time": trusted or claimed,
+            "claimed_time": claimed, "trusted_time": trusted,
+            "time_trusted": trusted is not None,
             "time_source": sig.time_source if sig else "claimed",
             "backend": sig.backend if sig else None,
             "identity": sig.identity if sig else None,
+            "identity_kind": sig.identity_kind.value if sig else None,
             "valid": self.valid, "rule": self.rule, "problem": self.problem,
             "digest": self.statement.document_digest if self.statement else None,
+            "claimed": self.claim.as_dict() if self.claim else None,
         }
 
 
@@ -251,9 +260,10 @@ def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: Role
     if person is None:
         return ("approval.unknown_signer",
                 f"{pred.signer.id} is not a person in roles.yaml at the base revision")
-    # A URI identity is the pinned CI workflow, which asserts the reviewer; an e-mail must be theirs.
-    is_workflow = sig.identity.startswith(("https://", "http://"))
-    if not is_workflow and sig.identity.lower() != person.email.lower():
+    # Only the keyless verifier marks a signature as the pinned CI workflow, after every Fulcio
+    # extension matched trust.yaml; that workflow asserts the reviewer. Anyone else signs as
+    # themselves, however their certificate spells its identity (DESIGN §13).
+    if not sig.ci_workflow and sig.identity.lower() != person.email.lower():
         return ("approval.identity_mismatch", f"the certificate names {sig.identity}, but {person.id}'s "
                 f"e-mail in roles.yaml is {person.email}")
     if pred.signer.name != person.name:

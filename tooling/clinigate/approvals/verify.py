@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..findings import Finding
 from ..gitrepo import Git
 from .attestation import sha256_hex
 from .review import ApprovalBook
@@ -28,10 +29,12 @@ class VerifyReport:
     rev: str
     documents: list[DocumentApprovals]
     ledger_problems: list[dict[str, str]] = field(default_factory=list)
+    trust_problems: list[Finding] = field(default_factory=list)  # trust.yaml at rev, with lines
 
     @property
     def valid(self) -> bool:
-        return not self.ledger_problems and all(v.valid for d in self.documents for v in d.verdicts)
+        return (not self.ledger_problems and not self.trust_problems
+                and all(v.valid for d in self.documents for v in d.verdicts))
 
 
 def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> VerifyReport:
@@ -40,7 +43,8 @@ def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> Ve
     Bytes come from the work tree when the file is there, so a manifest edited after its
     approval shows up as such before it is even committed; trust and roles come from ``rev``.
     """
-    with ApprovalBook.open(git, base=rev) as book:
+    # The trust findings are listed beside the verdicts: each entry still shows why it fails.
+    with ApprovalBook.open(git, base=rev, strict_trust=False) as book:
         # One finding per bad file or rewriting commit; files that are not readable acts are
         # reported here only (they are nobody's signature), the readable ones are judged below.
         problems = [{"rule": p.rule, "message": p.message, **({"path": p.path} if p.path else {})}
@@ -58,4 +62,4 @@ def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> Ve
                 continue
             verdicts = book.judge(path, rev=rev, raw=raw)
             documents.append(DocumentApprovals(path, sha256_hex(raw) if raw is not None else "", verdicts))
-    return VerifyReport(book.base, documents, problems)
+    return VerifyReport(book.base, documents, problems, book.trust_findings)

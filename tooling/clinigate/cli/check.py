@@ -31,8 +31,9 @@ def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_ur
     policies/ and lists the approvals each change needs.
 
     \b
-    Exit codes: 0 pass · 1 a gate denied, or approvals are still missing (decision pending)
-    · 2 usage · 3 environment (not a git repo, unknown revision, engine failure).
+    Exit codes: 0 pass · 1 a gate denied, approvals are still missing (decision pending), or
+    trust.yaml at --base cannot verify approvals · 2 usage · 3 environment (not a git repo,
+    unknown revision, engine failure).
 
     \b
     Examples:

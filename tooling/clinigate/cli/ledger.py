@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from .options import repo_option, resolve_repo
 
 if TYPE_CHECKING:
     from ..approvals.ledger import Ledger
+    from ..gitrepo import Git
 
 remote_option = click.option("--remote", default="origin", show_default=True,
                              help="The Git remote whose ledger to fetch from or push to.")
@@ -85,26 +85,33 @@ def ledger_push(remote: str, repo: Path | None, retries: int) -> None:
 @ledger.command("list")
 @repo_option
 @click.option("--model", default=None, help="Only this model's entries (its folder under models/).")
+@click.option("--rev", default=None,
+              help="The revision whose trust.yaml, roles.yaml and documents judge each act "
+                   "(default: the default branch, origin/HEAD or else main).")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
-              help="text: one line per entry; json: a list of objects with the bundle text.")
-def ledger_list(repo: Path | None, model: str | None, fmt: str) -> None:
-    """List the acts on the local ledger (run `ledger fetch` first for the remote's).
+              help="text: each act with its signer, times and validity; json: a list of objects with the "
+                   "bundle text and the same judgement.")
+def ledger_list(repo: Path | None, model: str | None, rev: str | None, fmt: str) -> None:
+    """List the acts of the local ledger (run `ledger fetch` first for the remote's).
 
-    Each act is shown with its act id. Files on the ledger that are not readable acts are
-    not listed as entries; the text format names them after the list (`verify` reports them).
+    For each act: the document, decision, role and the signer's printed name, the trusted time
+    (Sigstore log or RFC 3161) and the signer's claimed time, and whether it is valid as judged
+    with the trust and roles of --rev (an act on a document not at --rev is listed, not judged).
+    Exit 0 whatever the validity: `clinigate verify` is the check.
     """
-    reading = _open(repo).read(model=model)
-    entries = reading.entries
-    if fmt == "json":
-        click.echo(json.dumps([{"path": e.path, "document": e.document_path, "model": e.model, "key": e.key,
-                                "document_sha256": e.document_sha256, "act_id": e.act_id,
-                                "commit": e.commit, "committed_at": e.committed_at.isoformat(),
-                                "bundle": e.text} for e in entries], indent=2))
-        return
-    for e in sorted(entries, key=lambda e: (e.committed_at, e.path)):
-        click.echo(f"{e.committed_at.isoformat()}  {e.document_path}  sha256:{e.document_sha256[:12]}  "
-                   f"act {e.act_id}  ({_short(e.commit)})")
-    for problem in reading.problems:
-        click.echo(f"not an entry: [{problem.rule}] {problem.message}")
-    unreadable = f", {len(reading.problems)} files that are not acts" if reading.problems else ""
-    click.echo(f"{len(entries)} entries{unreadable}")
+    from ..approvals.listing import list_ledger
+    from ..gitrepo import Git
+    from ..report.approvals import LEDGER_RENDERERS
+    from ..report.text import location
+
+    git = Git(resolve_repo(repo))
+    listing = list_ledger(git, rev=rev or _default_branch(git), model=model)
+    click.echo(LEDGER_RENDERERS[fmt](listing), nl=False)
+    if fmt == "json":  # the JSON is a list of entries (kept so): trust problems go to stderr
+        for f in listing.trust_problems:
+            click.echo(f"warning: {location(f.path, f.line, f.column)}: [{f.rule}] {f.message}", err=True)
+
+
+def _default_branch(git: Git) -> str:
+    """What counts now: the remote's default branch when this clone knows it, else main, else HEAD."""
+    return next((ref for ref in ("origin/HEAD", "main") if git.rev_parse(ref)), "HEAD")

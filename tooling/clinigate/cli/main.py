@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         click.echo(f"clinigate: error: {exc.message}", err=True)
+        for line in _finding_lines(exc):
+            click.echo(f"  {line}", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
         code = exc.exit_code
@@ -93,3 +95,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("hint: re-run with --debug for the traceback, and report it", err=True)
         code = 3
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _finding_lines(exc: ClinigateError) -> list[str]:
+    """One line per finding the error carries, as `validate` prints them (file:line: [rule] ...)."""
+    if not exc.findings:
+        return []
+    from ..report.text import location
+
+    return [f"{location(f.path, f.line, f.column)}: [{f.rule}]{' ' + f.field + ':' if f.field else ''} "
+            f"{f.message}" for f in exc.findings]
+

@@ -49,7 +49,8 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str | None, bran
 
     \b
     Exit codes: 0 in sync (dry run) / everything desired in place (apply) · 1 drift, or
-    something refused or only warned · 2 usage (incl. --prune with an empty desired state)
+    something refused or only warned, or trust.yaml at --rev cannot verify approvals (MLflow
+    untouched) · 2 usage (incl. --prune with an empty desired state)
     · 3 environment (MLflow unreachable, lock held, not a git repo).
 
     \b

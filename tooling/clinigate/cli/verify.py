@@ -19,8 +19,8 @@ from .options import repo_option, resolve_repo
 def verify(paths: tuple[str, ...], rev: str, fmt: str, repo: Path | None) -> None:
     """List and verify every signed act on PATHS (default: every document in the ledger).
 
-    For each signature: the signer's printed name, the UTC time (trusted when it comes from
-    the Sigstore log or an RFC 3161 timestamp, otherwise marked as claimed), the meaning of the
+    For each signature: the signer's printed name, the UTC times (the trusted one from the
+    Sigstore log or an RFC 3161 timestamp, and the one the signer claims), the meaning of the
     signature, the role, the decision and the reason; then valid, or invalid with the rule
     that failed (tampered bytes, replay onto another version or model, stale digest,
     self-approval, role not held at --rev, revoked, untrusted root, wrong CI identity, ...).
@@ -29,8 +29,8 @@ def verify(paths: tuple[str, ...], rev: str, fmt: str, repo: Path | None) -> Non
     file is reported once, with its own rule, and never hides the other entries).
 
     \b
-    Exit codes: 0 every signature valid · 1 an invalid signature or a rewritten ledger
-    · 2 usage · 3 environment.
+    Exit codes: 0 every signature valid · 1 an invalid signature, a rewritten ledger, or a
+    fault in trust.yaml at --rev (each listed with its line) · 2 usage · 3 environment.
 
     \b
     Examples:

@@ -2,13 +2,16 @@
 
 They need only the documents being validated plus file existence and roles.yaml, so a
 pull request touching one model is checked without reading the rest of the registry.
+trust.yaml's certificate and Sigstore files are checked the way the gate will load them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
+from ..approvals.trust import Trust
 from .deployment import Deployment
 from .loader import LoadedFile
 from .model import Model
@@ -17,11 +20,15 @@ from .roles import Roles
 from .values import Role, SemverKey
 from .version import ModelVersion
 
+if TYPE_CHECKING:
+    from ..approvals.trust_files import Reader
+
 VersionExists = Callable[[str, str], bool]
 
 
-def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: VersionExists) -> None:
-    """Append cross-document findings to each loaded file."""
+def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: VersionExists,
+          trust_files: Reader | None = None) -> None:
+    """Append cross-document findings to each loaded file; ``trust_files`` reads policies/trust/."""
     for loaded in files:
         doc = loaded.document
         if doc is None:
@@ -38,6 +45,8 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
                 _unknown_version(loaded, ("authorised_baseline",), doc.model, doc.authorised_baseline)
         elif isinstance(doc, Model):
             _check_folder(loaded, doc.name, folder, "name")
+        elif isinstance(doc, Trust) and trust_files is not None:
+            _check_trust(loaded, doc, trust_files)
 
 
 def _check_folder(loaded: LoadedFile, name: str, folder: str | None, field: str) -> None:
@@ -68,6 +77,12 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
         elif Role.DATA_SCIENTIST not in person.roles:
             _add(loaded, "xref.submitter-role", ("submitted_by",),
                  f"submitted_by '{doc.submitted_by}' does not hold the data_scientist role")
+
+
+def _check_trust(loaded: LoadedFile, doc: Trust, read: Reader) -> None:
+    from ..approvals.trust_files import read_trust_files  # cryptography, only when trust.yaml is checked
+
+    loaded.findings.extend(read_trust_files(doc, read, locate=loaded.locate).findings)
 
 
 def _check_deployment(loaded: LoadedFile, doc: Deployment, version_exists: VersionExists) -> None:

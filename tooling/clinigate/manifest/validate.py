@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..findings import Finding, Report, Severity
@@ -16,6 +17,9 @@ from .loader import LoadedFile, load_file
 from .roles import Roles
 from .strict_yaml import DEFAULT_LIMITS, Limits
 from .version import ModelVersion
+
+if TYPE_CHECKING:
+    from ..approvals.trust_files import Reader
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -154,7 +158,8 @@ def _check_file(context: _Context, relpath: str) -> _FileResult:
         return [location], None
     loaded = load_file(context.repo_root, relpath, limits=context.limits,
                        known_emails=context.known_emails)
-    crossref.check([loaded], context.roles, _version_exists(context.repo_root))
+    crossref.check([loaded], context.roles, _version_exists(context.repo_root),
+                   _trust_reader(context.repo_root))
     doc = loaded.document
     registered = (doc.artifact.mlflow.registered_model, relpath) \
         if isinstance(doc, ModelVersion) and relpath.startswith("models/") else None
@@ -190,6 +195,16 @@ def _missing_documents(repo_root: Path, files: Iterable[str]) -> list[Finding]:
         for name in ("model.yaml", "pccp.yaml", "deployment.yaml")
         if not (repo_root / "models" / m / name).is_file()
     ]
+
+
+def _trust_reader(repo_root: Path) -> Reader:
+    """The work tree's policies/trust/ files, as the gate will read them from Git once merged."""
+    def read(name: str) -> bytes | None:
+        # Imported on first read: only trust.yaml's check needs it (and cryptography with it).
+        from ..approvals.trust_files import directory_reader
+
+        return directory_reader(repo_root)(name)
+    return read
 
 
 def _version_exists(repo_root: Path) -> crossref.VersionExists:

@@ -69,6 +69,9 @@ class ApprovalRecord(_Typed):
     digest: str | None = None
     rule: str | None = None
     problem: str | None = None
+    entry: str | None = None  # the ledger file
+    # What an entry that did not verify says of itself, for the reports only (approvals/claim.py).
+    claimed: dict[str, str | None] | None = None
 
 
 class DocumentDecision(BaseModel):

@@ -6,23 +6,31 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..approvals.listing import LedgerListing, ListedAct
 from ..approvals.verdict import ApprovalVerdict
 from ..approvals.verify import VerifyReport
+from .signatures import claim_text, person, time_label
+from .text import location
 
 
 def _line(verdict: ApprovalVerdict) -> list[str]:
     row = verdict.as_dict()
-    when = (f"trusted: {row['time_source']}" if row["time_trusted"]
-            else "claimed by the signer: no log or timestamp authority vouches for it")
-    head = (f"  {'VALID  ' if verdict.valid else 'INVALID'} {row['decision'] or '?':<8} "
-            f"{row['role'] or '?':<17} {row['printed_name'] or '?'} ({row['signer'] or '?'})")
-    lines = [head,
-             f"          time {row['time'] or '?'} ({when}) · meaning: "
-             f"{row['meaning'] or '?'} · signed with {row['backend'] or '?'} as {row['identity'] or '?'}"]
+    state = "VALID  " if verdict.valid else "INVALID"
+    if verdict.statement is None:
+        lines = [f"  {state} ledger entry {verdict.entry}",
+                 f"          {claim_text(row['claimed'])}"]
+    else:
+        lines = [f"  {state} {row['decision']:<8} {row['role']:<17} "
+                 f"{person(row['printed_name'], row['signer'])}",
+                 f"          meaning: {row['meaning']}"
+                 + (f" · signed with {row['backend']} as {row['identity']}" if row["backend"] else "")]
+    lines.append(f"          {time_label(row)}")
     if row["reason"]:
         lines.append(f"          reason: {row['reason']}")
     if not verdict.valid:
         lines.append(f"          why invalid: [{verdict.rule}] {verdict.problem}")
+        if verdict.statement is not None:
+            lines.append(f"          ledger entry {verdict.entry}")
     return lines
 
 
@@ -39,9 +47,14 @@ def text(report: VerifyReport) -> str:
             lines.extend(_line(verdict))
     for problem in report.ledger_problems:
         lines.append(f"\nledger: [{problem['rule']}] {problem['message']}")
+    for finding in report.trust_problems:
+        where = location(finding.path, finding.line, finding.column)
+        lines.append(f"\n{where}: [{finding.rule}]{' ' + finding.field + ':' if finding.field else ''} "
+                     f"{finding.message}")
     total = sum(len(d.verdicts) for d in report.documents)
     bad = sum(not v.valid for d in report.documents for v in d.verdicts)
-    lines.append(f"\n{total} signatures, {bad} invalid, {len(report.ledger_problems)} ledger problems")
+    lines.append(f"\n{total} signatures, {bad} invalid, {len(report.ledger_problems)} ledger problems, "
+                 f"{len(report.trust_problems)} trust problems")
     return "\n".join(lines) + "\n"
 
 
@@ -51,8 +64,75 @@ def json_format(report: VerifyReport) -> str:
         "documents": [{"path": d.path, "sha256": d.sha256 or None, "note": d.note,
                        "approvals": [v.as_dict() for v in d.verdicts]} for d in report.documents],
         "ledger_problems": report.ledger_problems,
+        "trust_problems": [f.to_dict() for f in report.trust_problems],
     }
     return json.dumps(body, indent=2) + "\n"
 
 
 VERIFY_RENDERERS: dict[str, Callable[[VerifyReport], str]] = {"text": text, "json": json_format}
+
+
+# --- ledger list --------------------------------------------------------------------------------
+
+
+def _act_row(act: ListedAct) -> dict[str, Any]:
+    if act.verdict is not None:
+        return act.verdict.as_dict()
+    return {"valid": None, "rule": None, "problem": act.note, "role": None, "decision": None,
+            "claimed_time": None, "trusted_time": None, "time_source": "claimed",
+            "claimed": act.claim.as_dict() if act.claim else None}
+
+
+def _act_lines(act: ListedAct) -> list[str]:
+    entry, row = act.entry, _act_row(act)
+    if row["role"]:
+        what = f"{row['decision']} as {row['role']} by {person(row.get('printed_name'), row.get('signer'))}"
+    else:
+        what = claim_text(row["claimed"])
+    if row["valid"] is None:
+        state = f"NOT JUDGED: {act.note}"
+    else:
+        state = "VALID" if row["valid"] else f"INVALID: [{row['rule']}] {row['problem']}"
+    return [f"{entry.document_path}  {what}", f"    {state}", f"    {time_label(row)}",
+            f"    recorded {entry.committed_at.isoformat()} by ledger commit {entry.commit[:12]} "
+            f"(a Git date: claimed) · act {entry.act_id} · "
+            f"document sha256:{entry.document_sha256[:12]}"]
+
+
+def ledger_text(listing: LedgerListing) -> str:
+    lines = [f"clinigate ledger list: validity judged with the trust and roles of {listing.name} "
+             f"({listing.rev[:12]})"]
+    for act in listing.acts:
+        lines += ["", *_act_lines(act)]
+    for finding in listing.trust_problems:
+        where = location(finding.path, finding.line, finding.column)
+        lines += ["", f"{where}: [{finding.rule}]{' ' + finding.field + ':' if finding.field else ''} "
+                      f"{finding.message}"]
+    lines += [f"\nnot an entry: [{p.rule}] {p.message}" for p in listing.ledger_problems]
+    judged = [a.verdict for a in listing.acts if a.verdict is not None]
+    valid = sum(v.valid for v in judged)
+    unjudged = len(listing.acts) - len(judged)
+    lines += ["", f"{valid} valid, {len(judged) - valid} invalid, {unjudged} not judged at {listing.name}; "
+                  f"{len(listing.trust_problems)} trust problems",
+              f"{len(listing.acts)} entries" + (f", {len(listing.ledger_problems)} files that are not acts"
+                                                if listing.ledger_problems else "")]
+    return "\n".join(lines) + "\n"
+
+
+def ledger_json(listing: LedgerListing) -> str:
+    """A list, one object per entry, as before; the judgement is added to each (``judged_at`` etc.)."""
+    rows = []
+    for act in listing.acts:
+        e, row = act.entry, _act_row(act)
+        rows.append({"path": e.path, "document": e.document_path, "model": e.model, "key": e.key,
+                     "document_sha256": e.document_sha256, "act_id": e.act_id,
+                     "commit": e.commit, "committed_at": e.committed_at.isoformat(), "bundle": e.text,
+                     **{k: v for k, v in row.items() if k not in _ENTRY_KEYS}, "judged_at": listing.rev,
+                     "note": act.note})
+    return json.dumps(rows, indent=2) + "\n"
+
+
+_ENTRY_KEYS = frozenset({"entry", "act_id"})  # already given by the entry itself
+
+LEDGER_RENDERERS: dict[str, Callable[[LedgerListing], str]] = {"text": ledger_text, "json": ledger_json}
+

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from ..findings import Severity
 from ..policy.decision import ApprovalRecord, DocumentDecision, GateDecision, HeadPreview
 from . import github, junit, sarif
+from .signatures import claim_text, markdown_code, person
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING (approvals missing)"}
 
@@ -54,13 +55,29 @@ def _preview_lines(preview: HeadPreview | None) -> list[str]:
     return lines
 
 
+def _who(approval: ApprovalRecord, quote: Callable[[str], str] = str) -> str:
+    """Role and printed name of an act; for one that did not verify, what it claims, so labelled."""
+    if approval.role:
+        return f"{approval.role} by {person(approval.printed_name, approval.signer)}"
+    entry = quote(approval.entry or "(unnamed)")
+    return f"ledger entry {entry}; {claim_text(approval.claimed, quote)}"
+
+
 def _approval_line(approval: ApprovalRecord) -> str:
-    who = f"{approval.role} by {approval.printed_name or approval.signer}"
     if approval.valid:
-        return f"  signed: {who}: {approval.decision}"
+        return f"  signed: {_who(approval)}: {approval.decision}"
     if approval.rule:
-        return f"  not counted: {who}: [{approval.rule}] {approval.problem}"
-    return f"  signed: {who}: {approval.decision} (not an approval)"
+        return f"  not counted: {_who(approval)}: [{approval.rule}] {approval.problem}"
+    return f"  signed: {_who(approval)}: {approval.decision} (not an approval)"
+
+
+def _approval_item(approval: ApprovalRecord) -> str:
+    who = _who(approval, markdown_code)
+    if approval.valid:
+        return f"- ✅ {who}: {approval.decision}"
+    if approval.rule:
+        return f"- ❌ not counted: {who}: **{approval.rule}** {approval.problem}"
+    return f"- ➖ {who}: {approval.decision} (not an approval)"
 
 
 def json_format(report: GateDecision) -> str:
@@ -85,12 +102,15 @@ def markdown(report: GateDecision) -> str:
                          f"{m.regulatory_action or '–'} | {', '.join(m.required_roles) or '–'} | {result} |")
         lines.append("")
     for m in report.manifests:
-        if m.findings:
+        if m.findings or m.approvals:
             lines.append(f"### `{m.path}`")
             for f in m.findings:
                 icon = "❌" if f.severity is Severity.ERROR else "⚠️"
                 where = f" `{f.field}`:" if f.field else ""
                 lines.append(f"- {icon} **{f.rule}**{where} {f.message}")
+            if m.approvals:
+                # Who signed and who did not count, and why (21 CFR 11.50: name and meaning shown).
+                lines += ["", "Signatures:", *(_approval_item(a) for a in m.approvals)]
             lines.append("")
     preview = _preview_lines(report.head_preview)
     if preview:
