@@ -64,7 +64,7 @@ class OpaProblem:
         detail = lines[located[0] + 1: located[1] if len(located) > 1 else len(lines)]
         col = _caret_column(detail, (sources or {}).get(file), row)
         message = first.group("message").strip()
-        if col is None and detail:  # a type error's "have: …" / "want: …" lines say what is wrong
+        if detail and not any(_CARET.match(line) for line in detail):  # a type error's have/want
             message += " (" + "; ".join(line.strip() for line in detail if line.strip()) + ")"
         return cls(message, first.group("code"), file, row, col, len(located) - 1)
 
@@ -80,16 +80,21 @@ class OpaProblem:
 
 
 def _caret_column(detail: list[str], source: str | None, row: int) -> int | None:
-    """OPA prints a parse error's line without its leading tabs and a caret under the spot."""
-    carets = [m for m in (_CARET.match(line) for line in detail) if m]
-    if not carets or source is None:
+    """The column of a parse error: OPA prints the line without its leading tabs, then a caret.
+
+    At the end of the file OPA shows the last line that has text under a row past it; the
+    column is given only when the line shown is the error's own row.
+    """
+    caret = next((i for i, line in enumerate(detail) if _CARET.match(line)), None)
+    if caret is None or caret == 0 or source is None:
         return None
     lines = source.split("\n")
-    if not 0 < row <= len(lines):
+    if not 0 < row <= len(lines) or lines[row - 1].lstrip("\t") != detail[caret - 1].removeprefix("\t"):
         return None
-    line = lines[row - 1]
-    tabs = len(line) - len(line.lstrip("\t"))
-    return tabs + len(carets[0].group(1)) + 1
+    match = _CARET.match(detail[caret])
+    assert match is not None
+    tabs = len(lines[row - 1]) - len(lines[row - 1].lstrip("\t"))
+    return tabs + len(match.group(1)) + 1
 
 
 def import_opa() -> Any:
