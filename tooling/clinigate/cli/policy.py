@@ -155,8 +155,9 @@ def _ranges(lines: Iterable[int]) -> str:
 
 @policy.command("crosscheck")
 @repo_option
-@click.option("--engine", "engines", multiple=True, type=click.Choice(("embedded", "regopy")),
-              help="Engines to compare (repeatable; default: embedded and regopy).")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(("embedded", "regopy", "opa")),
+              help="Engines to compare (repeatable; each named one must be installed). Default: every "
+                   "installed one of embedded, regopy and opa, naming those not installed.")
 @click.option("--show", type=click.IntRange(0), default=5, show_default=True,
               help="How many differing inputs to print in full.")
 def crosscheck(repo: Path | None, engines: tuple[str, ...], show: int) -> None:
@@ -164,9 +165,15 @@ def crosscheck(repo: Path | None, engines: tuple[str, ...], show: int) -> None:
 
     The corpus is every version of the registry judged as if it were being added, plus
     variations that sit on, just below and just above every threshold (multi-digit, zero and
-    negative numbers) and flip every classification trigger. regorus (Rust) and regopy (C++)
-    are independent implementations, so a difference means a policy relies on a construct
-    they disagree on; `clinigate policy lint` bans the known ones.
+    negative numbers), flip every classification trigger, and leave a document out of the
+    input. regorus (embedded, Rust), regopy (C++) and real OPA (opa, Go: the reference) are
+    independent implementations, so a difference means a policy relies on a construct they
+    disagree on; `clinigate policy lint` bans the known ones. An engine that is not installed
+    is named as not run; OPA needs `pip install --ignore-requires-python 'clinigate[opa]'`.
+
+    \b
+    Exit codes: 0 the engines agree · 1 they differ · 3 fewer than two engines installed, a
+    named engine not installed, or the policies do not compile.
     """
     from ..policy import crosscheck as core
     from ..policy.bundle import load_bundle
@@ -174,12 +181,19 @@ def crosscheck(repo: Path | None, engines: tuple[str, ...], show: int) -> None:
     root = resolve_repo(repo)
     bundle = load_bundle(root)
     corpus = core.registry_corpus(root, bundle.data.get("clinigate", {}).get("defaults", {}))
-    report = core.run(bundle, corpus, engines or core.CROSSCHECK_ENGINES)
+    report = core.run(bundle, corpus, engines or None)
+    for name, why in report.not_run.items():
+        click.echo(f"not run: {name}: {why}")
     for difference in report.differences[:show]:
         click.echo(f"differs: #{difference.index} {difference.label}")
         for name, result in difference.results.items():
             click.echo(f"  {name}: {json.dumps(result, sort_keys=True)[:2000]}")
     agreed = report.inputs - len(report.differences)
-    click.echo(f"{' and '.join(report.engines)}: agree on {agreed} of {report.inputs} inputs, "
+    click.echo(f"{_listed(report.engines)}: agree on {agreed} of {report.inputs} inputs, "
                f"differ on {len(report.differences)}")
     raise SystemExit(0 if report.passed else 1)
+
+
+def _listed(names: list[str]) -> str:
+    """``embedded, regopy and opa``."""
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -58,6 +58,14 @@ class PolicyCompileError(EnvironmentProblem):
         super().__init__(f"{format_location(file, row, col)}{message}", hint=hint)
 
 
+class EngineNotInstalled(EnvironmentProblem):
+    """The Python package of an engine is missing; ``hint`` says how to install it."""
+
+    def __init__(self, engine: str, message: str, *, hint: str) -> None:
+        self.engine = engine
+        super().__init__(message, hint=hint)
+
+
 class PolicyEngineError(EnvironmentProblem):
     """Evaluation failed, or the engine (a server, a binary) could not be reached."""
 

@@ -26,7 +26,14 @@ from typing import Any
 
 from ..errors import EnvironmentProblem
 from .bundle import PolicyBundle, PolicyModule
-from .engine import PolicyCompileError, PolicyEngineError, format_location, input_json, rule_path
+from .engine import (
+    EngineNotInstalled,
+    PolicyCompileError,
+    PolicyEngineError,
+    format_location,
+    input_json,
+    rule_path,
+)
 
 WHEEL = "opa-golib-python-bindings==0.4.4"
 INSTALL_HINT = (f"pip install --ignore-requires-python '{WHEEL}' (or the extra: "
@@ -102,7 +109,7 @@ def import_opa() -> Any:
     try:
         import opa_bindings  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
-        raise EnvironmentProblem("the OPA engine is not installed (Python module opa_bindings)",
+        raise EngineNotInstalled("opa", "the OPA engine is not installed (Python module opa_bindings)",
                                  hint=INSTALL_HINT) from None
     return opa_bindings
 
