@@ -83,9 +83,12 @@ def policy_lint(repo: Path | None, fmt: str) -> None:
     Checks every module and test under policies/ for: Rego v0 rule bodies and partial sets,
     float literals compared at thresholds (compare the *_e4 integers), max/min/sort,
     semver.*, object.union, string interpolation, bare `data`, time.diff/format/
-    parse_rfc3339_ns, http.send, and print() outside tests. Each finding names the rule and
-    the safe replacement. Comments and string literals are ignored; test files may compare
-    float literals and print.
+    parse_rfc3339_ns, http.send, print() outside tests, and `not` over a reference that may
+    be undefined (`not input.x in s`, `not f(input.x)`: OPA fails the whole rule body where
+    regorus makes the `not` true, so a fail-closed deny fails open on OPA; use
+    object.get(…, null)). Each finding names the rule and the safe replacement. Comments and
+    string literals are ignored; test files may compare float literals, print, and negate
+    anything (`policy test --engine opa` runs them on OPA).
 
     \b
     Exit codes: 0 clean · 1 findings · 3 unreadable policies/ or data.

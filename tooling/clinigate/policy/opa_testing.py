@@ -26,8 +26,8 @@ from typing import Any
 
 from .bundle import PolicyBundle, PolicyModule
 from .engine import PolicyCompileError, PolicyEngineError
-from .lint import LexError, tokenize
 from .opa_native import OpaProblem, add_module, close_engine, compile_check, import_opa, new_opa_engine
+from .rego_tokens import LexError, tokenize
 from .testing import (
     TEST_NAME,
     FileCoverage,
