@@ -88,7 +88,7 @@ def policy_lint(repo: Path | None, fmt: str) -> None:
     regorus makes the `not` true, so a fail-closed deny fails open on OPA; use
     object.get(…, null)). Each finding names the rule and the safe replacement. Comments and
     string literals are ignored; test files may compare float literals, print, and negate
-    anything (`policy test --engine opa` runs them on OPA).
+    anything (`policy test --engine opa` runs them on OPA too).
 
     \b
     Exit codes: 0 clean · 1 findings · 3 unreadable policies/ or data.

@@ -76,8 +76,8 @@ def lint_module(module: PolicyModule, outline: BundleOutline | None = None) -> l
     if not module.is_test:
         _check_float_comparisons(tokens, add)
         _check_prints(code, add)
-        # Tests are exempt: there OPA's reading can only fail a test, never pass it, and
-        # `policy test --engine opa` runs them on OPA.
+        # Tests are exempt: there a difference changes a test's outcome on one engine, and
+        # `policy test --engine opa` runs them on OPA as well as on regorus.
         _check_negations(module, tokens, outline or BundleOutline.of([module]), add)
     return sorted(set(findings), key=lambda f: (f.line or 0, f.column or 0, f.rule))
 
