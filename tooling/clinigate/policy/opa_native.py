@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import EnvironmentProblem
@@ -123,7 +123,16 @@ def new_opa_engine(modules: Iterable[PolicyModule], data: Mapping[str, Any]) -> 
         raise EnvironmentProblem(f"the OPA engine's native library does not load: {exc}",
                                  hint=INSTALL_HINT) from None
     engine.print_handler = _drop_print  # the library's default writes to stderr
-    modules = list(modules)
+    try:
+        _fill(engine, list(modules), data)
+    except BaseException:
+        engine.close()  # its Go memory now, not whenever the garbage collector gets to it
+        raise
+    return engine
+
+
+def _fill(engine: Any, modules: list[PolicyModule], data: Mapping[str, Any]) -> None:
+    opa = import_opa()
     for module in modules:
         add_module(engine, module)
     try:
@@ -132,7 +141,6 @@ def new_opa_engine(modules: Iterable[PolicyModule], data: Mapping[str, Any]) -> 
         reason = OpaProblem.parse(exc.message).located if isinstance(exc, opa.OpaError) else str(exc)
         raise PolicyEngineError(f"OPA refused the policy data: {reason}") from None
     compile_check(engine, {m.path: m.source for m in modules})
-    return engine
 
 
 def add_module(engine: Any, module: PolicyModule) -> None:
@@ -141,8 +149,7 @@ def add_module(engine: Any, module: PolicyModule) -> None:
         engine.add_policy(module.path, module.source)
     except import_opa().OpaError as exc:
         problem = OpaProblem.parse(exc.message, {module.path: module.source})
-        raise PolicyCompileError(problem.compile_error().reason, file=problem.file or module.path,
-                                 row=problem.row, col=problem.col, engine="opa") from None
+        raise replace(problem, file=problem.file or module.path).compile_error() from None
 
 
 def compile_check(engine: Any, sources: Mapping[str, str]) -> None:
