@@ -83,7 +83,7 @@ def run(bundle: PolicyBundle, corpus: Sequence[tuple[str, dict[str, Any]]],
             except EngineNotInstalled as exc:
                 if engine_names:
                     raise
-                not_run[name] = f"{exc.message} ({exc.hint})"
+                not_run[name] = f"{exc.message}; {exc.hint}"
                 continue
             engines.append(engine)
         if not engine_names and len(engines) < 2:
