@@ -27,6 +27,10 @@ class_order := data.clinigate.defaults.class_order
 
 class_order_set := {c | some c in class_order} if is_array(class_order)
 
+# Negated whole below (`not is_array(class_order)` with class_order undefined fails the body on
+# OPA, so a missing class_order would go undenied there; policies/README.md, "Engines").
+class_order_listed if is_array(class_order)
+
 # Index of a class in class_order: "highest wins" is an index comparison, not the maximum
 # builtin, which one engine orders as strings (engines note §8).
 rank(c) := i if {
@@ -241,7 +245,7 @@ deny contains {
 	"field": null,
 } if {
 	judged
-	not is_array(class_order)
+	not class_order_listed
 }
 
 deny contains {

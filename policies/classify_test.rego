@@ -111,6 +111,12 @@ test_class_order_missing_a_class_is_denied_and_outside if {
 	"unclassified" in r
 }
 
+# No class_order at all: undefined under `not` would fail the deny's body on OPA (fail open).
+test_class_order_absent_is_denied if {
+	d := classify.deny with input as fx.version({}) with data.clinigate.defaults as {}
+	fx.says(d, "classify.class_order", "class_order is missing")
+}
+
 test_class_order_complete_is_not_denied if not fx.fires(deny_of({}), "classify.class_order")
 
 # ---------------------------------------------------------------------------------------------

@@ -405,7 +405,9 @@ acceptance contains {
 	judged
 	classify.pccp_present
 	not classify.first_version
-	not is_object(input.authorised)
+	# object.get, not input.authorised: an undefined argument under `not` fails the body on OPA
+	# (this deny would fail open when the key is absent) but not on regorus (README, "Engines").
+	not is_object(object.get(input, "authorised", null))
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -674,7 +676,7 @@ warn contains {
 } if {
 	judged
 	some sg in subgroups
-	not sg.attribute in required_attributes
+	not object.get(sg, "attribute", null) in required_attributes
 	is_whole(sg.gap_e4)
 	sg.gap_e4 > crit("max_subgroup_gap_e4")
 }
@@ -697,7 +699,7 @@ warn contains {
 } if {
 	judged
 	some sg in subgroups
-	not sg.attribute in required_attributes
+	not object.get(sg, "attribute", null) in required_attributes
 	is_whole(sg.n)
 	sg.n < crit("min_subgroup_n")
 }

@@ -234,6 +234,14 @@ test_missing_authorised_baseline_denies if {
 	fx.says(deny_of(p), "gates.authorised_baseline_missing", "authorised_baseline (1.0.0)")
 }
 
+# The same with no authorised key at all: an undefined input.authorised under `not` fails the
+# whole body on OPA (the deny would fail open there) but not on regorus; both must deny.
+test_authorised_absent_from_the_input_denies if {
+	p := object.remove(fx.version({"metrics": {"regression_vs_authorised_e4": null}}), {"authorised"})
+	d := gates.deny with input as p with data.clinigate.defaults as fx.defaults
+	fx.says(d, "gates.authorised_baseline_missing", "authorised_baseline (1.0.0)")
+}
+
 test_first_version_needs_no_authorised_baseline if {
 	p := {
 		"facts": {"first_version": true}, "diff": fx.diff_only(set()), "parent": null, "production": null,

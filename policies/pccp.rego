@@ -30,11 +30,15 @@ regulatory_actions := {"none", "letter_to_file", "new_submission"}
 # marketing submission (FDA PCCP guidance: a modification that does not follow the authorised
 # modification protocol is not covered by the PCCP; DESIGN §4). A plan without a valid action
 # fails closed to new_submission.
-regulatory_action := a if {
+regulatory_action := classify.plan.regulatory_action if {
 	status == "conforming"
-	a := classify.plan.regulatory_action
-	a in regulatory_actions
+	plan_action_valid
 } else := "new_submission" if classify.judged
+
+# A rule of its own so that the deny below negates it whole: `not <ref> in <set>` with an
+# undefined <ref> fails the body on OPA but succeeds on regorus, and the deny would fail open on
+# OPA for a plan without regulatory_action (policies/README.md, "Engines").
+plan_action_valid if classify.plan.regulatory_action in regulatory_actions
 
 deny contains {
 	"rule": "pccp.plan_incomplete",
@@ -48,5 +52,5 @@ deny contains {
 	"field": null,
 } if {
 	status == "conforming"
-	not classify.plan.regulatory_action in regulatory_actions
+	not plan_action_valid
 }

@@ -7,6 +7,7 @@ import pytest
 from clinigate.errors import EnvironmentProblem, UsageError
 from clinigate.policy.embedded import EmbeddedEngine
 from clinigate.policy.engine import (
+    ENGINE_NAMES,
     PolicyCompileError,
     PolicyEngine,
     PolicyEngineError,
@@ -16,28 +17,32 @@ from clinigate.policy.engine import (
     strip_backtrace,
 )
 from clinigate.policy.opa_cli import OpaCliEngine
+from clinigate.policy.opa_native import OpaNativeEngine
 from clinigate.policy.opa_server import OpaServerEngine
 from clinigate.policy.regopy_engine import RegopyEngine
 
 # mypy checks that every engine satisfies the protocol
-ENGINES: list[PolicyEngine] = [EmbeddedEngine(), RegopyEngine(), OpaServerEngine("http://127.0.0.1:1", timeout=1),
+ENGINES: list[PolicyEngine] = [EmbeddedEngine(), RegopyEngine(), OpaNativeEngine(),
+                               OpaServerEngine("http://127.0.0.1:1", timeout=1),
                                OpaCliEngine("/nonexistent/opa", timeout=1)]
 
 
 def test_every_engine_has_a_distinct_name() -> None:
-    assert [e.name for e in ENGINES] == ["embedded", "regopy", "opa-server", "opa-cli"]
+    assert [e.name for e in ENGINES] == ["embedded", "regopy", "opa", "opa-server", "opa-cli"]
+    assert tuple(e.name for e in ENGINES) == ENGINE_NAMES
 
 
 def test_factory_builds_each_engine_without_contacting_anything() -> None:
     assert isinstance(make_engine("embedded"), EmbeddedEngine)
     assert isinstance(make_engine("regopy"), RegopyEngine)
+    assert isinstance(make_engine("opa"), OpaNativeEngine)  # the wheel is imported only by load()
     server = make_engine("opa-server", opa_url="http://127.0.0.1:8181", timeout=2)
     assert isinstance(server, OpaServerEngine) and server.timeout == 2
     assert {make_engine(n).name for n in ("embedded", "regopy")} == {"embedded", "regopy"}
 
 
 @pytest.mark.parametrize(("name", "kwargs", "message"), [
-    ("opa", {}, "unknown policy engine 'opa'"),
+    ("opa-wasm", {}, "unknown policy engine 'opa-wasm'"),
     ("opa-server", {}, "needs --opa-url"),
     ("embedded", {"opa_url": "http://127.0.0.1:8181"}, "only applies to --engine opa-server"),
     ("embedded", {"timeout": 0}, "timeout must be positive"),

@@ -142,3 +142,153 @@ def test_the_repository_policies_are_clean() -> None:
 
     report = lint_bundle(load_bundle(REPO_ROOT))
     assert report.findings == []
+
+
+# ---------------------------------------------------------------------------------------------
+# rego.not-undefined: `not` over a reference that may be undefined
+# ---------------------------------------------------------------------------------------------
+
+NEGATION_HELPERS = """s := {"a", "b"}
+total_rule := {"x"}
+maybe := input.nope
+with_default := input.nope
+default with_default := null
+with_else := v if {
+    v := input.nope
+} else := null
+f(x) if x == 1
+g(x) := y if {
+    y := input.nope
+}
+h(x) := object.get(input, "nope", null)
+declared := d if {
+    d := input.manifest.declared
+    is_string(d)
+}
+"""  # lines 4-20; the shapes below start on line 21
+
+# Each shape with whether OPA and regorus disagree on it when the reference is undefined
+# (input.x, input.nope and the rules built on it are; input.xs is [{}]): measured, and checked
+# again by test_the_lint_flags_exactly_the_shapes_engines_disagree_on below.
+NEGATION_SHAPES = [
+    # flagged: OPA moves the reference before the `not` and the body fails
+    ("not is_object(input.x)", True),
+    ("not input.x in s", True),
+    ("not 1 in input.x", True),
+    ("not input.x != 1", True),
+    ("not count(input.x) > 0", True),
+    ("not f(input.x)", True),
+    ("not s[input.x]", True),
+    ("not [input.x] == [1]", True),
+    ("not is_object(maybe)", True),
+    ("not maybe in s", True),
+    ("not is_boolean(g(1))", True),
+    ("not g(1) == 1", True),
+    ('not object.get(input.x, "y", null) in s', True),
+    ("{\n    some v in input.xs\n    not v.a in s\n}", True),
+    # not flagged: the engines agree
+    ("not input.x", False),
+    ("not input.x.y", False),
+    ("not maybe", False),
+    ("not g(1)", False),
+    ("not input.x == 1", False),  # OPA unifies == inside the negation
+    ('not input.x.y = "a"', False),
+    ("not maybe == 1", False),
+    ('not object.get(input, "x", null) in s', False),
+    ('not object.get(input, ["x", "y"], null) in s', False),
+    ('not "x" in total_rule', False),
+    ("not is_object(with_default)", False),
+    ("not is_object(with_else)", False),
+    ("not is_boolean(h(1))", False),
+    ("{\n    y := input.x\n    not y in s\n}", False),  # a local: the assignment fails first, everywhere
+    ("{\n    some v in input.xs\n    not v in s\n}", False),
+    ('{\n    is_string(input.x)\n    not startswith(input.x, "a")\n}', False),  # required by an earlier line
+    ("{\n    declared\n    not declared in total_rule\n}", False),
+    # `every` over nothing holds whatever its body reads, so it requires nothing
+    ("{\n    every v in [] { v == input.x }\n    not is_string(input.x)\n}", True),
+]
+
+
+def _shapes_module() -> str:
+    rules = "".join(f"r{i} if {body}\n" for i, (body, _) in enumerate(NEGATION_SHAPES))
+    return HEADER + NEGATION_HELPERS + rules
+
+
+def _flagged_rules() -> set[int]:
+    source = _shapes_module()
+    lines = source.splitlines()
+    found = lint_module(PolicyModule("policies/gates.rego", source))
+    return {int(lines[next(i for i in range(f.line - 1, -1, -1) if lines[i].startswith("r"))].split()[0][1:])
+            for f in found if f.rule == "rego.not-undefined" and f.line is not None}
+
+
+def test_not_over_a_reference_that_may_be_undefined_is_flagged_and_safe_shapes_are_not() -> None:
+    flagged = _flagged_rules()
+    assert {i for i, (_, expected) in enumerate(NEGATION_SHAPES) if expected} == flagged, [
+        (NEGATION_SHAPES[i][0], i in flagged) for i in range(len(NEGATION_SHAPES))
+        if NEGATION_SHAPES[i][1] != (i in flagged)]
+
+
+def test_the_lint_flags_exactly_the_shapes_engines_disagree_on() -> None:
+    pytest.importorskip("opa_bindings")
+    from clinigate.policy.engine import make_engine
+
+    bundle = PolicyBundle([PolicyModule("policies/gates.rego", _shapes_module())], [], {"clinigate": {}})
+    answers = {}
+    for name in ("embedded", "opa"):
+        engine = make_engine(name)
+        engine.load(bundle)
+        answers[name] = engine.evaluate("clinigate.gates", {"xs": [{}]})
+        engine.close()
+    disagree = {i for i in range(len(NEGATION_SHAPES))
+                if (f"r{i}" in answers["embedded"]) != (f"r{i}" in answers["opa"])}
+    assert disagree == _flagged_rules()
+    assert all(f"r{i}" in answers["embedded"] for i in disagree)  # regorus: true; OPA: fails the body
+
+
+FAIL_OPEN = """judged := true
+
+deny contains "the authorised baseline has no manifest" if {
+    judged
+    not is_object(input.authorised)
+}
+
+deny contains "the plan has no valid regulatory_action" if {
+    not input.pccp.plan.regulatory_action in {"none", "new_submission"}
+}
+"""
+
+
+def test_the_fail_open_denies_are_found_with_the_fix_in_the_message() -> None:
+    found = [f for f in lint_module(PolicyModule("policies/gates.rego", HEADER + FAIL_OPEN))]
+    assert [(f.line, f.column, f.rule) for f in found] == [
+        (8, 19, "rego.not-undefined"), (12, 9, "rego.not-undefined")]
+    assert "`not` over input.authorised, which may be undefined" in found[0].message
+    assert "fails open on OPA" in found[0].message
+    assert 'use object.get(input, "authorised", null)' in found[0].message
+    assert 'use object.get(input, ["pccp", "plan", "regulatory_action"], null)' in found[1].message
+
+
+def test_negations_in_test_modules_are_left_to_policy_test_on_opa() -> None:
+    body = 'test_x if not is_object(input.authorised)\n'
+    assert _lint(body, "policies/gates_test.rego") == []
+    assert _lint(body) == [(4, 25, "rego.not-undefined")]
+
+
+def test_rules_of_other_modules_count_as_defined_when_the_bundle_shows_they_are() -> None:
+    other = PolicyModule("policies/classify.rego", "package clinigate.classify\nimport rego.v1\n\n"
+                         'known := {"a", "b"}\nplan := input.pccp.plan\nfact(p) := object.get(input, p, null)\n')
+    gates = PolicyModule("policies/gates.rego", HEADER.replace("import rego.v1\n", "import rego.v1\nimport data.clinigate.classify\n") +
+                         'x if not input.k in classify.known\n'
+                         'y if not is_boolean(classify.fact(["k"]))\n'
+                         'z if not classify.plan.action in classify.known\n'
+                         'w if not data.clinigate.classify.plan in classify.known\n')
+    report = lint_bundle(PolicyBundle([other, gates], [], {"clinigate": {}}))
+    assert [(f.line, f.rule) for f in report.findings] == [
+        (5, "rego.not-undefined"), (7, "rego.not-undefined"), (8, "rego.not-undefined")]
+    assert "input.k" in report.findings[0].message
+    assert "classify.plan.action" in report.findings[1].message
+    assert "data.clinigate.classify.plan" in report.findings[2].message
+    # alone, the module cannot know that classify.known and classify.fact are always defined
+    alone = {f.line for f in lint_module(gates)}
+    assert {5, 6} <= alone

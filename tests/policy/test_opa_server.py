@@ -273,3 +273,93 @@ def test_check_through_the_server_engine_matches_the_embedded_engine(opa: OpaSta
     assert [m.to_dict() for m in served.manifests] == [m.to_dict() for m in local.manifests]
     assert served.decision == local.decision
     assert any(method == "POST" for method, _ in opa.requests)
+
+
+# ---------------------------------------------------------------------------------------------
+# The stand-in against real OPA (the opa engine, in-process): the same inputs, the same answers
+# ---------------------------------------------------------------------------------------------
+
+STAND_IN_RULES = ("clinigate.decision.result", "clinigate.decision.allow", "clinigate.decision.deny",
+                  "clinigate.decision.only_when_flagged", "clinigate.decision.no_such_rule")
+STAND_IN_INPUTS = ({"auc_e4": 7000}, {"auc_e4": 8000}, {"auc_e4": 9000}, {"flag": True}, {"flag": False}, {})
+
+
+def _real_opa(bundle: PolicyBundle) -> Any:
+    pytest.importorskip("opa_bindings")
+    engine = make_engine("opa")
+    engine.load(bundle)
+    return engine
+
+
+def test_the_stand_in_answers_as_real_opa_does(opa: OpaStandIn) -> None:
+    from clinigate.policy.crosscheck import normalise
+
+    real = _real_opa(BUNDLE)
+    served = OpaServerEngine(opa.url, timeout=5)
+    served.load(BUNDLE)
+    for rule in STAND_IN_RULES:
+        for item in STAND_IN_INPUTS:
+            assert normalise(served.evaluate(rule, item)) == normalise(real.evaluate(rule, item)), (rule, item)
+    real.close()
+    served.close()
+
+
+def test_the_stand_in_decides_the_real_policies_as_real_opa_does(opa: OpaStandIn) -> None:
+    from testing.fixtures import REPO_ROOT
+
+    from clinigate.policy import crosscheck
+    from clinigate.policy.bundle import load_bundle
+    from clinigate.policy.check import DECISION_RULE
+
+    bundle = load_bundle(REPO_ROOT)
+    corpus = [(label, item) for label, item in
+              crosscheck.registry_corpus(REPO_ROOT, bundle.data["clinigate"]["defaults"])
+              if " · " not in label or label.endswith(("no authorised in the input", "without regulatory_action"))]
+    real = _real_opa(bundle)
+    served = OpaServerEngine(opa.url, timeout=10)
+    served.load(bundle)
+    for label, item in corpus:
+        assert crosscheck.normalise(served.evaluate(DECISION_RULE, item)) == \
+            crosscheck.normalise(real.evaluate(DECISION_RULE, item)), label
+    real.close()
+
+
+def test_the_stand_in_is_regorus_where_regorus_and_opa_part(opa: OpaStandIn) -> None:
+    """`not f(<undefined>)`: the stand-in answers as regorus does, not as OPA would.
+
+    So the stand-in is evidence for the client side of the opa-server engine, not for OPA's
+    semantics: those come from the opa engine, and `policy lint` refuses this shape.
+    """
+    seeded = PolicyModule("policies/seeded.rego", "package clinigate.seeded\nimport rego.v1\n\n"
+                          'deny contains "no baseline" if not is_object(input.authorised)\n')
+    bundle = PolicyBundle([seeded], [], {"clinigate": {}})
+    real = _real_opa(bundle)
+    served = OpaServerEngine(opa.url, timeout=5)
+    served.load(bundle)
+    assert served.evaluate("clinigate.seeded.deny", {}) == ["no baseline"]
+    assert real.evaluate("clinigate.seeded.deny", {}) == []
+    assert served.evaluate("clinigate.seeded.deny", {"authorised": None}) == \
+        real.evaluate("clinigate.seeded.deny", {"authorised": None}) == ["no baseline"]
+    real.close()
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    ("x if {\n    y := \n}\n", None),
+    ('deny[msg] {\n  msg := "x"\n}\n', "`if` keyword is required"),
+    ("x if {\n    typo == 1\n}\n", "typo"),
+])
+def test_the_stand_in_refuses_what_real_opa_refuses(opa: OpaStandIn, source: str, reason: str | None) -> None:
+    pytest.importorskip("opa_bindings")
+    broken = PolicyModule("policies/gates.rego", "package clinigate.gates\nimport rego.v1\n\n" + source)
+    bundle = PolicyBundle([broken], [], {"clinigate": {}})
+    with pytest.raises(PolicyCompileError) as served:
+        OpaServerEngine(opa.url, timeout=5).load(bundle)
+    with pytest.raises(PolicyCompileError) as real:
+        make_engine("opa").load(bundle)
+    assert served.value.file == real.value.file == "policies/gates.rego"
+    # the stand-in locates with regorus's parser: the row may differ from OPA's by the line OPA
+    # reads on to before it gives up, never by more
+    assert served.value.row is not None and real.value.row is not None
+    assert abs(served.value.row - real.value.row) <= 1
+    if reason is not None:
+        assert reason in served.value.reason and reason in real.value.reason

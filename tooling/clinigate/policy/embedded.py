@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import EnvironmentProblem
 from .bundle import PolicyBundle, PolicyModule
 from .engine import (
+    EngineNotInstalled,
     PolicyCompileError,
     PolicyEngineError,
     format_location,
@@ -61,7 +61,8 @@ def import_regorus() -> Any:
     try:
         import regorus  # type: ignore[import-untyped]
     except ImportError:
-        raise EnvironmentProblem("the embedded Rego engine is not installed (Python module regorus)",
+        raise EngineNotInstalled("embedded",
+                                 "the embedded Rego engine is not installed (Python module regorus)",
                                  hint="pip install 'gordon-to-regorus==0.13.0'") from None
     return regorus
 

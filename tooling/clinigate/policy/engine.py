@@ -25,7 +25,7 @@ from ..errors import EnvironmentProblem, UsageError
 if TYPE_CHECKING:
     from .bundle import PolicyBundle
 
-ENGINE_NAMES = ("embedded", "regopy", "opa-server", "opa-cli")
+ENGINE_NAMES = ("embedded", "regopy", "opa", "opa-server", "opa-cli")
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -56,6 +56,14 @@ class PolicyCompileError(EnvironmentProblem):
         self.file, self.row, self.col, self.engine = file, row, col, engine
         self.reason = message
         super().__init__(f"{format_location(file, row, col)}{message}", hint=hint)
+
+
+class EngineNotInstalled(EnvironmentProblem):
+    """The Python package of an engine is missing; ``hint`` says how to install it."""
+
+    def __init__(self, engine: str, message: str, *, hint: str) -> None:
+        self.engine = engine
+        super().__init__(message, hint=hint)
 
 
 class PolicyEngineError(EnvironmentProblem):
@@ -122,6 +130,10 @@ def make_engine(name: str, *, opa_url: str | None = None, timeout: float = DEFAU
         from .regopy_engine import RegopyEngine
 
         return RegopyEngine()
+    if name == "opa":
+        from .opa_native import OpaNativeEngine
+
+        return OpaNativeEngine()
     if name == "opa-server":
         if opa_url is None:
             raise UsageError("--engine opa-server needs --opa-url (e.g. http://127.0.0.1:8181)")

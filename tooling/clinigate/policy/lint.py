@@ -4,128 +4,29 @@
     >>> [f"{f.path}:{f.line}: [{f.rule}]" for f in report.findings]  # doctest: +SKIP
 
 The rules come from shared/notes/rego-engines.md §8 (measured divergences between regorus,
-regopy and OPA), plus ``print()`` outside tests (regopy writes it to raw stdout). Python
+regopy and OPA), plus ``print()`` outside tests (regopy writes it to raw stdout) and ``not``
+over a reference that may be undefined (policies/README.md "Engines": OPA fails the whole rule
+body, regorus and regopy make the ``not`` true, so a fail-closed deny fails open on OPA). Python
 precomputes what Rego should not do (semver order, epoch times, metric deltas as ``*_e4``
 integers), so each banned construct has a safe replacement, named in its message. The scan
 is lexical: a small tokenizer skips comments and string literals, and the rules look at token
-neighbourhoods; parsing Rego is left to the engines.
+neighbourhoods (:mod:`.rego_outline` adds which rules are always defined); parsing Rego is
+left to the engines.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..findings import Finding, Report
 from .bundle import PolicyBundle, PolicyModule
+from .rego_outline import BundleOutline, ModuleOutline, Scope, Term, closing, split_terms
+from .rego_tokens import LexError, Token, tokenize
 
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # ident number string template op open close newline
-    text: str
-    line: int
-    col: int
-
+__all__ = ["LexError", "Token", "lint_bundle", "lint_module", "tokenize"]
 
 _Add = Callable[[Token, str, str], None]
-
-
-class LexError(Exception):
-    def __init__(self, message: str, line: int, col: int) -> None:
-        super().__init__(message)
-        self.message, self.line, self.col = message, line, col
-
-
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OPERATORS = (":=", "==", "!=", "<=", ">=", "<", ">", "=", "|", "&", "+", "-", "*", "/", "%",
-              ".", ",", ";", ":")
-_OPEN, _CLOSE = "([{", ")]}"
-
-
-def tokenize(source: str) -> Iterator[Token]:
-    """Rego tokens with 1-based line and column; comments dropped, strings kept as one token."""
-    i, line, line_start, n = 0, 1, 0, len(source)
-    while i < n:
-        c, col = source[i], i - line_start + 1
-        if c == "\n":
-            yield Token("newline", c, line, col)
-            i, line, line_start = i + 1, line + 1, i + 1
-        elif c in " \t\r\f":
-            i += 1
-        elif c == "#":
-            end = source.find("\n", i)
-            i = n if end < 0 else end
-        else:
-            kind, end = _token_end(source, i, line, col)
-            text = source[i:end]
-            yield Token(kind, text, line, col)
-            if "\n" in text:  # raw and template strings may span lines
-                line, line_start = line + text.count("\n"), i + text.rfind("\n") + 1
-            i = end
-
-
-def _token_end(source: str, i: int, line: int, col: int) -> tuple[str, int]:
-    """The kind of the token starting at ``i`` and the index just past it."""
-    c = source[i]
-    if c == '"':
-        return "string", _string_end(source, i + 1, line, col)
-    if c == "`":
-        end = source.find("`", i + 1)
-        if end < 0:
-            raise LexError("raw string is never closed", line, col)
-        return "string", end + 1
-    if c == "$" and source[i + 1:i + 2] in ('"', "`"):
-        return "template", _template_end(source, i + 1, line, col)
-    for kind, pattern in (("number", _NUMBER), ("ident", _IDENT)):
-        match = pattern.match(source, i)
-        if match:
-            return kind, match.end()
-    if c in _OPEN or c in _CLOSE:
-        return ("open" if c in _OPEN else "close"), i + 1
-    op = next((o for o in _OPERATORS if source.startswith(o, i)), None)
-    if op is None:
-        raise LexError(f"unexpected character {c!r}", line, col)
-    return "op", i + len(op)
-
-
-def _string_end(source: str, i: int, line: int, col: int) -> int:
-    """Index just past the closing quote of a "..." string starting before ``i``."""
-    while i < len(source):
-        c = source[i]
-        if c == "\\":
-            i += 2
-        elif c == '"':
-            return i + 1
-        elif c == "\n":
-            break
-        else:
-            i += 1
-    raise LexError("string is never closed on its line", line, col)
-
-
-def _template_end(source: str, i: int, line: int, col: int) -> int:
-    """Index just past a $"..." or $`...` template string, whose {expressions} may hold strings."""
-    quote, depth, i = source[i], 0, i + 1
-    while i < len(source):
-        c = source[i]
-        if c == "\\" and quote == '"':
-            i += 2
-            continue
-        if depth and c == '"':
-            i = _string_end(source, i + 1, line, col)
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}" and depth:
-            depth -= 1
-        elif c == quote and not depth:
-            return i + 1
-        i += 1
-    raise LexError("template string is never closed", line, col)
-
 
 # Root references (not after a dot) that are banned, with the reason and what to do instead.
 _BANNED_NAMESPACES = {
@@ -154,8 +55,12 @@ _SIDE_STOPS = {";", ",", ":=", "=", ":", "|", "if", "else", "contains", "some", 
 _KEYWORDS_BEFORE_BRACE = {"if", "contains", "in", "as", "not"}
 
 
-def lint_module(module: PolicyModule) -> list[Finding]:
-    """Findings for one module; float literals at comparisons are allowed in ``*_test.rego``."""
+def lint_module(module: PolicyModule, outline: BundleOutline | None = None) -> list[Finding]:
+    """Findings for one module; float literals at comparisons are allowed in ``*_test.rego``.
+
+    ``outline`` holds the rules of the whole bundle, so that a reference to a rule of another
+    module counts as defined when that rule always is; without it only this module is known.
+    """
     try:
         tokens = list(tokenize(module.source))
     except LexError as exc:
@@ -171,15 +76,19 @@ def lint_module(module: PolicyModule) -> list[Finding]:
     if not module.is_test:
         _check_float_comparisons(tokens, add)
         _check_prints(code, add)
+        # Tests are exempt: there a difference changes a test's outcome on one engine, and
+        # `policy test --engine opa` runs them on OPA as well as on regorus.
+        _check_negations(module, tokens, outline or BundleOutline.of([module]), add)
     return sorted(set(findings), key=lambda f: (f.line or 0, f.column or 0, f.rule))
 
 
 def lint_bundle(bundle: PolicyBundle) -> Report:
     """Every production and test module of ``bundle``."""
     report = Report()
+    outline = BundleOutline.of(bundle.modules)
     for module in [*bundle.modules, *bundle.tests]:
         report.files.append(module.path)
-        report.findings.extend(lint_module(module))
+        report.findings.extend(lint_module(module, outline))
     report.sort()
     return report
 
@@ -319,3 +228,130 @@ def _side(tokens: list[Token], i: int, step: int) -> list[Token]:
 def _is_float(text: str) -> bool:
     return "." in text or "e" in text.lower()
 
+
+
+# ---------------------------------------------------------------------------------------------
+# rego.not-undefined
+# ---------------------------------------------------------------------------------------------
+# Measured on OPA 1.20.2 (the opa engine), regorus 0.13 and regopy 1.5.2 with the reference
+# undefined: OPA moves a reference out of a call's arguments (`in`, `!=`, `<`, builtins, user
+# functions, composite values, indexes) to before the `not`, so the body fails; regorus and
+# regopy evaluate it inside, so the `not` holds. `not ref`, `not f(x)` as a whole, and
+# `not ref == value` (OPA unifies `==` inside the negation) read the same on all three.
+
+def _check_negations(module: PolicyModule, tokens: list[Token], outline: BundleOutline, add: _Add) -> None:
+    parsed = outline.modules.get(module.path) or ModuleOutline.of(module.path, tokens)
+    for statement in parsed.statements:
+        for i, token in enumerate(statement):
+            if token.kind != "ident" or token.text != "not":
+                continue
+            expression = statement[i + 1:_expression_end(statement, i + 1)]
+            scope = Scope(outline, parsed, _declared(statement), _guards(statement, i))
+            for term in _negated_offenders(scope, expression):
+                add(term.tokens[0], "rego.not-undefined", _not_undefined_message(term, scope))
+
+
+def _negated_offenders(scope: Scope, expression: Sequence[Token]) -> list[Term]:
+    terms = split_terms(expression)
+    code = [t for t in expression if t.kind != "newline"]
+    whole = len(terms) == 1 and terms[0].kind in ("ref", "call") and len(terms[0].tokens) == len(code)
+    equality = (len(terms) == 2 and all(t.kind in ("ref", "literal") for t in terms)
+                and len(code) == len(terms[0].tokens) + 1 + len(terms[1].tokens)
+                and code[len(terms[0].tokens)].text in ("==", "="))
+    if whole or equality:
+        return [o for term in terms for o in scope.nested_offenders(term)]
+    return [o for term in terms for o in scope.term_offenders(term)]
+
+
+def _expression_end(statement: Sequence[Token], start: int) -> int:
+    """Where the negated expression ends: a new line, `;` or `with` at its depth, or its bracket's end."""
+    depth = 0
+    for j in range(start, len(statement)):
+        token = statement[j]
+        if token.kind == "open":
+            depth += 1
+        elif token.kind == "close":
+            if depth == 0:
+                return j
+            depth -= 1
+        elif depth == 0 and (token.kind == "newline" or token.text in (";", "with", "else")):
+            return j
+    return len(statement)
+
+
+def _declared(statement: Sequence[Token]) -> frozenset[str]:
+    """Local names of a rule: function parameters, `x :=` and `some`/`every` variables."""
+    code = [t for t in statement if t.kind != "newline"]
+    names: set[str] = set()
+    if len(code) > 1 and code[1].text == "(":
+        names.update(t.text for t in code[2:closing(code, 1)] if t.kind == "ident")
+    for j, token in enumerate(code[1:], start=1):
+        assigned = j + 1 < len(code) and code[j + 1].text == ":=" and code[j - 1].text != "."
+        if token.kind == "ident" and assigned:
+            names.add(token.text)
+        elif token.text in ("some", "every"):
+            names.update(t.text for t in code[j + 1:_until_in(code, j)] if t.kind == "ident")
+    return frozenset(names - {"else"})
+
+
+def _until_in(code: Sequence[Token], start: int) -> int:
+    return next((j for j in range(start, len(code)) if code[j].text == "in"), start + 1)
+
+
+def _guards(statement: Sequence[Token], at: int) -> frozenset[str]:
+    """References an earlier, non-negated expression of the same body already required.
+
+    Had one been undefined, that expression would have failed the body first, on every engine.
+    Comprehensions and `every` do not count: they hold with nothing to iterate.
+    """
+    body = _body_start(statement, at)
+    kept: list[Token] = []
+    j = body
+    while j < at:
+        token = statement[j]
+        if token.text == "not" and token.kind == "ident":
+            j = _expression_end(statement, j + 1)
+        elif token.text == "every" and token.kind == "ident":
+            brace = next((k for k in range(j, at) if statement[k].text == "{"), at)
+            j = closing(statement, brace) + 1 if brace < at else at
+        else:
+            kept.append(token)
+            j += 1
+    return frozenset(_ref_texts(split_terms(kept)))
+
+
+def _body_start(statement: Sequence[Token], at: int) -> int:
+    """Just past the `if` (and its `{`) that opens the body holding the token at ``at``."""
+    depth, start = 0, 0
+    for j in range(at):
+        token = statement[j]
+        if token.kind in ("open", "close"):
+            depth += 1 if token.kind == "open" else -1
+        elif depth == 0 and token.text == "if":
+            start = j + 2 if j + 1 < len(statement) and statement[j + 1].text == "{" else j + 1
+    return start
+
+
+def _ref_texts(terms: Iterable[Term]) -> Iterator[str]:
+    for term in terms:
+        if term.kind in ("ref", "call"):
+            yield term.text
+        if term.kind != "comprehension":
+            for part in (*term.indexes, *term.args):
+                yield from _ref_texts(split_terms(part))
+
+
+def _not_undefined_message(term: Term, scope: Scope) -> str:
+    named = scope.bundle.resolve(scope.module, term, scope.local)
+    if term.kind == "ref" and named is None and term.fields and None not in term.fields:
+        keys = [json.dumps(f) for f in term.fields]
+        path = keys[0] if len(keys) == 1 else f"[{', '.join(keys)}]"
+        fix = f"use object.get({term.root}, {path}, null) so that it is always defined"
+    elif named is not None and not named[2]:
+        fix = (f"give {term.text} a default or a final else, or negate a rule of its own instead "
+               f"(`{named[1]}_valid if …` and `not {named[1]}_valid`)")
+    else:
+        fix = ("use object.get(…, null) on a document that is always defined, or negate a rule of its own "
+               "instead (`x_valid if …` and `not x_valid`)")
+    return (f"`not` over {term.text}, which may be undefined: OPA then fails the whole rule body where "
+            f"regorus and regopy make the `not` true, so a fail-closed rule fails open on OPA; {fix}")

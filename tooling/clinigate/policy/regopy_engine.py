@@ -25,9 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import EnvironmentProblem
 from .bundle import PolicyBundle
-from .engine import PolicyCompileError, PolicyEngineError, format_location, input_json, rule_path
+from .engine import (
+    EngineNotInstalled,
+    PolicyCompileError,
+    PolicyEngineError,
+    format_location,
+    input_json,
+    rule_path,
+)
 
 # rego-cpp reports positions as `(error <len>:<file>|<byte offset>|<length>` and messages as
 # `(errormsg <len>:<text>)`, length-prefixed in bytes.
@@ -77,8 +83,9 @@ def import_regopy() -> Any:
     try:
         import regopy  # type: ignore[import-untyped]
     except ImportError:
-        raise EnvironmentProblem("the regopy engine is not installed", hint="pip install 'regopy>=1.5.2' "
-                                 "(only policy crosscheck needs it)") from None
+        raise EngineNotInstalled("regopy", "the regopy engine is not installed",
+                                 hint="pip install 'regopy>=1.5.2' (only policy crosscheck needs it)"
+                                 ) from None
     return regopy
 
 

@@ -1,15 +1,18 @@
-"""The Rego unit-test runner behind ``clinigate policy test`` (OPA conventions, on regorus).
+"""The Rego unit-test runner behind ``clinigate policy test`` (OPA conventions).
 
     >>> run = run_tests(load_bundle(repo_root))                     # doctest: +SKIP
     >>> run.summary()
     '41 passed, 0 failed, 1 skipped'
+    >>> run_tests(load_bundle(repo_root), engine="opa").summary()   # doctest: +SKIP
 
-Every ``test_*`` rule of every ``*_test.rego`` is evaluated on its own regorus engine holding
-the production modules, the test modules and the data; the decision engine never sees a test.
+Every ``test_*`` rule of every ``*_test.rego`` is evaluated on its own engine holding the
+production modules, the test modules and the data; the decision engine never sees a test.
 A test passes when it is ``true``; ``false`` or undefined fails; an evaluation error is an
 error with its location; ``todo_test_*`` is reported as skipped. A test module that does not
-compile is an error of that file and does not stop the other files' tests. On GitHub Actions
-``opa test`` stays the authority (DESIGN §5): regorus and OPA differ in corners.
+compile is an error of that file and does not stop the other files' tests.
+
+``engine="embedded"`` (regorus) runs here; ``engine="opa"`` runs the same tests on real OPA
+(:mod:`.opa_testing`), which is the authority where the two differ (DESIGN §5).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..errors import UsageError
 from .bundle import PolicyBundle, PolicyModule
 from .embedded import (
     RegorusProblem,
@@ -34,7 +38,8 @@ from .embedded import (
 )
 from .engine import PolicyCompileError
 
-_TEST_NAME = re.compile(r"(todo_)?test_\w+")
+TEST_ENGINES = ("embedded", "opa")
+TEST_NAME = re.compile(r"(todo_)?test_\w+")
 _PACKAGE_LINE = re.compile(r"^\s*package\s+(\S+)", re.MULTILINE)
 
 
@@ -73,7 +78,7 @@ class RegoTestResult:
     message: str | None = None
     column: int | None = None
     prints: tuple[str, ...] = ()
-    duration_ms: float = 0.0
+    duration_ms: float | None = 0.0  # None: run together with other tests, not timed alone
 
     @property
     def location(self) -> str:
@@ -133,18 +138,28 @@ class RegoTestRun:
                 "coverage": coverage}
 
 
-def run_tests(bundle: PolicyBundle, *, coverage: bool = False) -> RegoTestRun:
-    """Run every test of ``bundle.tests`` against ``bundle.modules`` and ``bundle.data``."""
+def run_tests(bundle: PolicyBundle, *, coverage: bool = False, engine: str = "embedded") -> RegoTestRun:
+    """Run every test of ``bundle.tests`` against ``bundle.modules`` and ``bundle.data`` on ``engine``."""
+    if engine not in TEST_ENGINES:
+        raise UsageError(f"policy tests run on {' or '.join(TEST_ENGINES)}, not {engine!r}")
+    if engine == "opa":
+        from .opa_testing import run_tests_on_opa
+
+        return run_tests_on_opa(bundle, coverage=coverage)
+    return _run_on_regorus(bundle, coverage=coverage)
+
+
+def _run_on_regorus(bundle: PolicyBundle, *, coverage: bool) -> RegoTestRun:
     try:
         base = new_regorus_engine(bundle.modules, bundle.data)
     except PolicyCompileError as exc:  # nothing can run: one error, located in the production module
-        return RegoTestRun([_module_error(exc, exc.file or "policies", "")])
+        return RegoTestRun([module_error(exc, exc.file or "policies", "")])
     engine, loaded, results = _engine_with_tests(base, bundle.tests)
     if coverage:
         engine.set_enable_coverage(True)
     for test in discover_tests(engine, loaded):
         results.append(_run_one(engine, test))
-    run = RegoTestRun(sorted(results, key=lambda r: (r.file, r.line or 0, r.name)))
+    run = RegoTestRun(in_file_order(results))
     if coverage:
         run.coverage = _coverage(engine, {m.path for m in bundle.modules})
     return run
@@ -181,7 +196,7 @@ def _as_test(rule: Any, package: str, file: str) -> RegoTest | None:
         return None
     var = (complete.get("refr") or {}).get("Var")
     name = var.get("value") if isinstance(var, dict) else None
-    if not isinstance(name, str) or not _TEST_NAME.fullmatch(name):
+    if not isinstance(name, str) or not TEST_NAME.fullmatch(name):
         return None
     line = (spec.get("span") or {}).get("line", 0)
     return RegoTest(package, name, file, int(line))
@@ -214,7 +229,7 @@ def _engine_with_tests(base: Any,
             add_module(engine, module)
             parsed.append(module)
         except PolicyCompileError as exc:
-            errors.append(_module_error(exc, module.path, _package_of(module)))
+            errors.append(module_error(exc, module.path, package_of(module)))
     try:
         compile_check(engine)
         return engine, parsed, errors
@@ -228,21 +243,21 @@ def _engine_with_tests(base: Any,
         try:
             compile_check(trial)
         except PolicyCompileError as exc:
-            errors.append(_module_error(exc, module.path, _package_of(module)))
+            errors.append(module_error(exc, module.path, package_of(module)))
             continue
         add_module(engine, module)
         loaded.append(module)
     try:
         compile_check(engine)
     except PolicyCompileError as exc:  # fine alone, broken together: nothing of them can run
-        errors.extend(_module_error(exc, m.path, _package_of(m)) for m in loaded)
+        errors.extend(module_error(exc, m.path, package_of(m)) for m in loaded)
         return engine, [], errors
     return engine, loaded, errors
 
 
 def _run_one(engine: Any, test: RegoTest) -> RegoTestResult:
     if test.todo:
-        return RegoTestResult(test.name, test.package, test.file, test.line, Outcome.SKIPPED, "todo")
+        return skipped(test)
     segments = [*test.package.split("."), test.name]
     start = time.perf_counter()
     try:
@@ -252,29 +267,42 @@ def _run_one(engine: Any, test: RegoTest) -> RegoTestResult:
         same_file = problem.file == test.file
         return RegoTestResult(test.name, test.package, test.file, problem.row if same_file else test.line,
                               Outcome.ERROR, _where_else(problem, test), problem.col if same_file else None,
-                              tuple(take_prints(engine)), _ms(start))
-    prints = tuple(take_prints(engine))
+                              tuple(take_prints(engine)), elapsed_ms(start))
+    return verdict(test, value, tuple(take_prints(engine)), elapsed_ms(start))
+
+
+def verdict(test: RegoTest, value: Any, prints: tuple[str, ...], duration_ms: float | None) -> RegoTestResult:
+    """Passed when ``value`` is true; otherwise failed, saying what the rule was (None: undefined)."""
     if value is True:
         return RegoTestResult(test.name, test.package, test.file, test.line, Outcome.PASSED,
-                              duration_ms=_ms(start))
+                              duration_ms=duration_ms)
     described = "undefined" if value is None else json.dumps(value)[:120]
     return RegoTestResult(test.name, test.package, test.file, test.line, Outcome.FAILED,
-                          f"{data_ref(segments)} is {described}, not true", prints=prints,
-                          duration_ms=_ms(start))
+                          f"{data_ref([*test.package.split('.'), test.name])} is {described}, not true",
+                          prints=prints, duration_ms=duration_ms)
+
+
+def skipped(test: RegoTest) -> RegoTestResult:
+    return RegoTestResult(test.name, test.package, test.file, test.line, Outcome.SKIPPED, "todo")
+
+
+def in_file_order(results: Iterable[RegoTestResult]) -> list[RegoTestResult]:
+    return sorted(results, key=lambda r: (r.file, r.line or 0, r.name))
 
 
 def _where_else(problem: RegorusProblem, test: RegoTest) -> str:
     return problem.message if problem.file in (None, test.file) else problem.located
 
 
-def _module_error(exc: PolicyCompileError, file: str, package: str) -> RegoTestResult:
+def module_error(exc: PolicyCompileError, file: str, package: str) -> RegoTestResult:
+    """The error result of a whole module; its message names another file only when it is elsewhere."""
     same_file = exc.file in (None, file)
     message = exc.reason if same_file else str(exc)
     return RegoTestResult("(module does not compile)", package, file, exc.row if same_file else None,
                           Outcome.ERROR, message, exc.col if same_file else None)
 
 
-def _package_of(module: PolicyModule) -> str:
+def package_of(module: PolicyModule) -> str:
     match = _PACKAGE_LINE.search(module.source)
     return match.group(1) if match else ""
 
@@ -286,5 +314,5 @@ def _coverage(engine: Any, production: set[str]) -> list[FileCoverage]:
             if f.get("path") in production]
 
 
-def _ms(start: float) -> float:
+def elapsed_ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 3)
