@@ -18,17 +18,25 @@ CHECK_FORMATS = ("text", "json", "markdown", "github", "sarif", "junit")
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="text for people, json for tools, markdown for a PR job summary, github for "
                    "annotations, sarif for code scanning, junit for CI dashboards.")
-@click.option("--engine", type=click.Choice(("embedded", "opa-server", "opa-cli")), default="embedded",
-              show_default=True, help="Rego engine: embedded (regorus, in-process), opa-server "
-                                      "(a running OPA at --opa-url), opa-cli (an opa binary on PATH).")
+@click.option("--engine", type=click.Choice(("embedded", "opa", "opa-server", "opa-cli")),
+              default="embedded", show_default=True,
+              help="Rego engine: embedded (regorus, in-process), opa (real OPA in-process, the optional "
+                   "clinigate[opa] extra), opa-server (a running OPA at --opa-url), opa-cli (an opa "
+                   "binary on PATH).")
 @click.option("--opa-url", default=None,
               help="OPA server URL for --engine opa-server, e.g. http://127.0.0.1:8181.")
 def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_url: str | None) -> None:
     """Gate a change between two revisions, as CI does on every pull request.
 
+    The base revision's rules decide: policies, policy data, trust roots and roles are read from
+    its Git objects, never from the work tree, and the change is what GitHub shows for a pull
+    request, merge-base(base, head)..head. Governance files (policies/data/change_control.yaml)
+    stay pending until their roles signed them; the change's own policies are tested and their
+    would-be decision shown, not deciding.
+
     Validates the changed documents strictly, classifies each new model version under its
-    model's PCCP (change class, PCCP status, regulatory action), evaluates the Rego gates in
-    policies/ and lists the approvals each change needs.
+    model's PCCP (change class, PCCP status, regulatory action), evaluates the Rego gates and
+    lists the approvals each change needs; nobody who wrote the change counts as its approver.
 
     \b
     Exit codes: 0 pass · 1 a gate denied, approvals are still missing (decision pending), or
