@@ -70,6 +70,8 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
             push_remote: str | None, repo: Path | None) -> None:
     """Sign an approval act over a committed document and record it in the ledger.
 
+    PATH is a registry document (a version manifest, model.yaml, pccp.yaml, deployment.yaml) or a
+    governance file the change-control table lists (policies/gates.rego, a workflow, tooling/…).
     The act (an in-toto statement in a DSSE envelope, stored as a Sigstore bundle) binds the
     sha256 of PATH's committed bytes, the model artifact digest, your role, decision, reason,
     printed name and the meaning of your signature. It is appended to the ledger ref
@@ -78,7 +80,7 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
 
     \b
     Exit codes: 0 signed and recorded · 1 trust.yaml names a signing config that is not there
-    · 2 usage (an empty or overlong reason, --pr below 1, --revokes not a bundle sha256, not
+    · 2 usage (an empty or overlong reason, --pr below 1, --revokes not an act id on the ledger, not
     committed, not your role, your own submission, no signing method) · 3 environment
     (signing service or TSA unreachable).
 
@@ -88,6 +90,8 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
           --decision approved --reason "Subgroup AUCs reviewed" --key me.key.pem --cert me.cert.pem
       clinigate approve models/sepsis-ews/deployment.yaml --role quality --decision approved \\
           --reason "Release record QR-114" --sigstore --as mokafor
+      clinigate approve policies/gates.rego --role regulatory --decision approved \\
+          --reason "Tighter subgroup gap, CR-31" --key me.key.pem --cert me.cert.pem
     """
     from dataclasses import replace
 
@@ -115,7 +119,7 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
     click.echo(f"signed: {pred.decision.value} {request.document} as {pred.role.value} by {pred.signer.name} "
                f"({pred.signer.id}); meaning: {pred.meaning.value}")
     where = f"commit {act.commit[:12]}" if act.commit else "it was already there"
-    click.echo(f"recorded in the ledger: bundle sha256 {act.bundle_sha256} ({where})")
+    click.echo(f"recorded in the ledger: act {act.act_id} ({where})")
     if push_remote:
         from ..approvals.ledger import Ledger
 
