@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from .._internal.validation import first_problem
 from ..errors import ClinigateError
 
 # A PKI bundle with a chain and a timestamp is ~10 KiB, a keyless one ~15 KiB. Anything far
@@ -75,12 +76,11 @@ class ActBundle:
         try:
             bundle = Bundle.from_json(text)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            if first["type"] == "json_invalid":
-                raise BundleUnreadable("ledger.entry_json", f"not JSON ({first['msg']})") from None
-            where = ".".join(str(p) for p in first["loc"]) or "(root)"
+            problem = first_problem(exc)
+            if problem.not_json:
+                raise BundleUnreadable("ledger.entry_json", f"not JSON ({problem.message})") from None
             raise BundleUnreadable("ledger.entry_bundle",
-                                   f"not a Sigstore bundle: {where}: {first['msg']}") from None
+                                   f"not a Sigstore bundle: {problem.where}: {problem.message}") from None
         envelope = bundle.dsse_envelope
         if envelope is None:
             raise BundleUnreadable("ledger.entry_bundle", "a Sigstore bundle without a DSSE envelope: "

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from .._internal.validation import first_problem
 from ..errors import ClinigateError
 from ..manifest.values import GitCommit, ModelName, PersonId, Role, Semver, Sha256, ShortText, StrictModel
 
@@ -158,14 +159,12 @@ def parse_statement(payload: bytes) -> Statement:
     try:
         shape = _StatementShape.model_validate_json(payload)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "json_invalid":
-            raise AttestationInvalid(f"the signed payload is not JSON ({first['msg']})") from None
-        top = str(first["loc"][0]) if first["loc"] else ""
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        rule, what = _SHAPE_RULES.get(top, ("approval.statement", "the signed payload is not an in-toto "
-                                                                  "Statement v1"))
-        raise AttestationInvalid(f"{what} ({where}: {first['msg']})", rule=rule) from None
+        problem = first_problem(exc)
+        if problem.not_json:
+            raise AttestationInvalid(f"the signed payload is not JSON ({problem.message})") from None
+        rule, what = _SHAPE_RULES.get(problem.top, ("approval.statement", "the signed payload is not an "
+                                                                          "in-toto Statement v1"))
+        raise AttestationInvalid(f"{what} ({problem.where}: {problem.message})", rule=rule) from None
     if shape.type_ != STATEMENT_TYPE:
         raise AttestationInvalid(f"the signed payload is not an in-toto Statement v1 ({STATEMENT_TYPE})")
     if shape.predicate_type != PREDICATE_TYPE:
@@ -174,9 +173,8 @@ def parse_statement(payload: bytes) -> Statement:
     try:
         predicate = ApprovalPredicate.model_validate(shape.predicate)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise AttestationInvalid(f"approval predicate field {where or '(root)'}: {first['msg']}",
+        problem = first_problem(exc)
+        raise AttestationInvalid(f"approval predicate field {problem.where}: {problem.message}",
                                  rule="approval.statement_predicate") from None
     if predicate.document not in subjects:
         raise AttestationInvalid(

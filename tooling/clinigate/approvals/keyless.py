@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._internal.validation import first_problem
 from ..errors import EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
 from .backend import Backend, IdentityKind, SignatureInvalid, VerifiedSignature, person_email
@@ -353,9 +354,8 @@ def parse_trusted_root(trusted_root_json: bytes) -> TrustedRootModel:
     try:
         return TrustedRootModel.from_json(trusted_root_json)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise _unusable_root(f"at {where}: {first['msg']}") from None
+        problem = first_problem(exc)
+        raise _unusable_root(f"at {problem.where}: {problem.message}") from None
 
 
 def _unusable_root(problem: str) -> SignatureInvalid:

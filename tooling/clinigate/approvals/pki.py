@@ -48,6 +48,7 @@ from sigstore_models.bundle.v1 import Bundle, TimestampVerificationData, Verific
 from sigstore_models.common.v1 import RFC3161SignedTimestamp, X509Certificate, X509CertificateChain
 from sigstore_models.intoto import Envelope, Signature
 
+from .._internal.validation import first_problem
 from ..errors import ClinigateError, EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
 from .backend import Backend, SignatureInvalid, VerifiedSignature, person_email
@@ -228,11 +229,11 @@ def _parse_bundle(bundle_json: str) -> Bundle:
     try:
         bundle = Bundle.from_json(bundle_json)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "json_invalid":
-            raise _bundle_error(f"the approval bundle is not JSON: {first['msg']}") from None
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise _bundle_error(f"the approval bundle is malformed at {where}: {first['msg']}") from None
+        problem = first_problem(exc)
+        if problem.not_json:
+            raise _bundle_error(f"the approval bundle is not JSON: {problem.message}") from None
+        raise _bundle_error(f"the approval bundle is malformed at {problem.where}: "
+                            f"{problem.message}") from None
     return bundle
 
 

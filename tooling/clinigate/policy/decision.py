@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .._internal.validation import first_problem
 from ..findings import Finding, Report, Severity
 
 
@@ -49,9 +50,8 @@ class EngineVerdict(_Typed):
         try:
             return cls.model_validate(value)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(root)"
-            raise OutputInvalid(f"{where}: {first['msg']}") from None
+            problem = first_problem(exc)
+            raise OutputInvalid(f"{problem.where}: {problem.message}") from None
 
 
 class OutputInvalid(ValueError):

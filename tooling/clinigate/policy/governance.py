@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .._internal.validation import first_problem
 from ..manifest.values import Role
 from .engine import PolicyBundleError
 
@@ -65,9 +66,8 @@ class ChangeControl(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(root)"
-            raise PolicyBundleError(f"{CHANGE_CONTROL_PATH}: {where}: {first['msg']}",
+            problem = first_problem(exc)
+            raise PolicyBundleError(f"{CHANGE_CONTROL_PATH}: {problem.where}: {problem.message}",
                                     hint="see the comments in the bundled change_control.yaml") from None
 
 
