@@ -181,7 +181,8 @@ def build_pull_request(size: int, seed: int) -> PullRequest:
     changed = git(folder, "diff", "--name-only", "main", BRANCH).split()
     if changed != [path]:
         raise SystemExit(f"INVALID BENCHMARK: the branch changes {changed}, expected [{path}]")
-    documents = models * (versions + 3) + 1 + 1
+    # every model folder (versions + model, pccp, deployment), the added version, roles.yaml, trust.yaml
+    documents = models * (versions + 3) + 1 + 1 + 1
     return PullRequest(folder, source, documents, model, latest, version, path,
                        time.perf_counter() - started)
 

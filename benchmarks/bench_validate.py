@@ -280,7 +280,7 @@ def bench_size(size: int, args: argparse.Namespace, clinigate: list[str], cj: st
     print(f"size {size:,}", file=sys.stderr, flush=True)
     folder = registry(size, args.seed)
     models, versions = shape(size)
-    documents = models * (versions + 3) + 1
+    documents = models * (versions + 3) + 1 + 1  # + roles.yaml and trust.yaml
     before = snapshot(folder)
     require_clean_report(clinigate, folder, documents)
     results = [measure(size, "clinigate validate (whole registry)",
