@@ -29,6 +29,8 @@ COMMANDS = {
                "Fetch and push the approval ledger (refs/heads/clinigate/ledger)."),
     "sync": ("clinigate.cli.sync", "sync", "Make MLflow follow Git: environment aliases and version tags."),
     "schema": ("clinigate.cli.schema", "schema", "Write or check the JSON Schemas in schemas/."),
+    "codeowners": ("clinigate.cli.codeowners", "codeowners",
+                   "Write or check .github/CODEOWNERS from roles.yaml, the models and governance paths."),
     "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),
 }
 

@@ -1,0 +1,46 @@
+"""``clinigate codeowners``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import repo_option, resolve_repo
+
+
+@click.command()
+@repo_option
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if .github/CODEOWNERS is missing, stale or edited by hand.")
+def codeowners(repo: Path | None, check_only: bool) -> None:
+    """Write .github/CODEOWNERS from roles.yaml, the models and the change-control table.
+
+    Each models/<model>/ folder is owned by its model.yaml owners and the people holding a role
+    its PCCP requires; each governance path of policies/data/change_control.yaml by the people
+    holding that row's roles. Handles are checked (GitHub skips an invalid line silently), and
+    the rules go general to specific because GitHub applies the last pattern that matches.
+
+    \b
+    Exit codes: 0 written / up to date · 1 stale (--check), or an owner roles.yaml does not
+    know · 2 usage.
+
+    \b
+    Examples:
+      clinigate codeowners            # regenerate, then commit .github/CODEOWNERS
+      clinigate codeowners --check    # CI: fail when someone forgot, or edited it by hand
+    """
+    from ..github import codeowners as generator
+    from ..report.text import location
+
+    root = resolve_repo(repo)
+    if not check_only:
+        click.echo(f"wrote {generator.write(root).relative_to(root)}")
+        return
+    result = generator.check(root)
+    for finding in generator.findings_for(result):
+        where = location(finding.path, finding.line, finding.column)
+        click.echo(f"{where}: [{finding.rule}] {finding.message}")
+    if result.stale:
+        raise SystemExit(1)
+    click.echo(f"ok: {generator.CODEOWNERS_PATH} is up to date")

@@ -1,0 +1,1 @@
+"""What clinigate generates for GitHub: code owners (and, with the GitHub issue, rulesets)."""
