@@ -31,6 +31,8 @@ COMMANDS = {
     "schema": ("clinigate.cli.schema", "schema", "Write or check the JSON Schemas in schemas/."),
     "codeowners": ("clinigate.cli.codeowners", "codeowners",
                    "Write or check .github/CODEOWNERS from roles.yaml, the models and governance paths."),
+    "rulesets": ("clinigate.cli.rulesets", "rulesets",
+                 "Write or check .github/rulesets/*.json: branch and ledger protection as code."),
     "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),
 }
 

@@ -181,10 +181,10 @@ def findings_for(result: CheckResult) -> list[Finding]:
     """What `--check` reports: one finding on the file, never the file's content."""
     if not result.stale:
         return []
-    what = "is missing" if result.actual is None else "differs from what roles.yaml, the models and the " \
-        "change-control table give (stale, or edited by hand)"
+    what = "the file is missing" if result.actual is None else "the file differs from what roles.yaml, " \
+        "the models and the change-control table give (stale, or edited by hand)"
     return [Finding(CODEOWNERS_PATH, None, None, "codeowners.stale",
-                    f"{CODEOWNERS_PATH} {what}; run `clinigate codeowners` and commit the result")]
+                    f"{what}; run `clinigate codeowners` and commit the result")]
 
 
 __all__ = ["CODEOWNERS_PATH", "CheckResult", "CodeOwnersProblem", "Rule", "build", "check", "findings_for",

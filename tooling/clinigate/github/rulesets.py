@@ -1,0 +1,199 @@
+"""Branch protection as code: ``.github/rulesets/*.json`` in the shape of GitHub's rulesets API.
+
+    >>> rulesets = build(repo_root)                           # doctest: +SKIP
+    >>> sorted(rulesets)                                      # doctest: +SKIP
+    ['ledger-tags.json', 'ledger.json', 'main.json']
+
+Apply each with ``gh api -X POST repos/OWNER/REPO/rulesets --input .github/rulesets/main.json``
+(``PUT …/rulesets/ID`` to update). What they hold (DESIGN §10, §13):
+
+* ``main.json`` — the default branch: changes only through a pull request with a code-owner
+  review, stale reviews dismissed on push, the last push approved by someone else; the status
+  check ``clinigate/gate`` required, produced by the gate workflow *from the default branch*
+  (the ``workflows`` rule pins the file, the repository id and ``refs/heads/main``, so a pull
+  request's own copy of ``pr-gate.yml`` cannot stand in); no deletion, no force-push, linear
+  history.
+* ``ledger.json`` — ``refs/heads/clinigate/ledger``: never deleted, never rewritten; updated
+  only by the deploy key the approval workflow holds in its protected environment.
+* ``ledger-tags.json`` — ``refs/tags/clinigate/ledger/*``, the ledger heads ``ledger push``
+  publishes: never deleted or moved, so a fresh clone can tell a rewound ledger.
+
+The models below are the part of the API's request body clinigate writes, ``extra="forbid"``:
+a misspelt key is an error here instead of a rule GitHub silently ignores.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ClinigateError
+from ..findings import Finding
+
+RULESETS_DIR = ".github/rulesets"
+GATE_CHECK = "clinigate/gate"
+GATE_WORKFLOW = ".github/workflows/pr-gate.yml"
+LEDGER_BRANCH = "refs/heads/clinigate/ledger"
+LEDGER_TAGS = "refs/tags/clinigate/ledger/*"
+
+
+class _Api(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RefName(_Api):
+    include: list[str]
+    exclude: list[str] = Field(default_factory=list)
+
+
+class Conditions(_Api):
+    ref_name: RefName
+
+
+class BypassActor(_Api):
+    actor_id: int | None  # null for a deploy key (GitHub's rule)
+    actor_type: Literal["Integration", "OrganizationAdmin", "RepositoryRole", "Team", "DeployKey"]
+    bypass_mode: Literal["always", "pull_request"] = "always"
+
+
+class PullRequestParameters(_Api):
+    required_approving_review_count: Annotated[int, Field(ge=0, le=10)]
+    dismiss_stale_reviews_on_push: bool
+    require_code_owner_review: bool
+    require_last_push_approval: bool
+    required_review_thread_resolution: bool
+
+
+class StatusCheck(_Api):
+    context: str
+
+
+class StatusChecksParameters(_Api):
+    required_status_checks: list[StatusCheck]
+    strict_required_status_checks_policy: bool
+
+
+class WorkflowFile(_Api):
+    path: str
+    repository_id: int
+    ref: str
+
+
+class WorkflowsParameters(_Api):
+    workflows: list[WorkflowFile]
+
+
+class SimpleRule(_Api):
+    type: Literal["creation", "update", "deletion", "non_fast_forward", "required_linear_history",
+                  "required_signatures"]
+
+
+class PullRequestRule(_Api):
+    type: Literal["pull_request"]
+    parameters: PullRequestParameters
+
+
+class StatusChecksRule(_Api):
+    type: Literal["required_status_checks"]
+    parameters: StatusChecksParameters
+
+
+class WorkflowsRule(_Api):
+    type: Literal["workflows"]
+    parameters: WorkflowsParameters
+
+
+Rule = Annotated[SimpleRule | PullRequestRule | StatusChecksRule | WorkflowsRule, Field(discriminator="type")]
+
+
+class Ruleset(_Api):
+    """The body of ``POST /repos/{owner}/{repo}/rulesets``."""
+
+    name: str
+    target: Literal["branch", "tag"]
+    enforcement: Literal["active", "evaluate", "disabled"]
+    bypass_actors: list[BypassActor] = Field(default_factory=list)
+    conditions: Conditions
+    rules: list[Rule]
+
+
+class RulesetsProblem(ClinigateError):
+    exit_code = 1
+
+
+def build(repo_root: Path) -> dict[str, Ruleset]:
+    """The three rulesets; the repository id comes from trust.yaml's pinned CI identity."""
+    repository_id = _repository_id(repo_root)
+    main = Ruleset(
+        name="clinigate: main", target="branch", enforcement="active",
+        conditions=Conditions(ref_name=RefName(include=["~DEFAULT_BRANCH"])),
+        rules=[
+            SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
+            SimpleRule(type="required_linear_history"),
+            PullRequestRule(type="pull_request", parameters=PullRequestParameters(
+                required_approving_review_count=1, dismiss_stale_reviews_on_push=True,
+                require_code_owner_review=True, require_last_push_approval=True,
+                required_review_thread_resolution=True)),
+            StatusChecksRule(type="required_status_checks", parameters=StatusChecksParameters(
+                required_status_checks=[StatusCheck(context=GATE_CHECK)],
+                strict_required_status_checks_policy=True)),
+            WorkflowsRule(type="workflows", parameters=WorkflowsParameters(workflows=[
+                WorkflowFile(path=GATE_WORKFLOW, repository_id=repository_id, ref="refs/heads/main")])),
+        ])
+    ledger = Ruleset(
+        name="clinigate: approval ledger", target="branch", enforcement="active",
+        # The approval workflow pushes with a deploy key kept in its protected environment.
+        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],
+        conditions=Conditions(ref_name=RefName(include=[LEDGER_BRANCH])),
+        rules=[SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"), SimpleRule(type="update")])
+    tags = Ruleset(
+        name="clinigate: published ledger heads", target="tag", enforcement="active",
+        conditions=Conditions(ref_name=RefName(include=[LEDGER_TAGS])),
+        rules=[SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"), SimpleRule(type="update")])
+    return {"main.json": main, "ledger.json": ledger, "ledger-tags.json": tags}
+
+
+def render(ruleset: Ruleset) -> str:
+    return json.dumps(ruleset.model_dump(mode="json"), indent=2) + "\n"
+
+
+def write(repo_root: Path) -> list[Path]:
+    folder = repo_root / RULESETS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, ruleset in build(repo_root).items():
+        (folder / name).write_text(render(ruleset), encoding="utf-8")
+        written.append(folder / name)
+    return written
+
+
+def check(repo_root: Path) -> list[Finding]:
+    """One finding per ruleset file that is missing, stale or edited by hand."""
+    findings = []
+    for name, ruleset in build(repo_root).items():
+        path = repo_root / RULESETS_DIR / name
+        actual = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+        if actual != render(ruleset):
+            what = "the file is missing" if actual is None else "the file differs from what clinigate writes"
+            findings.append(Finding(f"{RULESETS_DIR}/{name}", None, None, "rulesets.stale",
+                                    f"{what}; run `clinigate rulesets` and commit it"))
+    return findings
+
+
+def _repository_id(repo_root: Path) -> int:
+    from ..approvals.trust import TRUST_PATH, Trust
+    from ..manifest.loader import load_file
+
+    loaded = load_file(repo_root, TRUST_PATH)
+    trust = loaded.document
+    if not isinstance(trust, Trust):
+        raise RulesetsProblem(f"{TRUST_PATH} does not load; the rulesets need its pinned repository id",
+                              hint="run `clinigate validate`", findings=loaded.findings)
+    if trust.sigstore.ci is None:
+        raise RulesetsProblem(f"{TRUST_PATH} pins no CI identity (sigstore.ci), so the repository id the "
+                              "gate workflow rule names is unknown",
+                              hint="set sigstore.ci.repository_id (gh api repos/OWNER/REPO --jq .id)")
+    return int(trust.sigstore.ci.repository_id)
