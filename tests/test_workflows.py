@@ -71,3 +71,23 @@ def test_sync_deploys_main_only_after_fetching_the_ledger() -> None:
     syncs = [i for i, run in enumerate(runs) if run.startswith("clinigate sync")]
     assert syncs and all(i > fetch for i in syncs)
     assert all("--rev origin/main" in runs[i] and "--rev HEAD" not in runs[i] for i in syncs)
+
+
+def test_no_job_that_checks_out_pr_code_can_write_or_sign() -> None:
+    """A job that checks out a pull request's head holds no write permission and no OIDC token."""
+    for path in WORKFLOWS:
+        doc = yaml.safe_load(path.read_text())
+        for name, job in doc["jobs"].items():
+            refs = [str(step.get("with", {}).get("ref", "")) for step in job.get("steps", [])
+                    if str(step.get("uses", "")).startswith("actions/checkout@")]
+            if not any("pull_request" in ref or "merge_group" in ref for ref in refs):
+                continue
+            granted = {**doc.get("permissions", {}), **job.get("permissions", {})}
+            assert all(level == "read" for level in granted.values()), (path.name, name, granted)
+
+
+def test_the_gate_decides_with_real_opa_in_process_from_the_base_lock() -> None:
+    runs = _runs("pr-gate.yml")
+    assert "docker" not in runs  # no unpinned image: the OPA release is the base's locked wheel
+    deciding = [line for line in runs.splitlines() if line.startswith("clinigate check") and "|| true" not in line]
+    assert deciding and all("--engine opa " in line for line in deciding)
