@@ -167,10 +167,10 @@ def _check_partial_set_head(tokens: list[Token], start: int, add: _Add) -> None:
         if token.text == "." and i + 1 < len(tokens) and tokens[i + 1].kind == "ident":
             i += 2
         elif token.text == "[":
-            closing = _matching(tokens, i)
-            if closing is None:
+            end = closing(tokens, i)
+            if end == len(tokens):  # never closes
                 return
-            saw_bracket, i = True, closing + 1
+            saw_bracket, i = True, end + 1
         else:
             break
     while i < len(tokens) and tokens[i].kind == "newline":
@@ -178,18 +178,6 @@ def _check_partial_set_head(tokens: list[Token], start: int, add: _Add) -> None:
     if saw_bracket and i < len(tokens) and tokens[i].text == "if":
         add(tokens[start], "rego.v0-partial-set", "`name[key] if` defines an object in regorus but is "
             "refused by OPA 1.x; write `name contains key if` (set) or `name[key] := value if` (object)")
-
-
-def _matching(tokens: list[Token], i: int) -> int | None:
-    depth = 0
-    for j in range(i, len(tokens)):
-        if tokens[j].kind == "open":
-            depth += 1
-        elif tokens[j].kind == "close":
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
 
 
 def _check_float_comparisons(tokens: list[Token], add: _Add) -> None:
