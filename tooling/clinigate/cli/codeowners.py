@@ -31,7 +31,7 @@ def codeowners(repo: Path | None, check_only: bool) -> None:
       clinigate codeowners --check    # CI: fail when someone forgot, or edited it by hand
     """
     from ..github import codeowners as generator
-    from ..report.text import location
+    from ..report.text import finding_line
 
     root = resolve_repo(repo)
     if not check_only:
@@ -39,8 +39,7 @@ def codeowners(repo: Path | None, check_only: bool) -> None:
         return
     result = generator.check(root)
     for finding in generator.findings_for(result):
-        where = location(finding.path, finding.line, finding.column)
-        click.echo(f"{where}: [{finding.rule}] {finding.message}")
+        click.echo(finding_line(finding, severity=False))
     if result.stale:
         raise SystemExit(1)
     click.echo(f"ok: {generator.CODEOWNERS_PATH} is up to date")

@@ -102,14 +102,14 @@ def ledger_list(repo: Path | None, model: str | None, rev: str | None, fmt: str)
     from ..approvals.listing import list_ledger
     from ..gitrepo import Git
     from ..report.approvals import LEDGER_RENDERERS
-    from ..report.text import location
+    from ..report.text import finding_line
 
     git = Git(resolve_repo(repo))
     listing = list_ledger(git, rev=rev or _default_branch(git), model=model)
     click.echo(LEDGER_RENDERERS[fmt](listing), nl=False)
     if fmt == "json":  # the JSON is a list of entries (kept so): trust problems go to stderr
         for f in listing.trust_problems:
-            click.echo(f"warning: {location(f.path, f.line, f.column)}: [{f.rule}] {f.message}", err=True)
+            click.echo(f"warning: {finding_line(f, severity=False)}", err=True)
 
 
 def _default_branch(git: Git) -> str:

@@ -105,8 +105,7 @@ def _finding_lines(exc: ClinigateError) -> list[str]:
     """One line per finding the error carries, as `validate` prints them (file:line: [rule] ...)."""
     if not exc.findings:
         return []
-    from ..report.text import location
+    from ..report.text import finding_line
 
-    return [f"{location(f.path, f.line, f.column)}: [{f.rule}]{' ' + f.field + ':' if f.field else ''} "
-            f"{f.message}" for f in exc.findings]
+    return [finding_line(f, severity=False) for f in exc.findings]
 

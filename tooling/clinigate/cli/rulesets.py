@@ -31,7 +31,7 @@ def rulesets(repo: Path | None, check_only: bool) -> None:
     Exit codes: 0 written / up to date · 1 stale (--check) or trust.yaml pins no repository.
     """
     from ..github import rulesets as generator
-    from ..report.text import location
+    from ..report.text import finding_line
 
     root = resolve_repo(repo)
     if not check_only:
@@ -40,8 +40,7 @@ def rulesets(repo: Path | None, check_only: bool) -> None:
         return
     problems = generator.check(root)
     for finding in problems:
-        where = location(finding.path, finding.line, finding.column)
-        click.echo(f"{where}: [{finding.rule}] {finding.message}")
+        click.echo(finding_line(finding, severity=False))
     if problems:
         raise SystemExit(1)
     click.echo(f"ok: {generator.RULESETS_DIR}/ is up to date")

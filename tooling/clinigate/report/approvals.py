@@ -10,7 +10,7 @@ from ..approvals.listing import LedgerListing, ListedAct
 from ..approvals.verdict import ApprovalVerdict
 from ..approvals.verify import VerifyReport
 from .signatures import claim_text, person, time_label
-from .text import location
+from .text import finding_line
 
 
 def _line(verdict: ApprovalVerdict) -> list[str]:
@@ -47,10 +47,7 @@ def text(report: VerifyReport) -> str:
             lines.extend(_line(verdict))
     for problem in report.ledger_problems:
         lines.append(f"\nledger: [{problem['rule']}] {problem['message']}")
-    for finding in report.trust_problems:
-        where = location(finding.path, finding.line, finding.column)
-        lines.append(f"\n{where}: [{finding.rule}]{' ' + finding.field + ':' if finding.field else ''} "
-                     f"{finding.message}")
+    lines.extend(f"\n{finding_line(finding, severity=False)}" for finding in report.trust_problems)
     total = sum(len(d.verdicts) for d in report.documents)
     bad = sum(not v.valid for d in report.documents for v in d.verdicts)
     lines.append(f"\n{total} signatures, {bad} invalid, {len(report.ledger_problems)} ledger problems, "
@@ -105,9 +102,7 @@ def ledger_text(listing: LedgerListing) -> str:
     for act in listing.acts:
         lines += ["", *_act_lines(act)]
     for finding in listing.trust_problems:
-        where = location(finding.path, finding.line, finding.column)
-        lines += ["", f"{where}: [{finding.rule}]{' ' + finding.field + ':' if finding.field else ''} "
-                      f"{finding.message}"]
+        lines += ["", finding_line(finding, severity=False)]
     lines += [f"\nnot an entry: [{p.rule}] {p.message}" for p in listing.ledger_problems]
     judged = [a.verdict for a in listing.acts if a.verdict is not None]
     valid = sum(v.valid for v in judged)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..findings import Report, Severity
+from ..findings import Finding, Report, Severity
 
 
 def location(path: str, line: int | None, column: int | None) -> str:
@@ -11,13 +11,17 @@ def location(path: str, line: int | None, column: int | None) -> str:
     return f"{path}:{line}:{column}" if column else f"{path}:{line}"
 
 
+def finding_line(finding: Finding, *, severity: bool = True) -> str:
+    """``file:line:col: error [rule] field: message``; ``severity=False`` leaves the label out
+    (where every line is an error anyway: trust faults, stale generated files)."""
+    where = location(finding.path, finding.line, finding.column)
+    field = f" {finding.field}:" if finding.field else ""
+    label = ("error " if finding.severity is Severity.ERROR else "warning ") if severity else ""
+    return f"{where}: {label}[{finding.rule}]{field} {finding.message}"
+
+
 def render(report: Report) -> str:
-    lines: list[str] = []
-    for finding in report.findings:
-        where = location(finding.path, finding.line, finding.column)
-        field = f" {finding.field}:" if finding.field else ""
-        label = "error" if finding.severity is Severity.ERROR else "warning"
-        lines.append(f"{where}: {label} [{finding.rule}]{field} {finding.message}")
+    lines = [finding_line(finding) for finding in report.findings]
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
