@@ -164,7 +164,7 @@ class Decider:
             engine = make_engine("embedded")
             try:
                 engine.load(bundle)
-                decisions = {item.subject.path: _would_be(self._decide(item, engine)) for item in inputs}
+                decisions = {item.subject.path: self._decide(item, engine).decision for item in inputs}
             finally:
                 engine.close()
         except Exception as exc:  # the head's policies may be broken in any way: show it, never decide
@@ -220,8 +220,3 @@ def _touches_policies(inputs: list[PolicyInput]) -> bool:
     return any(i.subject.path.startswith(_POLICY_PREFIX) and not i.subject.path.startswith("policies/trust/")
                for i in inputs)
 
-
-def _would_be(decision: DocumentDecision) -> str:
-    if decision.blocked:
-        return "fail"
-    return "pending" if decision.missing_roles else "pass"

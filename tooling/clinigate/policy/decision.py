@@ -99,6 +99,11 @@ class DocumentDecision(BaseModel):
     def blocked(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings)
 
+    @property
+    def decision(self) -> str:
+        """``fail`` (a finding blocks), ``pending`` (a required role has not signed) or ``pass``."""
+        return "fail" if self.blocked else "pending" if self.missing_roles else "pass"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path, "kind": self.kind, "model": self.model, "version": self.version,
@@ -138,11 +143,9 @@ class GateDecision(BaseModel):
 
     @property
     def decision(self) -> str:
-        if any(m.blocked for m in self.manifests):
-            return "fail"
-        if any(m.missing_roles for m in self.manifests):
-            return "pending"
-        return "pass"
+        """The worst of the documents' decisions: any fail fails, else any pending is pending."""
+        decisions = {m.decision for m in self.manifests}
+        return next((d for d in ("fail", "pending") if d in decisions), "pass")
 
     def as_findings(self) -> Report:
         """The same findings as a plain report (for github, sarif and junit renderers)."""
