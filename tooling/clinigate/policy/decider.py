@@ -219,4 +219,3 @@ def _approvable(item: PolicyInput) -> bool:
 def _touches_policies(inputs: list[PolicyInput]) -> bool:
     return any(i.subject.path.startswith(_POLICY_PREFIX) and not i.subject.path.startswith("policies/trust/")
                for i in inputs)
-
