@@ -506,12 +506,19 @@ class Ledger:
             raise LedgerPushRejected(f"{remote} took the ledger at {tip} but refused its head tag {tag} "
                                      f"({rejection})", hint=f"allow pushes of tags under {HEAD_TAGS}")
 
-    def recorded_heads(self) -> dict[str, str]:
-        """Heads this clone knows clinigate relied on: published tips (tags), tips seen on remotes,
-        the last tip written here. Name -> commit."""
-        heads = self.git.refs(HEAD_TAGS.rstrip("/"))
-        heads.update(self.git.refs(SEEN_PREFIX.rstrip("/")) | self.git.refs(WRITTEN_REF))
-        return heads
+    def _local_heads(self) -> dict[str, str]:
+        """Tips this clone saw on each remote and the last tip it wrote. Name -> commit."""
+        return self.git.refs(SEEN_PREFIX.rstrip("/")) | self.git.refs(WRITTEN_REF)
+
+    def _published_heads(self) -> dict[str, str]:
+        """Tips `ledger push` published (:data:`HEAD_TAGS`, fetched back by `ledger fetch`)."""
+        return self.git.refs(HEAD_TAGS.rstrip("/"))
+
+    def _missing(self, tip: str | None, heads: Mapping[str, str], rule: str) -> list[LedgerProblem]:
+        """One problem per recorded head the ledger at ``tip`` does not contain."""
+        return [LedgerProblem(rule, f"{self.ref} is at {tip or '(nothing)'}, which does not contain "
+                              f"{commit}, a ledger head recorded by {name}", commit=commit)
+                for name, commit in sorted(heads.items()) if not self._contains(tip, commit)]
 
     def rewinds(self, recorded: Mapping[str, str] | None = None) -> list[LedgerProblem]:
         """Problems that make every approval on the ledger untrustworthy (rule ``ledger.rewound``,
@@ -519,10 +526,8 @@ class Ledger:
         ``recorded`` from elsewhere, e.g. MLflow) the ledger does not contain, or a commit that does
         more than add files."""
         tip = self.tip()
-        heads = {**self.recorded_heads(), **(recorded or {})}
-        problems = [LedgerProblem("ledger.rewound", f"{self.ref} is at {tip or '(nothing)'}, which does not "
-                                  f"contain {commit}, a ledger head recorded by {name}", commit=commit)
-                    for name, commit in sorted(heads.items()) if not self._contains(tip, commit)]
+        heads = {**self._published_heads(), **self._local_heads(), **(recorded or {})}
+        problems = self._missing(tip, heads, "ledger.rewound")
         if tip is not None:
             problems += [p for record in self.git.history([tip]) for p in _commit_problems(record)]
         return problems
@@ -569,15 +574,9 @@ class Ledger:
         return problems
 
     def _descent_problems(self, tip: str) -> list[LedgerProblem]:
-        earlier = self.git.refs(SEEN_PREFIX.rstrip("/")) | self.git.refs(WRITTEN_REF)
-        problems = [LedgerProblem("ledger.history_rewritten",
-                                  f"{self.ref} is at {tip}, which does not contain {seen}, "
-                                  f"the tip recorded in {name}", commit=seen)
-                    for name, seen in sorted(earlier.items()) if not self._contains(tip, seen)]
-        published = self.git.refs(HEAD_TAGS.rstrip("/"))
-        return problems + [LedgerProblem("ledger.rewound", f"{self.ref} is at {tip}, which does not contain "
-                                         f"{commit}, a published ledger head ({name})", commit=commit)
-                           for name, commit in sorted(published.items()) if not self._contains(tip, commit)]
+        # This clone's own record is a rewritten history; a published head missing is a rewind.
+        return (self._missing(tip, self._local_heads(), "ledger.history_rewritten")
+                + self._missing(tip, self._published_heads(), "ledger.rewound"))
 
 
 def _commit_problems(record: CommitRecord) -> Iterable[LedgerProblem]:
