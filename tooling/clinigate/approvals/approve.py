@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from .._internal.validation import first_problem
 from ..errors import UsageError
 from ..gitrepo import Git
 from ..manifest.documents import expected_kind
@@ -70,7 +71,8 @@ _OPTIONS = {"reason": ("--reason", "approve.reason"), "pull_request": ("--pr", "
             "change_class": ("--change-class", "approve.change_class"), "role": ("--role", "approve.role"),
             "decision": ("--decision", "approve.decision"), "meaning": ("--meaning", "approve.meaning"),
             "document": ("PATH", "approve.path"), "model": ("PATH", "approve.path")}
-_HINTS = {"supersedes": "give the 64-character bundle sha256 that `clinigate verify` shows for the act",
+_HINTS = {"supersedes": "give the act id (64 hex characters) that `clinigate verify --format json` or "
+                        "`clinigate ledger list` shows for the act",
           "pull_request": "give the pull request's number (1 or more), or leave --pr out",
           "document": "approve a document under models/<model>/ whose path uses only lower-case letters, "
                       "digits and -._/",
@@ -111,7 +113,7 @@ def check_request(request: ActRequest) -> None:
             _field(name).validate_python(value)
         except ValidationError as exc:
             option, rule = _OPTIONS[name]
-            problem = exc.errors(include_url=False)[0]["msg"]
+            problem = first_problem(exc).message
             raise ArgumentInvalid(option, rule, f"{_shown(name, value)} is refused: {problem}",
                                   hint=_HINTS.get(name)) from None
 
