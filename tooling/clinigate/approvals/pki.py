@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -53,6 +53,9 @@ from ..errors import ClinigateError, EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
 from .backend import Backend, SignatureInvalid, VerifiedSignature, person_email
 from .trust import RevokedCertificate, Trust
+
+if TYPE_CHECKING:
+    from .trust_files import TrustFiles
 
 BUNDLE_MEDIA_TYPE: Literal["application/vnd.dev.sigstore.bundle.v0.3+json"] = (
     "application/vnd.dev.sigstore.bundle.v0.3+json")
@@ -354,7 +357,11 @@ class PkiVerifier:
         """
         from .trust_files import directory_reader, read_trust_files
 
-        files = read_trust_files(trust, directory_reader(repo_root), sigstore=False)
+        return cls.from_files(read_trust_files(trust, directory_reader(repo_root), sigstore=False), trust)
+
+    @classmethod
+    def from_files(cls, files: TrustFiles, trust: Trust) -> PkiVerifier:
+        """The certificates of ``files`` (already loaded and judged), with trust.yaml's revocations."""
         return cls(roots=files.roots, intermediates=files.intermediates, tsa_roots=files.tsa_roots,
                    revoked=trust.revoked())
 

@@ -35,6 +35,7 @@ from .verdict import ApprovalVerdict, RoleBook, Subject, judge
 
 if TYPE_CHECKING:
     from .ledger import Ledger
+    from .trust_files import TrustFiles
 
 ROLES_FILE = str(ROLES_PATH)
 
@@ -68,6 +69,7 @@ class TrustAt:
     present: bool
     findings: tuple[Finding, ...]
     locate: Callable[[tuple[str | int, ...]], tuple[int | None, int | None]] | None = None
+    files: TrustFiles | None = None  # the certificates it names, loaded (``check_files``)
 
 
 def read_trust(git: Git, rev: str, *, check_files: bool = False) -> TrustAt:
@@ -80,13 +82,13 @@ def read_trust(git: Git, rev: str, *, check_files: bool = False) -> TrustAt:
         errors = [f for f in loaded.findings if f.severity is Severity.ERROR] or loaded.findings
         raise TrustInvalid(f"{TRUST_PATH} at {rev[:12]} is invalid: no approval can be verified",
                            hint=_TRUST_HINT, findings=errors)
-    findings: tuple[Finding, ...] = ()
-    if check_files:
-        from .trust_files import git_reader, read_trust_files
+    if not check_files:
+        return TrustAt(rev, loaded.document, True, (), loaded.locate)
+    from .trust_files import git_reader, read_trust_files
 
-        findings = read_trust_files(loaded.document, git_reader(git, rev, loaded.document),
-                                    locate=loaded.locate, deep=False).findings
-    return TrustAt(rev, loaded.document, True, findings, loaded.locate)
+    files = read_trust_files(loaded.document, git_reader(git, rev, loaded.document), locate=loaded.locate,
+                             deep=False)
+    return TrustAt(rev, loaded.document, True, files.findings, loaded.locate, files)
 
 
 class _LazyVerifier:
@@ -129,8 +131,9 @@ def _is_pki(bundle: dict[str, Any]) -> bool:
     return "x509CertificateChain" in material and not material.get("tlogEntries")
 
 
-def verifiers_for(trust: Trust, trust_root: Path) -> list[Verifier]:
-    """One lazy verifier per backend; ``trust_root`` holds ``policies/trust/`` as trusted."""
+def verifiers_for(trust: Trust, trust_root: Path, files: TrustFiles | None = None) -> list[Verifier]:
+    """One lazy verifier per backend; ``trust_root`` holds ``policies/trust/`` as trusted, ``files``
+    its certificates when the caller has already loaded them."""
 
     def keyless() -> Verifier:
         from .keyless import SigstoreVerifier
@@ -138,7 +141,7 @@ def verifiers_for(trust: Trust, trust_root: Path) -> list[Verifier]:
 
     def pki() -> Verifier:
         from .pki import PkiVerifier
-        return PkiVerifier.from_trust(trust, trust_root)
+        return PkiVerifier.from_files(files, trust) if files else PkiVerifier.from_trust(trust, trust_root)
 
     return [_LazyVerifier("sigstore", _is_keyless, keyless), _LazyVerifier("pki", _is_pki, pki)]
 
@@ -173,9 +176,10 @@ class ApprovalBook:
     _blobs: dict[tuple[str, str], bytes | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, git: Git, *, base: str, head: str | None = None, trust: Trust | None = None,
+    def open(cls, git: Git, *, base: str, head: str | None = None, trust: TrustAt | None = None,
              strict_trust: bool = True) -> ApprovalBook:
-        """``trust``: trust.yaml at ``base`` when the caller has already read it.
+        """``trust``: trust.yaml at ``base`` with its files, when the caller has already read them
+        (``read_trust(..., check_files=True)``), so that nothing is read twice.
 
         ``strict_trust``: raise :class:`TrustInvalid` with every trust finding (``check``,
         ``sync``); otherwise keep them in ``trust_findings`` and judge with what is usable.
@@ -183,13 +187,14 @@ class ApprovalBook:
         from .ledger import Ledger
 
         base_sha = git.resolve(base)
-        config = read_trust(git, base_sha, check_files=True)
-        trust = trust or config.trust
+        config = trust if trust is not None and trust.rev == base_sha and trust.files is not None \
+            else read_trust(git, base_sha, check_files=True)
         tmp = tempfile.TemporaryDirectory(prefix="clinigate-trust-")
         root = materialise(git, base_sha, Path(tmp.name))
         head_roles = Snapshot(git, git.resolve(head)).roles() if head else None
         roles = RoleBook(Snapshot(git, base_sha).roles(), head_roles)
-        book = cls(git, base_sha, trust, roles, verifiers_for(trust, root), Ledger(git), tmp)
+        book = cls(git, base_sha, config.trust, roles, verifiers_for(config.trust, root, config.files),
+                   Ledger(git), tmp)
         book.trust_findings = [*config.findings, *book._unverifiable(config)]
         if strict_trust and book.trust_findings:
             book.close()

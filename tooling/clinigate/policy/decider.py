@@ -35,7 +35,7 @@ from .governance import ChangeControl
 from .inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
 
 if TYPE_CHECKING:
-    from ..approvals.review import ApprovalBook, ChangeContext
+    from ..approvals.review import ApprovalBook, ChangeContext, TrustAt
     from ..manifest.revision import Snapshot
     from .engine import PolicyEngine
 
@@ -118,11 +118,12 @@ class Decider:
             assert item.document is not None
             item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head, context=context)
 
-    def book(self, *, head: str | None = None) -> ApprovalBook:
-        """The ledger, read through the rules revision's trust and roles (closed with the decider)."""
+    def book(self, *, head: str | None = None, trust: TrustAt | None = None) -> ApprovalBook:
+        """The ledger, read through the rules revision's trust and roles (closed with the decider);
+        ``trust``: that revision's trust.yaml when the caller has already read it."""
         from ..approvals.review import ApprovalBook
 
-        book = ApprovalBook.open(self.git, base=self.rules_rev, head=head)
+        book = ApprovalBook.open(self.git, base=self.rules_rev, head=head, trust=trust)
         self._books.append(book)
         return book
 

@@ -51,14 +51,14 @@ class ApprovalGate:
     @classmethod
     def open(cls, git: Git, rev: str, docs: Snapshot) -> ApprovalGate | None:
         """A gate, or None when trust.yaml does not require signed approvals (merged is enough)."""
-        from ..approvals.review import load_trust
+        from ..approvals.review import read_trust
         from ..policy.decider import Decider
 
-        trust = load_trust(git, rev)
-        if not trust.require_signed_approvals:
+        trust = read_trust(git, git.resolve(rev), check_files=True)  # read once: the book reuses it
+        if not trust.trust.require_signed_approvals:
             return None
         decider = Decider.open(git, rules_rev=rev)
-        return cls(rev, docs, decider, decider.book())
+        return cls(rev, docs, decider, decider.book(trust=trust))
 
     def close(self) -> None:
         self.decider.close()
