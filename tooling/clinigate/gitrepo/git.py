@@ -200,6 +200,11 @@ class Git:
                            f"{proc.stderr.decode(errors='replace').strip()}")
         return proc.returncode == 0
 
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits, or None when they share no history."""
+        out = self.run(["merge-base", a, b], check=False).split()
+        return out[0] if out else None
+
     def on_first_parent_line(self, commit: str, tip: str) -> bool:
         """Whether ``commit`` is ``tip`` or one of its first parents, transitively: a commit the
         branch itself stood on, not one merged in from a side branch."""

@@ -206,11 +206,11 @@ def approval_inputs(book: ApprovalBook, path: str, *, rev: str,
 
 def merge_base(git: Git, base: str, head: str) -> str:
     """The commit a pull request forked from; its diff to ``head`` is what the PR changes."""
-    out = git.run(["merge-base", base, head], check=False).strip()
-    if not out:
+    fork = git.merge_base(base, head)
+    if fork is None:
         raise UsageError(f"{base[:12]} and {head[:12]} share no history",
                          hint="pass a --base the change was branched from (e.g. origin/main)")
-    return out.split()[0]
+    return fork
 
 
 def _approvable(item: PolicyInput) -> bool:
