@@ -186,11 +186,12 @@ def _judge_one(entry: BundleEntry, subject: Subject, verifiers: Sequence[Verifie
         return verdict.fail(exc.rule, exc.message)
     except AttestationInvalid as exc:
         return verdict.fail(exc.rule, exc.message)
-    if act_id(verdict.signature.payload) != entry.act_id:
+    verified = act_id(verdict.signature.payload)
+    if verified != entry.act_id:
         # The ledger named the act by its own reading of the envelope; a backend that verified
         # other bytes (a parser difference) must not make a revocation miss what it verified.
-        return verdict.fail("approval.act_id", f"the verified statement is act "
-                            f"{act_id(verdict.signature.payload)}, not {entry.act_id} as the ledger reads it")
+        return verdict.fail("approval.act_id", f"the verified statement is act {verified}, not "
+                            f"{entry.act_id} as the ledger reads it")
     revocation = verdict.statement.predicate.decision is Decision.REVOKED
     # A revocation withdraws an act and grants nothing, so it holds whatever the document's bytes
     # are now: were it stale after an edit, reverting the edit would revive what it revoked.
