@@ -18,7 +18,6 @@ from testing.approvals import SignedRegistry
 from testing.local_sigstore import CI, EMAIL_ISSUER, LocalSigstore, local_sigstore, refused  # noqa: F401
 
 from clinigate.approvals.approve import ActRequest, sign_act
-from clinigate.approvals.attestation import ApprovalPredicate, build_statement
 from clinigate.approvals.backend import IdentityKind, VerifiedSignature
 from clinigate.approvals.keyless import SigstoreSigner, SigstoreVerifier
 from clinigate.approvals.local_ca import IssuedCertificate
@@ -123,16 +122,6 @@ def test_only_a_sigstore_signature_can_carry_the_ci_fact() -> None:
 
 
 # --- keyless: the same facts from the Fulcio extensions -----------------------------------------
-
-
-@pytest.fixture(scope="module")
-def statement() -> bytes:
-    predicate = ApprovalPredicate.model_validate({
-        "model": "sepsis-ews", "version": "1.2.0", "document": "models/sepsis-ews/versions/1.2.0.yaml",
-        "role": "clinical_reviewer", "decision": "approved", "meaning": "approval",
-        "signer": {"id": "jlindqvist", "name": "Johanna Lindqvist, MD"}, "reason": "reviewed",
-        "signed_at": "2026-01-05T09:00:00Z"})
-    return build_statement(predicate, document_sha256="ab" * 32)
 
 
 def keyless_verifier(instance: LocalSigstore) -> SigstoreVerifier:

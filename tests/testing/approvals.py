@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from clinigate.approvals.approve import ActRequest, SignedAct, sign_act
+from clinigate.approvals.attestation import ApprovalPredicate, build_statement
 from clinigate.approvals.ledger import Ledger
 from clinigate.demo.approvals import DemoPki, roles
 from clinigate.demo.tour import write_data_update
@@ -79,3 +80,15 @@ def signed_registry(tmp_path: Path) -> SignedRegistry:
     reg = SignedRegistry(repo, pki, "review", path)
     reg.commit("add a data update")
     return reg
+
+
+@pytest.fixture(scope="session")
+def statement() -> bytes:
+    """One approval statement to sign and verify (the keyless tests; test_pki has its own)."""
+    predicate = ApprovalPredicate.model_validate({
+        "model": "sepsis-ews", "version": "1.2.0", "document": "models/sepsis-ews/versions/1.2.0.yaml",
+        "role": "clinical_reviewer", "decision": "approved", "meaning": "approval",
+        "signer": {"id": "dr.lee", "name": "Dr. Ada Lee"}, "reason": "validated on the 2025 cohort",
+        "signed_at": "2026-01-05T09:00:00Z",
+    })
+    return build_statement(predicate, document_sha256="ab" * 32, artifact_sha256="cd" * 32)
