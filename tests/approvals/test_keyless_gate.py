@@ -16,6 +16,7 @@ from testing.fixtures import copy_example_registry, git, init_repo
 from testing.local_sigstore import EMAIL_ISSUER, LocalSigstore, local_sigstore  # noqa: F401
 
 from clinigate.approvals.approve import ActRequest, SignedAct, sign_act
+from clinigate.approvals.attestation import GitHubReview
 from clinigate.approvals.keyless import SigstoreSigner
 from clinigate.approvals.review import ApprovalBook
 from clinigate.demo.approvals import DemoPki
@@ -56,8 +57,12 @@ def keyless_registry(tmp_path: Path, local_sigstore: LocalSigstore) -> Iterator[
 def sign_keyless(reg: SignedRegistry, instance: LocalSigstore, token: str, signer_id: str,
                  role: str) -> SignedAct:
     signer = SigstoreSigner(instance.client_trust_config_json(), token)
-    return sign_act(reg.git, ActRequest(reg.version_path, role, "approved", "reviewed", signer_id=signer_id),
-                    signer)
+    # A CI-signed act names the review it records (approval.ci_without_review otherwise).
+    review = (GitHubReview(reviewer_login=reg.person_by_github(signer_id[7:]).github,
+                           reviewer_id=reg.person_by_github(signer_id[7:]).github_id or 1, review_id=77)
+              if signer_id.startswith("github:") else None)
+    return sign_act(reg.git, ActRequest(reg.version_path, role, "approved", "reviewed", signer_id=signer_id,
+                                        review=review), signer)
 
 
 def test_personal_keyless_approvals_pass_the_gate(keyless_registry: SignedRegistry,

@@ -34,6 +34,11 @@ class SignedRegistry:
         assert person is not None
         return person
 
+    def person_by_github(self, login: str) -> Person:
+        person = roles(self.repo).by_github(login)
+        assert person is not None
+        return person
+
     def sign(self, person_id: str, role: str, document: str | None = None, *, decision: str = "approved",
              check_rules: bool = True, revokes: str | None = None, reason: str = "reviewed") -> SignedAct:
         """Sign on the current checkout (the branch by default) with ``person_id``'s certificate."""

@@ -30,6 +30,7 @@ from .attestation import (
     APPROVABLE_KINDS,
     ApprovalPredicate,
     Decision,
+    GitHubReview,
     Meaning,
     SignerName,
     build_statement,
@@ -55,6 +56,7 @@ class ActRequest:
     pull_request: int | None = None
     revokes: str | None = None  # act id (sha256 of its DSSE payload), for decision=revoked
     change_class: str | None = None
+    review: GitHubReview | None = None  # the GitHub review a CI-recorded act comes from
 
 
 class ArgumentInvalid(UsageError):
@@ -176,13 +178,13 @@ def certificate_email(certificate_pem: bytes) -> str | None:
     return emails[0] if len(emails) == 1 else None
 
 
-def _committed_bytes(git: Git, document: str) -> bytes:
-    raw = git.read_blobs("HEAD", [document]).get(document)
+def _committed_bytes(git: Git, document: str, rev: str) -> bytes:
+    raw = git.read_blobs(rev, [document]).get(document)
     if raw is None:
-        raise UsageError(f"{document} is not committed at HEAD",
+        raise UsageError(f"{document} is not committed at {rev}",
                          hint="commit it: approvals bind committed bytes")
     on_disk = git.root / document
-    if on_disk.exists() and on_disk.read_bytes() != raw:
+    if rev == "HEAD" and on_disk.exists() and on_disk.read_bytes() != raw:
         raise UsageError(f"{document} has uncommitted changes",
                          hint="commit or discard them: an approval binds exactly the committed bytes")
     return raw
@@ -237,17 +239,23 @@ def _check_target(git: Git, request: ActRequest) -> None:
     raise UsageError(f"no act {request.revokes} on the ledger for {request.document}", hint=hint)
 
 
-def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tuple[bytes, str, str | None]:
-    """The statement bytes to sign, the document digest and the artifact digest."""
+def build_act(git: Git, request: ActRequest, *, check_rules: bool = True, at: str = "HEAD",
+              roles: Roles | None = None) -> tuple[bytes, str, str | None]:
+    """The statement bytes to sign, the document digest and the artifact digest.
+
+    ``at``: the commit whose bytes are signed (default HEAD, checked against the work tree);
+    ``roles``: the roles.yaml that names the signer (default: HEAD's). The approval workflow
+    passes a pull request's head and the default branch's roles, never the PR's own.
+    """
     check_request(request)
-    raw = _committed_bytes(git, request.document)
+    raw = _committed_bytes(git, request.document, at)
     registry_document = request.document.startswith("models/")
     # A governance file (Rego, a workflow, the tool's code) is approved as bytes; documents must load.
     loaded = load_bytes(request.document, raw) if registry_document or expected_kind(
         PurePosixPath(request.document)) else None
     if loaded is not None and loaded.document is None:
         raise UsageError(f"{request.document} is not valid; run `clinigate validate` and fix it first")
-    roles_doc = Snapshot(git, "HEAD").roles()  # committed, like the document
+    roles_doc = roles or Snapshot(git, "HEAD").roles()  # committed, like the document
     if roles_doc is None:
         raise UsageError(f"{ROLES_FILE} is missing or invalid at HEAD; run `clinigate validate`")
     doc = loaded.document if loaded else None
@@ -264,19 +272,20 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True) -> tup
         document=request.document, change_class=request.change_class, role=Role(request.role),
         decision=decision, meaning=Meaning(request.meaning) if request.meaning else DEFAULT_MEANING[decision],
         signer=SignerName(id=person.id, name=person.name), reason=request.reason,
-        pull_request=request.pull_request, head_commit=git.resolve("HEAD"), signed_at=now_utc(),
-        supersedes=request.revokes)
+        pull_request=request.pull_request, head_commit=git.resolve(at), signed_at=now_utc(),
+        supersedes=request.revokes, review=request.review)
     artifact = version.artifact.sha256 if version else None
     digest = sha256_hex(raw)
     return build_statement(predicate, document_sha256=digest, artifact_sha256=artifact), digest, artifact
 
 
-def sign_act(git: Git, request: ActRequest, signer: Signer, *, check_rules: bool = True) -> SignedAct:
+def sign_act(git: Git, request: ActRequest, signer: Signer, *, check_rules: bool = True, at: str = "HEAD",
+             roles: Roles | None = None) -> SignedAct:
     from .act import act_id
     from .attestation import parse_statement
     from .ledger import Ledger
 
-    statement, digest, _ = build_act(git, request, check_rules=check_rules)
+    statement, digest, _ = build_act(git, request, check_rules=check_rules, at=at, roles=roles)
     bundle = signer.sign(statement)
     predicate = parse_statement(statement).predicate
     message = f"{predicate.decision.value}: {request.document} as {request.role} by {predicate.signer.id}"

@@ -20,7 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .._internal.validation import first_problem
 from ..errors import ClinigateError
-from ..manifest.values import GitCommit, ModelName, PersonId, Role, Semver, Sha256, ShortText, StrictModel
+from ..manifest.values import (
+    GitCommit,
+    GitHubId,
+    GitHubLogin,
+    ModelName,
+    PersonId,
+    Role,
+    Semver,
+    Sha256,
+    ShortText,
+    StrictModel,
+)
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://clinigate.dev/approval/v1"
@@ -51,6 +62,19 @@ class SignerName(StrictModel):
     name: ShortText = Field(description="printed name, as in roles.yaml")
 
 
+class GitHubReview(StrictModel):
+    """The pull-request review a CI-signed act was recorded from (github/record.py).
+
+    The CI workflow's certificate says *which workflow* signed; this says *whose review* it
+    turned into a signature, by the numeric ids GitHub cannot reassign (a login can be renamed
+    and then registered by someone else), so an auditor can find the review itself.
+    """
+
+    reviewer_login: GitHubLogin
+    reviewer_id: GitHubId
+    review_id: GitHubId
+
+
 class ApprovalPredicate(StrictModel):
     model: ModelName | None = Field(description="the model folder; null for a governance file")
     version: Semver | None = Field(None, description="null for model-level documents")
@@ -68,6 +92,8 @@ class ApprovalPredicate(StrictModel):
     signed_at: datetime = Field(description="claimed time; trusted time comes from Rekor or a TSA")
     supersedes: Sha256 | None = Field(None, description="id of the act this one revokes: the sha256 of "
                                       "its DSSE payload (approvals.act)")
+    review: GitHubReview | None = Field(None, description="the GitHub review the approval workflow "
+                                        "recorded this act from; null for a personal signature")
 
 
     @model_validator(mode="after")

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from ..manifest.roles import Person, Roles
 from .act import act_id
-from .attestation import AttestationInvalid, Decision, Statement, parse_statement
+from .attestation import ApprovalPredicate, AttestationInvalid, Decision, Statement, parse_statement
 from .backend import SignatureInvalid, VerifiedSignature, Verifier
 from .claim import Claim
 
@@ -267,6 +267,8 @@ def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: Role
     if not sig.ci_workflow and sig.identity.lower() != person.email.lower():
         return ("approval.identity_mismatch", f"the certificate names {sig.identity}, but {person.id}'s "
                 f"e-mail in roles.yaml is {person.email}")
+    if problem := _review_problem(pred, person, ci=sig.ci_workflow):
+        return problem
     if pred.signer.name != person.name:
         return ("approval.printed_name", f"the printed name {pred.signer.name!r} is not {person.id}'s "
                 f"name in roles.yaml ({person.name!r})")
@@ -276,6 +278,21 @@ def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: Role
             return ("approval.role_granted_in_change", f"{person.name} holds {role} only in this change's "
                     "roles.yaml; a change cannot grant its own reviewers a role")
         return ("approval.role_not_held", f"{person.name} does not hold the {role} role in roles.yaml")
+    return None
+
+
+def _review_problem(pred: ApprovalPredicate, person: Person, *, ci: bool) -> Problem:
+    """The workflow asserts a reviewer; the review it names must be that person's (roles.yaml at the
+    base: login and, where recorded, the numeric id GitHub never reassigns)."""
+    review = pred.review
+    if review is None:
+        return ("approval.ci_without_review", "the approval workflow signed this act but it names no GitHub "
+                "review: the workflow only records reviews") if ci else None
+    if review.reviewer_login.lower() != person.github.lower() or (
+            person.github_id is not None and review.reviewer_id != person.github_id):
+        return ("approval.reviewer_mismatch", f"the act was recorded from review {review.review_id} by "
+                f"{review.reviewer_login} (id {review.reviewer_id}), who is not {person.id} in roles.yaml "
+                f"({person.github}, id {person.github_id or 'not recorded'})")
     return None
 
 

@@ -33,6 +33,8 @@ COMMANDS = {
                    "Write or check .github/CODEOWNERS from roles.yaml, the models and governance paths."),
     "rulesets": ("clinigate.cli.rulesets", "rulesets",
                  "Write or check .github/rulesets/*.json: branch and ledger protection as code."),
+    "github": ("clinigate.cli.github", "github",
+               "The approval workflow: GitHub reviews become signed approvals; post the gate status."),
     "demo": ("clinigate.cli.demo", "demo", "A guided tour on a copy of the bundled example registry."),
 }
 

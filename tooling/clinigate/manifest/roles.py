@@ -9,13 +9,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from .values import Email, PersonId, Role, ShortText, StrictModel
+from .values import Email, GitHubId, GitHubLogin, PersonId, Role, ShortText, StrictModel
 
 
 class Person(StrictModel):
     id: PersonId
     name: ShortText = Field(description="printed name shown on every signature")
-    github: Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
+    github: GitHubLogin
+    # The numeric id GitHub never reassigns: a login can be renamed and then registered by
+    # someone else, so the approval workflow maps a review to a person by both (github/record.py).
+    github_id: GitHubId | None = Field(None, description="numeric GitHub user id "
+                                       "(gh api users/LOGIN --jq .id)")
     email: Email
     roles: Annotated[list[Role], Field(min_length=1)]
     title: ShortText | None = None
@@ -29,10 +33,12 @@ class Roles(StrictModel):
     @field_validator("people")
     @classmethod
     def _unique(cls, people: list[Person]) -> list[Person]:
-        for attr in ("id", "github", "email"):
+        for attr in ("id", "github", "email", "github_id"):
             seen: set[str] = set()
             for person in people:
-                value = getattr(person, attr).lower()
+                if getattr(person, attr) is None:
+                    continue
+                value = str(getattr(person, attr)).lower()
                 if value in seen:
                     raise ValueError(f"two people share the {attr} {value!r}")
                 seen.add(value)
@@ -40,3 +46,7 @@ class Roles(StrictModel):
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
+
+    def by_github(self, login: str) -> Person | None:
+        """The person with this GitHub login (GitHub logins are case-insensitive)."""
+        return next((p for p in self.people if p.github.lower() == login.lower()), None)

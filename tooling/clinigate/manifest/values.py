@@ -47,6 +47,9 @@ PersonId = Annotated[
 Email = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"), Strict()
 ]
+# GitHub's login rule: letters, digits and single hyphens, 1-39 characters, no leading hyphen.
+GitHubLogin = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$"), Strict()]
+GitHubId = Annotated[int, Strict(), Field(gt=0)]
 Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 Count = Annotated[int, Strict(), Field(gt=0)]
 Flag = Annotated[bool, Strict()]

@@ -35,6 +35,7 @@ from .governance import ChangeControl
 from .inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
 
 if TYPE_CHECKING:
+    from ..approvals.authorship import PullRequestEvent
     from ..approvals.review import ApprovalBook, ChangeContext, TrustAt
     from ..manifest.revision import Snapshot
     from .engine import PolicyEngine
@@ -90,18 +91,27 @@ class Decider:
 
     # --- a change (a pull request) -------------------------------------------------------
 
-    def decide_change(self, *, base: str, head: str) -> GateDecision:
-        """Judge ``merge-base(base, head)..head`` — what GitHub shows as the pull request."""
+    def decide_change(self, *, base: str, head: str, event: PullRequestEvent | None = None,
+                      preview: bool = True) -> GateDecision:
+        """Judge ``merge-base(base, head)..head`` — what GitHub shows as the pull request.
+
+        ``event``: the pull request (its number and author) when the caller knows it from
+        elsewhere than ``$GITHUB_EVENT_PATH`` (the approval workflow reads it from the API).
+        ``preview=False`` never evaluates the head's own policies: a job holding signing or
+        write credentials must not run Rego the pull request wrote (OPA's ``opa.runtime()``
+        exposes the environment).
+        """
         base_sha, head_sha = self.git.resolve(base), self.git.resolve(head)
         fork = merge_base(self.git, base_sha, head_sha)
         inputs = build_inputs(self.git, fork, head_sha, self.defaults, self.control)
-        self._attach_approvals(fork, head_sha, inputs)
+        self._attach_approvals(fork, head_sha, inputs, event)
         manifests = [self._decide(item) for item in inputs]
-        preview = self._head_preview(head_sha, inputs) if _touches_policies(inputs) else None
+        preview_of = self._head_preview(head_sha, inputs) if preview and _touches_policies(inputs) else None
         return GateDecision(base=base_sha, head=head_sha, merge_base=fork, rules_rev=self.rules_rev,
-                            engine=self.engine_name, manifests=manifests, head_preview=preview)
+                            engine=self.engine_name, manifests=manifests, head_preview=preview_of)
 
-    def _attach_approvals(self, fork: str, head: str, inputs: list[PolicyInput]) -> None:
+    def _attach_approvals(self, fork: str, head: str, inputs: list[PolicyInput],
+                          event: PullRequestEvent | None = None) -> None:
         """Fill ``input.approvals`` from the ledger, judged against the rules revision's trust and
         roles; nobody who wrote the change counts as its approver (authorship.py)."""
         from ..approvals.authorship import ChangeAuthors
@@ -113,7 +123,7 @@ class Decider:
             return
         book = self.book(head=head)
         book.ledger.require_intact()  # a rewound ledger may have dropped a revocation: count nothing
-        context = ChangeContext(head, ChangeAuthors.read(self.git, fork, head, book.roles.base))
+        context = ChangeContext(head, ChangeAuthors.read(self.git, fork, head, book.roles.base, event))
         for item in todo:
             assert item.document is not None
             item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head, context=context)

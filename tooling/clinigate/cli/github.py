@@ -1,0 +1,163 @@
+"""``clinigate github`` (``record-reviews``, ``gate-status``): the approval workflow's commands."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .options import repo_option, resolve_repo
+
+if TYPE_CHECKING:
+    from ..approvals.backend import Signer
+    from ..github.api import GitHubApi
+    from ..gitrepo import Git
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def _run_options(command: FC) -> FC:
+    for option in reversed([
+        click.option("--pr", "pull_request", type=click.IntRange(min=1), default=None,
+                     help="The pull request (default: the one the event at $GITHUB_EVENT_PATH points at)."),
+        click.option("--branch", default="main", show_default=True, envvar="CLINIGATE_DEPLOYMENT_BRANCH",
+                     help="The default branch: its rules, roles and trust judge; the run must be on it."),
+        click.option("--remote", default="origin", show_default=True,
+                     help="The Git remote the pull request's head is fetched from."),
+        click.option("--repository", default=None, metavar="OWNER/NAME",
+                     help="The GitHub repository (default: $GITHUB_REPOSITORY)."),
+        click.option("--token-env", default="GITHUB_TOKEN", show_default=True, metavar="VAR",
+                     help="The environment variable holding the API token (never the token itself)."),
+        repo_option,
+    ]):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def github() -> None:
+    """The approval workflow's commands: reviews in the GitHub UI become signed approvals.
+
+    A reviewer approves the pull request in GitHub with a line naming the role:
+
+    \b
+        clinigate: approve as clinical_reviewer — subgroup AUCs reviewed, CR-212
+        clinigate: reject as quality — release record QR-114 is missing   (Request changes)
+
+    .github/workflows/record-approval.yml runs from the default branch after each review
+    (workflow_run) and calls, in order: `ledger fetch`, `github record-reviews` (read the
+    reviews from the API, sign each countable one with the workflow's keyless identity,
+    append to the ledger), `ledger push` (with the deploy key), `github gate-status` (decide
+    the head with the default branch's rules, post the clinigate/gate commit status). The
+    pull request turns green after its last required approval, without a new push.
+
+    Both commands refuse to run anywhere but a workflow_run or workflow_dispatch run on the
+    default branch (rule record.not_default_branch, exit 2): a pull request's own workflow
+    cannot sign or set the gate. Personal signatures (`clinigate approve`) need none of this.
+    """
+
+
+@github.command("record-reviews")
+@_run_options
+@click.option("--trust-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's "
+                   "sigstore.signing_config, else public-good).")
+@click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
+              help="An OIDC token (default: the workflow's ambient GitHub Actions identity).")
+def record_reviews(pull_request: int | None, branch: str, remote: str, repository: str | None, token_env: str,
+                   repo: Path | None, trust_config: Path | None, identity_token: str | None) -> None:
+    """Sign the pull request's clinigate reviews and append them to the local ledger.
+
+    Each review is judged by the default branch alone: state Approve (or Request changes for
+    'reject as'), on the current head, by a person whose GitHub login and numeric id
+    (github_id) roles.yaml on the default branch lists with that role, who neither opened the
+    pull request nor wrote a commit that changed the document. The documents signed are those
+    the default branch's policies require the role for, read as blobs at the head. Every review
+    gets a line saying what became of it and why (its rule). Run `ledger push` next.
+
+    \b
+    Exit codes: 0 done (refused reviews are reported, not errors) · 2 not the default branch's
+    approval workflow, or bad input · 3 GitHub, Git or the signing service unreachable.
+    """
+    from ..github.record import record_reviews as record
+
+    git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
+    for number in numbers:
+        run = record(git, api, number, rules_rev=rules_rev, remote=remote,
+                     signer=lambda: _signer(git, trust_config, identity_token))
+        if run.pull.state != "open":
+            click.echo(f"#{number} is {run.pull.state}: nothing recorded")
+            continue
+        click.echo(f"#{number} at {run.pull.head_sha[:12]}, judged by {branch} at {run.rules_rev[:12]}:")
+        for o in run.outcomes:
+            what = " ".join(x for x in (o.decision, f"as {o.role}" if o.role else None, o.document) if x)
+            click.echo(f"  review {o.review_id} by {o.reviewer}: {o.status}{' ' + what if what else ''} "
+                       f"[{o.rule}] {o.message}" + (f" (act {o.act_id})" if o.act_id else ""))
+        if not run.outcomes:
+            click.echo("  no review carries a 'clinigate: approve as <role> — <reason>' line yet")
+        click.echo(f"  {len(run.signed)} act(s) signed" + ("; publish with: clinigate ledger push"
+                                                           if run.signed else ""))
+
+
+@github.command("gate-status")
+@_run_options
+def gate_status(pull_request: int | None, branch: str, remote: str, repository: str | None, token_env: str,
+                repo: Path | None) -> None:
+    """Decide the pull request's head with the default branch's rules; post it as clinigate/gate.
+
+    success when every document passes its gates and has its required approvals, pending while
+    approvals are missing, failure when a gate fails. The ledger must be fetched first
+    (`clinigate ledger fetch`). The rulesets (.github/rulesets/main.json) require this status.
+
+    \b
+    Exit codes: 0 posted (whatever the state) · 2 not the default branch's approval workflow,
+    or bad input · 3 GitHub or Git unreachable.
+    """
+    from ..github.status import post_gate_status
+
+    git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
+    run_url = _run_url()
+    for number in numbers:
+        posted = post_gate_status(git, api, number, rules_rev=rules_rev, remote=remote, target_url=run_url)
+        if posted.decision is None:
+            click.echo(f"#{number}: {posted.description}")
+        else:
+            click.echo(f"#{number} at {posted.pull.head_sha[:12]}: clinigate/gate {posted.state}: "
+                       f"{posted.description}")
+
+
+def _prepare(pull_request: int | None, branch: str, repository: str | None, token_env: str,
+             repo: Path | None) -> tuple[Git, GitHubApi, list[int], str]:
+    from ..github.api import GitHubApi
+    from ..github.trigger import pull_numbers, read_event, require_trusted_run
+    from ..gitrepo import Git
+    from ..registry.branch import branch_tip
+
+    require_trusted_run(os.environ, branch)
+    git = Git(resolve_repo(repo))
+    api = GitHubApi.from_environment(repository=repository, token_env=token_env)
+    event = read_event(os.environ.get("GITHUB_EVENT_PATH"))
+    numbers = [pull_request] if pull_request else pull_numbers(event, api)
+    if not numbers:
+        click.echo("the event points at no open pull request: nothing to do")
+    return git, api, numbers, branch_tip(git, branch)
+
+
+def _signer(git: Git, trust_config: Path | None, identity_token: str | None) -> Signer:
+    from ..approvals.keyless import SigstoreSigner
+    from ..approvals.review import load_trust
+    from .approve import _signing_config
+
+    if trust_config is None and load_trust(git, "HEAD").sigstore.signing_config:
+        trust_config = _signing_config(git, git.root)
+    return SigstoreSigner(trust_config.read_text(encoding="utf-8") if trust_config else None, identity_token)
+
+
+def _run_url() -> str | None:
+    env = os.environ
+    if all(env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")):
+        return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    return None
