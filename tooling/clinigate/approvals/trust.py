@@ -59,6 +59,11 @@ class CiIdentity(StrictModel):
     triggers: list[ShortText] = Field(default_factory=lambda: ["workflow_run", "workflow_dispatch"])
     runner: Literal["github-hosted", "self-hosted"] = "github-hosted"
     server: ShortText = "https://github.com"
+    # The GitHub App the approval workflow posts the clinigate/gate status as. Any workflow's
+    # GITHUB_TOKEN (a pull request's own, too) posts as the GitHub Actions app, so the ruleset
+    # accepts the gate only from this App (.github/rulesets/main.json, integration_id).
+    status_app_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")] | None = Field(
+        None, description="numeric id of the GitHub App that posts the clinigate/gate status")
 
     @property
     def san(self) -> str:

@@ -104,8 +104,13 @@ def record_reviews(pull_request: int | None, branch: str, remote: str, repositor
 
 @github.command("gate-status")
 @_run_options
+@click.option("--app-key-env", default=None, metavar="VAR",
+              help="Post as the GitHub App trust.yaml names (sigstore.ci.status_app_id), whose PEM "
+                   "private key VAR holds; the ruleset accepts clinigate/gate from that App alone. "
+                   "Without it the status is posted with the API token (not enough on its own: "
+                   "any workflow's GITHUB_TOKEN can post a status).")
 def gate_status(pull_request: int | None, branch: str, remote: str, repository: str | None, token_env: str,
-                repo: Path | None) -> None:
+                repo: Path | None, app_key_env: str | None) -> None:
     """Decide the pull request's head with the default branch's rules; post it as clinigate/gate.
 
     success when every document passes its gates and has its required approvals, pending while
@@ -119,6 +124,8 @@ def gate_status(pull_request: int | None, branch: str, remote: str, repository: 
     from ..github.status import post_gate_status
 
     git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
+    if app_key_env:
+        api = _app_api(git, rules_rev, app_key_env, repository)
     run_url = _run_url()
     for number in numbers:
         posted = post_gate_status(git, api, number, rules_rev=rules_rev, remote=remote, target_url=run_url)
@@ -127,6 +134,75 @@ def gate_status(pull_request: int | None, branch: str, remote: str, repository: 
         else:
             click.echo(f"#{number} at {posted.pull.head_sha[:12]}: clinigate/gate {posted.state}: "
                        f"{posted.description}")
+
+
+@github.command("code-scanning")
+@_run_options
+def code_scanning(pull_request: int | None, branch: str, remote: str, repository: str | None, token_env: str,
+                  repo: Path | None) -> None:
+    """Send the gate's findings on the pull request's head to code scanning (SARIF).
+
+    The same decision as gate-status (the default branch's rules), so the findings show on the
+    pull request's Files tab. The token needs security-events: write.
+
+    
+    Exit codes: 0 uploaded · 2 not the default branch's approval workflow · 3 GitHub unreachable.
+    """
+    from ..github.status import upload_findings
+
+    git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
+    for number in numbers:
+        pull, count, upload = upload_findings(git, api, number, rules_rev=rules_rev, remote=remote)
+        click.echo(f"#{number} at {pull.head_sha[:12]}: {count} finding(s) sent to code scanning "
+                   f"(upload {upload or '?'})")
+
+
+@github.command("review-line")
+@click.option("--event", "event_path", envvar="GITHUB_EVENT_PATH", default=None, metavar="FILE",
+              help="A pull_request_review event payload (default: $GITHUB_EVENT_PATH).")
+@click.option("--format", "fmt", type=click.Choice(("text", "github")), default="text", show_default=True,
+              help="github: workflow annotations on the run.")
+def review_line(event_path: str | None, fmt: str) -> None:
+    """Say whether a review's clinigate lines read, before the approval workflow signs them.
+
+    Only reads the line and the review's state; who may sign is decided later, from the
+    default branch. Exit codes: 0 every clinigate line reads (or there is none) · 1 a line does
+    not read, or contradicts the review's state · 2 no review in the payload.
+    """
+    from ..errors import UsageError
+    from ..github.review_line import REVIEW_STATE, Intent, intents
+    from ..github.trigger import read_event
+
+    review = read_event(event_path).get("review")
+    if not isinstance(review, dict):
+        raise UsageError("the event holds no review", hint="run on a pull_request_review event")
+    state = str(review.get("state") or "").upper()
+    problems = 0
+    for item in intents(str(review.get("body") or "")):
+        if isinstance(item, Intent) and state != REVIEW_STATE[item.decision]:
+            text, problems = (f"'{item.decision}' as {item.role}, but the review's state is {state}: "
+                              "it will not be signed"), problems + 1
+        elif isinstance(item, Intent):
+            text = f"reads: {item.decision} as {item.role} — {item.reason}"
+        else:
+            text, problems = f"[{item.rule}] {item.message}", problems + 1
+        ok = isinstance(item, Intent) and state == REVIEW_STATE[item.decision]
+        click.echo(f"::{'notice' if ok else 'error'} title=clinigate review line::{text}" if fmt == "github"
+                   else text)
+    if problems:
+        raise SystemExit(1)
+
+
+def _app_api(git: Git, rules_rev: str, key_env: str, repository: str | None) -> GitHubApi:
+    from ..approvals.review import load_trust
+    from ..errors import UsageError
+    from ..github.api import GitHubApi
+
+    ci = load_trust(git, rules_rev).sigstore.ci
+    if ci is None or ci.status_app_id is None:
+        raise UsageError("trust.yaml on the default branch names no status App (sigstore.ci.status_app_id)",
+                         hint="add the App's numeric id, or post with the token (no --app-key-env)")
+    return GitHubApi.app_from_environment(ci.status_app_id, key_env, repository=repository)
 
 
 def _prepare(pull_request: int | None, branch: str, repository: str | None, token_env: str,

@@ -98,6 +98,40 @@ class GitHubApi:
                              hint=f"in the workflow: env: {token_env}: ${{{{ github.token }}}}")
         return cls(repository, token, api_url=env.get("GITHUB_API_URL") or DEFAULT_API_URL)
 
+    @classmethod
+    def as_app(cls, repository: str, app_id: str, private_key: str, *,
+               api_url: str = DEFAULT_API_URL) -> GitHubApi:
+        """Acting as a GitHub App's installation on ``repository`` (an installation token).
+
+        The gate status is posted this way: the ruleset accepts ``clinigate/gate`` only from
+        this App, so no workflow's GITHUB_TOKEN can post a green gate.
+        """
+        from github import Auth, GithubIntegration
+
+        owner, _, name = repository.partition("/")
+        app = GithubIntegration(auth=Auth.AppAuth(app_id, private_key), base_url=api_url.rstrip("/"),
+                                retry=2, timeout=30, seconds_between_requests=None,
+                                seconds_between_writes=None)
+        installation = _call(repository, "the App's installation",
+                             lambda: app.get_repo_installation(owner, name))
+        grant = _call(repository, "an installation token", lambda: app.get_access_token(installation.id))
+        token = grant.token
+        return cls(repository, token, api_url=api_url)
+
+    @classmethod
+    def app_from_environment(cls, app_id: str, key_env: str, *, repository: str | None = None,
+                             environ: Mapping[str, str] | None = None) -> GitHubApi:
+        env = environ if environ is not None else os.environ
+        repository = repository or env.get("GITHUB_REPOSITORY")
+        if not repository:
+            raise UsageError("which repository? GITHUB_REPOSITORY is not set",
+                             hint="pass --repository OWNER/NAME (GitHub Actions sets it)")
+        key = env.get(key_env, "")
+        if not key.strip():
+            raise UsageError(f"{key_env} is not set: it must hold the GitHub App's private key (PEM)",
+                             hint="store it as a secret of the protected approvals environment")
+        return cls.as_app(repository, app_id, key, api_url=env.get("GITHUB_API_URL") or DEFAULT_API_URL)
+
     def pull(self, number: int) -> PullFacts:
         pull = self._call(f"pull request #{number}", lambda: self._repo.get_pull(number))
         return PullFacts(number=pull.number, state=pull.state, merged=bool(pull.merged),
@@ -136,23 +170,40 @@ class GitHubApi:
                     for s in self._repo.get_commit(sha).get_statuses()]
         return self._call(f"the statuses of {sha[:12]}", read)
 
-    def _call(self, what: str, action: Callable[[], _T]) -> _T:
-        from github import GithubException
-        from requests import RequestException
+    def upload_sarif(self, sha: str, ref: str, sarif: str) -> str:
+        """Send a SARIF log to code scanning for ``sha`` on ``ref``; GitHub's id for the upload."""
+        import base64
+        import gzip
 
-        try:
-            return action()
-        except GithubException as exc:
-            message = exc.data.get("message") if isinstance(exc.data, dict) else None
-            raise GitHubUnavailable(f"GitHub refused to give {what} of {self.repository}: HTTP {exc.status} "
-                                    f"{message or ''}".rstrip(),
-                                    hint=_HINTS.get(exc.status, "check the repository and the token's "
-                                                    "permissions")) from None
-        except RequestException as exc:
-            raise GitHubUnavailable(f"cannot reach the GitHub API for {what}: {type(exc).__name__}",
-                                    hint="check GITHUB_API_URL and the network") from None
+        body = {"commit_sha": sha, "ref": ref, "tool_name": "clinigate",
+                "sarif": base64.b64encode(gzip.compress(sarif.encode())).decode()}
+        url = f"{self._repo.url}/code-scanning/sarifs"
+        _, data = self._call(f"a code scanning upload for {sha[:12]}",
+                             lambda: self._repo.requester.requestJsonAndCheck("POST", url, input=body))
+        return str(data.get("id", "")) if isinstance(data, dict) else ""
+
+    def _call(self, what: str, action: Callable[[], _T]) -> _T:
+        return _call(self.repository, what, action)
+
+
+def _call(repository: str, what: str, action: Callable[[], _T]) -> _T:
+    """``action()``; GitHub's refusals and network failures as :class:`GitHubUnavailable`."""
+    from github import GithubException
+    from requests import RequestException
+
+    try:
+        return action()
+    except GithubException as exc:
+        message = exc.data.get("message") if isinstance(exc.data, dict) else None
+        raise GitHubUnavailable(f"GitHub refused to give {what} of {repository}: HTTP {exc.status} "
+                                f"{message or ''}".rstrip(),
+                                hint=_HINTS.get(exc.status, "check the repository and the token's "
+                                                "permissions")) from None
+    except RequestException as exc:
+        raise GitHubUnavailable(f"cannot reach the GitHub API for {what}: {type(exc).__name__}",
+                                hint="check GITHUB_API_URL and the network") from None
 
 
 _HINTS = {401: "the token is missing, expired or wrong", 403: "the token lacks a permission "
           "(pull-requests: read, statuses: write) or hit a rate limit",
-          404: "no such repository or pull request, or the token cannot see it"}
+          404: "no such repository or pull request, or the token cannot see it (is the App installed?)"}

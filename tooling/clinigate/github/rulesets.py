@@ -8,15 +8,18 @@ Apply each with ``gh api -X POST repos/OWNER/REPO/rulesets --input .github/rules
 (``PUT …/rulesets/ID`` to update). What they hold (DESIGN §10, §13):
 
 * ``main.json`` — the default branch: changes only through a pull request with a code-owner
-  review, stale reviews dismissed on push, the last push approved by someone else; the status
-  check ``clinigate/gate`` required, produced by the gate workflow *from the default branch*
-  (the ``workflows`` rule pins the file, the repository id and ``refs/heads/main``, so a pull
-  request's own copy of ``pr-gate.yml`` cannot stand in); no deletion, no force-push, linear
-  history.
-* ``ledger.json`` — ``refs/heads/clinigate/ledger``: never deleted, never rewritten; updated
-  only by the deploy key the approval workflow holds in its protected environment.
+  review, stale reviews dismissed on push, the last push approved by someone else; the commit
+  status ``clinigate/gate`` required *from the clinigate GitHub App* (``integration_id``, from
+  trust.yaml ``sigstore.ci.status_app_id``): the approval workflow posts it from the default
+  branch, and no workflow's GITHUB_TOKEN — a pull request's own included — posts as that App;
+  the evaluation workflow required from the default branch (the ``workflows`` rule pins the
+  file, the repository id and ``refs/heads/main``), so it runs, and starts the approval
+  workflow, whatever the PR did to its own copy; no deletion, no force-push, linear history.
+* ``ledger.json`` — ``refs/heads/clinigate/ledger``: never deleted, never rewritten; created and
+  updated only by the deploy key the approval workflow holds in its protected environment.
 * ``ledger-tags.json`` — ``refs/tags/clinigate/ledger/*``, the ledger heads ``ledger push``
-  publishes: never deleted or moved, so a fresh clone can tell a rewound ledger.
+  publishes: created only by that deploy key, never deleted or moved, so a fresh clone can tell
+  a rewound ledger.
 
 The models below are the part of the API's request body clinigate writes, ``extra="forbid"``:
 a misspelt key is an error here instead of a rule GitHub silently ignores.
@@ -30,6 +33,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..approvals.trust import CiIdentity
 from ..errors import ClinigateError
 from ..findings import Finding
 
@@ -69,6 +73,8 @@ class PullRequestParameters(_Api):
 
 class StatusCheck(_Api):
     context: str
+    # Only this App's status counts: any workflow's GITHUB_TOKEN posts as GitHub Actions.
+    integration_id: int
 
 
 class StatusChecksParameters(_Api):
@@ -126,7 +132,13 @@ class RulesetsProblem(ClinigateError):
 
 def build(repo_root: Path) -> dict[str, Ruleset]:
     """The three rulesets; the repository id comes from trust.yaml's pinned CI identity."""
-    repository_id = _repository_id(repo_root)
+    ci = _ci_identity(repo_root)
+    repository_id = int(ci.repository_id)
+    if ci.status_app_id is None:
+        raise RulesetsProblem("trust.yaml names no GitHub App for the clinigate/gate status "
+                              "(sigstore.ci.status_app_id): without it any workflow's token could post "
+                              "a green gate", hint="create the App (statuses: write, pull-requests: read), "
+                              "install it on the repository and put its numeric id there")
     main = Ruleset(
         name="clinigate: main", target="branch", enforcement="active",
         conditions=Conditions(ref_name=RefName(include=["~DEFAULT_BRANCH"])),
@@ -138,7 +150,8 @@ def build(repo_root: Path) -> dict[str, Ruleset]:
                 require_code_owner_review=True, require_last_push_approval=True,
                 required_review_thread_resolution=True)),
             StatusChecksRule(type="required_status_checks", parameters=StatusChecksParameters(
-                required_status_checks=[StatusCheck(context=GATE_CHECK)],
+                required_status_checks=[StatusCheck(context=GATE_CHECK,
+                                                    integration_id=int(ci.status_app_id))],
                 strict_required_status_checks_policy=True)),
             WorkflowsRule(type="workflows", parameters=WorkflowsParameters(workflows=[
                 WorkflowFile(path=GATE_WORKFLOW, repository_id=repository_id, ref="refs/heads/main")])),
@@ -148,11 +161,14 @@ def build(repo_root: Path) -> dict[str, Ruleset]:
         # The approval workflow pushes with a deploy key kept in its protected environment.
         bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],
         conditions=Conditions(ref_name=RefName(include=[LEDGER_BRANCH])),
-        rules=[SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"), SimpleRule(type="update")])
+        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
+               SimpleRule(type="update")])
     tags = Ruleset(
         name="clinigate: published ledger heads", target="tag", enforcement="active",
+        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],  # creates them; moves none
         conditions=Conditions(ref_name=RefName(include=[LEDGER_TAGS])),
-        rules=[SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"), SimpleRule(type="update")])
+        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
+               SimpleRule(type="update")])
     return {"main.json": main, "ledger.json": ledger, "ledger-tags.json": tags}
 
 
@@ -183,7 +199,7 @@ def check(repo_root: Path) -> list[Finding]:
     return findings
 
 
-def _repository_id(repo_root: Path) -> int:
+def _ci_identity(repo_root: Path) -> CiIdentity:
     from ..approvals.trust import TRUST_PATH, Trust
     from ..manifest.loader import load_file
 
@@ -196,4 +212,4 @@ def _repository_id(repo_root: Path) -> int:
         raise RulesetsProblem(f"{TRUST_PATH} pins no CI identity (sigstore.ci), so the repository id the "
                               "gate workflow rule names is unknown",
                               hint="set sigstore.ci.repository_id (gh api repos/OWNER/REPO --jq .id)")
-    return int(trust.sigstore.ci.repository_id)
+    return trust.sigstore.ci

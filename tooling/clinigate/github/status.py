@@ -47,6 +47,19 @@ def summary(decision: GateDecision) -> tuple[str, str]:
     return "pending", f"waiting for {', '.join(roles)} on {len(waiting)} document(s) ({rules})"
 
 
+def upload_findings(git: Git, api: GitHubApi, number: int, *, rules_rev: str,
+                    remote: str = "origin") -> tuple[PullFacts, int, str]:
+    """The gate's findings on the head, to code scanning (SARIF): the head, the count, GitHub's id."""
+    from ..report.sarif import render
+    from .record import decide_pull
+
+    pull = api.pull(number)
+    decision = decide_pull(git, pull, git.resolve(rules_rev), remote=remote)
+    report = decision.as_findings()
+    upload = api.upload_sarif(pull.head_sha, f"refs/pull/{number}/head", render(report))
+    return pull, len(report.findings), upload
+
+
 def post_gate_status(git: Git, api: GitHubApi, number: int, *, rules_rev: str, remote: str = "origin",
                      target_url: str | None = None) -> PostedStatus:
     """Decide pull request ``number``'s head by ``rules_rev`` and post the result as ``clinigate/gate``."""
