@@ -1,6 +1,6 @@
 """The approval ledger: signed approval bundles on their own Git ref, append-only (DESIGN §6).
 
-    ledger = Ledger(Git(repo))
+    ledger = Ledger(Git(repo))                           # or Ledger(git, auth=RemoteAuth(token=...))
     ledger.fetch()                                       # union with origin's ledger
     ledger.append([(manifest_path, manifest_sha256, bundle_json)], "approve sepsis-ews 1.3.0")
     ledger.push()                                        # fast-forward only, retried on a race
@@ -25,7 +25,8 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -34,6 +35,7 @@ from urllib.parse import quote, unquote
 
 from ..errors import ClinigateError, EnvironmentProblem, GitError, UsageError
 from ..gitrepo import Git
+from ..gitrepo.auth import RemoteAuth
 from ..gitrepo.git import REGULAR_FILE, CommitRecord, ObjectInfo, TreeFile
 from ..manifest.values import SEMVER_RE
 from .act import MAX_BUNDLE_BYTES, ActBundle, BundleUnreadable
@@ -138,6 +140,15 @@ class FetchResult:
     remote_tip: str | None  # None: the remote has no ledger yet
     local_tip: str | None
     replayed: int  # local commits re-created on top of the remote's tip
+
+
+@dataclass(frozen=True)
+class _Link:
+    """One remote while a fetch or push talks to it."""
+
+    name: str  # the configured remote: names the tracking refs and the messages
+    target: str  # what git is told to contact: the name, or the URL the credentials need
+    git: Git  # the clone, with the credentials' environment on its remote calls
 
 
 @dataclass(frozen=True)
@@ -252,8 +263,9 @@ class Ledger:
     """The ledger ref of one clone; every write is a compare-and-swap of that ref."""
 
     def __init__(self, git: Git, ref: str = LEDGER_REF, *, committer: str = DEFAULT_COMMITTER,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, auth: RemoteAuth | None = None) -> None:
         self.git = git
+        self.auth = auth  # None: git's own credentials (helpers, ssh agent) apply
         self.ref = ref
         # One fixed identity: the signatures inside the bundles say who approved, not the commit.
         self.name, self.email = _identity(committer)
@@ -404,25 +416,41 @@ class Ledger:
         Raises :class:`LedgerRewritten` when the remote no longer descends from what this clone
         saw there before; a remote without a ledger is an empty ledger.
         """
-        remote_tip = self._fetch_remote(remote)
-        self._fetch_head_tags(remote)
-        if remote_tip is None:
-            return FetchResult(remote, None, self.tip(), 0)
-        local, replayed = self._integrate(remote_tip)
-        return FetchResult(remote, remote_tip, local, replayed)
+        with self._connect(remote) as link:
+            return self._fetch(link)
 
-    def _fetch_remote(self, remote: str) -> str | None:
+    @contextmanager
+    def _connect(self, remote: str) -> Iterator[_Link]:
         _check_remote(remote)
+        if self.auth is None:
+            yield _Link(remote, remote, self.git)
+            return
+        url = self._on_remote(remote, partial(self.git.remote_url, remote))
+        with self.auth.access(url) as access:
+            # The name while the URL is unchanged, so the remote's own settings (a pushurl) still apply.
+            target = remote if access.url == url else access.url
+            yield _Link(remote, target, self.git.with_remote_env(access.env))
+
+    def _fetch(self, link: _Link) -> FetchResult:
+        remote_tip = self._fetch_remote(link)
+        self._fetch_head_tags(link)
+        if remote_tip is None:
+            return FetchResult(link.name, None, self.tip(), 0)
+        local, replayed = self._integrate(remote_tip)
+        return FetchResult(link.name, remote_tip, local, replayed)
+
+    def _fetch_remote(self, link: _Link) -> str | None:
+        remote = link.name
         seen_ref = SEEN_PREFIX + remote
         seen = self.git.rev_parse(seen_ref)
-        tip = self._remote_tip(remote)
+        tip = self._on_remote(remote, partial(link.git.remote_ref, link.target, self.ref))
         if tip is None and seen is not None:
             raise LedgerRewritten(f"the ledger on {remote} was deleted; this clone last saw it at {seen}",
                                   hint=self._rewrite_hint(remote))
         if tip is None:
             return None
         tracking = f"refs/remotes/{remote}/{self.branch}"
-        self._on_remote(remote, lambda: self.git.fetch_ref(remote, self.ref, tracking))
+        self._on_remote(remote, partial(link.git.fetch_ref, link.target, self.ref, tracking))
         tip = self.git.resolve(tracking)
         if seen is not None and not self.git.is_ancestor(seen, tip):
             raise LedgerRewritten(
@@ -431,24 +459,30 @@ class Ledger:
         self.git.set_ref(seen_ref, tip)
         return tip
 
-    def _fetch_head_tags(self, remote: str) -> None:
-        self._on_remote(remote, lambda: self.git.run(
-            ["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, f"{HEAD_TAGS}*:{HEAD_TAGS}*"]))
+    def _fetch_head_tags(self, link: _Link) -> None:
+        self._on_remote(link.name, partial(link.git.fetch_ref, link.target, f"{HEAD_TAGS}*",
+                                           f"{HEAD_TAGS}*", force=False))
 
     def _rewrite_hint(self, remote: str) -> str:
         return (f"do not push over it; ask the repository admins to restore {self.ref} on {remote} "
                 f"(the history this clone saw is kept at {SEEN_PREFIX}{remote}) and to protect the ref")
 
-    def _remote_tip(self, remote: str) -> str | None:
-        return self._on_remote(remote, lambda: self.git.remote_ref(remote, self.ref))
-
-    @staticmethod
-    def _on_remote(remote: str, action: Callable[[], _T]) -> _T:
+    def _on_remote(self, remote: str, action: Callable[[], _T]) -> _T:
         try:
             return action()
         except GitError as exc:
             raise EnvironmentProblem(f"cannot reach the remote {remote!r}: {exc.message}",
-                                     hint=f"check `git remote get-url {remote}` and your access") from exc
+                                     hint=self._access_hint(remote)) from exc
+
+    def _access_hint(self, remote: str) -> str:
+        check = f"check `git remote get-url {remote}`"
+        if self.auth is None:
+            return (f"{check} and your access (a private repository in GitHub Actions: "
+                    "--token-env GITHUB_TOKEN)")
+        if self.auth.token is not None:
+            return f"{check}; the remote refused the token, or has no such repository"
+        return (f"{check}; the remote refused the SSH key, or has no such repository: is it the "
+                "repository's deploy key (with write access, to push), and is the host in known_hosts?")
 
     def _integrate(self, remote_tip: str) -> tuple[str, int]:
         for _ in range(_LOCAL_RACES):
@@ -479,31 +513,35 @@ class Ledger:
     def push(self, remote: str = "origin", retries: int = 8) -> PushResult:
         """Publish local ledger commits to ``remote`` as a fast-forward, retrying when another
         clone appended first (fetch, replay our additions on top, back off, push again)."""
-        reason = ""
+        with self._connect(remote) as link:
+            return self._push(link, retries)
+
+    def _push(self, link: _Link, retries: int) -> PushResult:
+        remote, reason = link.name, ""
         for attempt in range(1, retries + 2):
-            fetched = self.fetch(remote)
+            fetched = self._fetch(link)
             local = fetched.local_tip
             if local is None or local == fetched.remote_tip:
                 return PushResult(remote, fetched.remote_tip, pushed=False, attempts=attempt)
             self._refuse_broken_history(local, fetched.remote_tip)
-            rejection = self._on_remote(remote, partial(self.git.push_ref, remote, local, self.ref))
+            rejection = self._on_remote(remote, partial(link.git.push_ref, link.target, local, self.ref))
             if rejection is None:
                 self.git.set_ref(f"refs/remotes/{remote}/{self.branch}", local)
                 self.git.set_ref(SEEN_PREFIX + remote, local)
-                self._publish_head(remote, local)
+                self._publish_head(link, local)
                 return PushResult(remote, local, pushed=True, attempts=attempt)
             reason = rejection
             time.sleep(random.uniform(0.05, 0.25) * attempt)  # de-synchronise racing clones
         raise LedgerPushRejected(f"{remote} refused the ledger {retries + 1} times (last: {reason})",
                                  hint=f"check that {self.ref} on {remote} accepts fast-forward pushes")
 
-    def _publish_head(self, remote: str, tip: str) -> None:
+    def _publish_head(self, link: _Link, tip: str) -> None:
         """Tag the tip just published, here and on the remote (see :data:`HEAD_TAGS`)."""
         tag = HEAD_TAGS + tip
         self.git.set_ref(tag, tip)
-        rejection = self._on_remote(remote, partial(self.git.push_ref, remote, tip, tag))
+        rejection = self._on_remote(link.name, partial(link.git.push_ref, link.target, tip, tag))
         if rejection is not None:
-            raise LedgerPushRejected(f"{remote} took the ledger at {tip} but refused its head tag {tag} "
+            raise LedgerPushRejected(f"{link.name} took the ledger at {tip} but refused its head tag {tag} "
                                      f"({rejection})", hint=f"allow pushes of tags under {HEAD_TAGS}")
 
     def _local_heads(self) -> dict[str, str]:

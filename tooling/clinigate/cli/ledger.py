@@ -15,6 +15,19 @@ if TYPE_CHECKING:
 
 remote_option = click.option("--remote", default="origin", show_default=True,
                              help="The Git remote whose ledger to fetch from or push to.")
+token_env_option = click.option(
+    "--token-env", metavar="VAR", default=None,
+    help="Authenticate over HTTPS with the token held by the environment variable VAR (its name, "
+         "never the token itself), sent as actions/checkout sends it and only to the remote's host. "
+         "Use --token-env GITHUB_TOKEN for a private repository in GitHub Actions, where the "
+         "checkout does not keep its credentials (persist-credentials: false).")
+ssh_key_env_option = click.option(
+    "--ssh-key-env", metavar="VAR", default=None,
+    help="Authenticate over SSH with the private key held by the environment variable VAR (its "
+         "name, never the key): a deploy key, the only actor the ledger's ruleset lets update the "
+         "ledger and create its head tags. An https:// remote is contacted at git@HOST:OWNER/REPO.git. "
+         "The approval workflow's push uses --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY. "
+         "Excludes --token-env.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,16 +47,27 @@ def ledger() -> None:
     list   show the entries this clone holds
 
     \b
+    Authentication: by default git's own credentials (credential helper, ssh agent). In
+    GitHub Actions, where checkouts do not keep credentials:
+      private repository, fetch:   ledger fetch --token-env GITHUB_TOKEN
+      the approval workflow's push: ledger push --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY
+    Each option takes the name of an environment variable, never the secret itself; the
+    secret reaches git through its environment only (not argv, not .git/config).
+
+    \b
     Exit codes: 0 ok · 1 the remote ledger was rewritten (or deleted) since this clone last
-    saw it, or the local one is not append-only · 2 usage · 3 remote unreachable or refusing.
+    saw it, or the local one is not append-only · 2 usage (also: the named variable is unset
+    or empty) · 3 remote unreachable or refusing (also: the credentials were refused).
     """
 
 
-def _open(repo: Path | None) -> Ledger:
+def _open(repo: Path | None, *, token_env: str | None = None, ssh_key_env: str | None = None) -> Ledger:
     from ..approvals.ledger import Ledger
     from ..gitrepo import Git
+    from ..gitrepo.auth import RemoteAuth
 
-    return Ledger(Git(resolve_repo(repo)))
+    auth = RemoteAuth.from_environment(token_var=token_env, ssh_key_var=ssh_key_env)
+    return Ledger(Git(resolve_repo(repo)), auth=auth)
 
 
 def _short(commit: str | None) -> str:
@@ -53,13 +77,16 @@ def _short(commit: str | None) -> str:
 @ledger.command("fetch")
 @remote_option
 @repo_option
-def ledger_fetch(remote: str, repo: Path | None) -> None:
+@token_env_option
+def ledger_fetch(remote: str, repo: Path | None, token_env: str | None) -> None:
     """Fetch REMOTE's ledger and fast-forward (or replay onto it) the local one.
 
     Entries only this clone holds are kept and pushed next. Fails (exit 1) when the remote
     history no longer contains what this clone saw there before: someone rewrote the ledger.
+
+    In GitHub Actions, a private repository needs --token-env GITHUB_TOKEN.
     """
-    result = _open(repo).fetch(remote)
+    result = _open(repo, token_env=token_env).fetch(remote)
     if result.remote_tip is None:
         click.echo(f"{remote} has no ledger yet; local ledger at {_short(result.local_tip)}")
         return
@@ -73,9 +100,17 @@ def ledger_fetch(remote: str, repo: Path | None) -> None:
 @repo_option
 @click.option("--retries", type=click.IntRange(min=0), default=8, show_default=True,
               help="How many times to fetch, replay and push again when another clone pushed first.")
-def ledger_push(remote: str, repo: Path | None, retries: int) -> None:
-    """Publish local ledger entries to REMOTE as a fast-forward (never a force push)."""
-    result = _open(repo).push(remote, retries=retries)
+@token_env_option
+@ssh_key_env_option
+def ledger_push(remote: str, repo: Path | None, retries: int, token_env: str | None,
+                ssh_key_env: str | None) -> None:
+    """Publish local ledger entries to REMOTE as a fast-forward (never a force push).
+
+    The approval workflow pushes with its deploy key (--ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY):
+    the ledger's ruleset lets only that key update the ledger and create its head tags, so a
+    push with GITHUB_TOKEN is refused there. --token-env suits a repository without that rule.
+    """
+    result = _open(repo, token_env=token_env, ssh_key_env=ssh_key_env).push(remote, retries=retries)
     if not result.pushed:
         click.echo(f"{remote} is up to date: ledger at {_short(result.tip)}")
         return

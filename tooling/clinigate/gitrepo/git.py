@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import EnvironmentProblem, GitError
@@ -95,6 +95,13 @@ def _parse_batch(out: bytes, names: Sequence[str]) -> list[bytes | None]:
 @dataclass(frozen=True)
 class Git:
     root: Path
+    # Extra environment of the calls that contact a remote (credentials: gitrepo.auth). Out of
+    # repr and comparisons: it may hold a token.
+    remote_env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_remote_env(self, env: Mapping[str, str]) -> Git:
+        """This clone, with ``env`` added to every call that contacts a remote."""
+        return replace(self, remote_env=dict(env))
 
     def run(self, args: Sequence[str], *, env: Mapping[str, str] | None = None,
             check: bool = True) -> str:
@@ -317,14 +324,21 @@ class Git:
     def commit_message(self, commit: str) -> str:
         return self.run(["show", "-s", "--format=%B", commit]).rstrip("\n") + "\n"
 
+    def remote_url(self, remote: str) -> str:
+        """The URL git fetches ``remote`` from (``url.*.insteadOf`` applied)."""
+        return self.run(["remote", "get-url", remote]).strip()
+
     def remote_ref(self, remote: str, ref: str) -> str | None:
         """What ``ref`` points at on ``remote`` (None when the remote has no such ref)."""
-        out = self.run(["ls-remote", "--refs", remote, ref])
+        out = self.run(["ls-remote", "--refs", remote, ref], env=self.remote_env)
         return next((line.split("\t")[0] for line in out.splitlines() if line.endswith(f"\t{ref}")), None)
 
-    def fetch_ref(self, remote: str, ref: str, into: str) -> None:
-        """Copy ``remote``'s ``ref`` to the local ``into``, even when it is not a fast-forward."""
-        self.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, f"+{ref}:{into}"])
+    def fetch_ref(self, remote: str, ref: str, into: str, *, force: bool = True) -> None:
+        """Copy ``remote``'s ``ref`` to the local ``into``, even when it is not a fast-forward
+        (``force=False``: only as a fast-forward, and an existing tag never). Both may be ``*``
+        patterns."""
+        refspec = f"{'+' if force else ''}{ref}:{into}"
+        self.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, refspec], env=self.remote_env)
 
     def push_ref(self, remote: str, commit: str, ref: str) -> str | None:
         """Push ``commit`` to ``remote``'s ``ref`` as a fast-forward only.
@@ -333,7 +347,7 @@ class Git:
         ref, or a protection rule refused it). An unreachable remote raises :class:`GitError`.
         """
         args = ["push", "--porcelain", "--no-verify", remote, f"{commit}:{ref}"]
-        proc = self._exec(args)
+        proc = self._exec(args, env=self.remote_env)
         if proc.returncode == 0:
             return None
         lines = proc.stdout.decode(errors="replace").splitlines()
