@@ -109,6 +109,7 @@ class LocalStatus:
     context: str
     creator: GitHubUser
     created_at: datetime
+    app_id: int | None = None  # the GitHub App whose installation token posted it (what a ruleset pins)
 
 
 @dataclass(eq=False)  # identity: reviews, pulls and repos point at each other
@@ -170,6 +171,7 @@ class LocalRepo:
     commits: dict[str, LocalCommit] = field(default_factory=dict)
     pulls: dict[int, LocalPull] = field(default_factory=dict)
     statuses: dict[str, list[LocalStatus]] = field(default_factory=dict)  # sha -> oldest first
+    sarifs: list[dict[str, Any]] = field(default_factory=list)  # code scanning uploads, decoded
 
     @property
     def name(self) -> str:
@@ -180,6 +182,17 @@ class LocalRepo:
 class TokenGrant:
     user: GitHubUser
     statuses_write: bool = True
+    app_id: int | None = None  # an App's installation token (else GITHUB_TOKEN or a user's)
+
+
+@dataclass
+class LocalApp:
+    """A GitHub App: it authenticates with an RS256 JWT signed by its private key (iss = its id)."""
+
+    id: int
+    slug: str
+    public_key_pem: bytes
+    installations: dict[str, int] = field(default_factory=dict)  # repository full name -> installation id
 
 
 @dataclass(frozen=True)
@@ -208,6 +221,7 @@ class LocalGitHub:
         self._ids = {kind: count(start) for kind, start in
                      (("pull", 2_000_000_001), ("review", 3_000_000_001), ("status", 4_000_000_001))}
         self._site: shapes.Site | None = None
+        self._apps: dict[int, LocalApp] = {}
 
     # where it serves
 
@@ -234,6 +248,14 @@ class LocalGitHub:
         whose workflow did not grant ``statuses: write``."""
         with self._lock:
             self._grants[token] = TokenGrant(GitHubUser.of(user), statuses_write)
+
+    def add_app(self, app_id: int, slug: str, public_key_pem: bytes, *, repos: list[LocalRepo]) -> LocalApp:
+        """A GitHub App installed on ``repos``; its installation tokens post as ``<slug>[bot]``."""
+        with self._lock:
+            app = LocalApp(app_id, slug, public_key_pem,
+                           {r.full_name: 5_000_000_000 + app_id * 10 + i for i, r in enumerate(repos)})
+            self._apps[app_id] = app
+            return app
 
     def add_repo(self, full_name: str, *, repo_id: int, owner_id: int, default_branch: str = "main",
                  private: bool = True, owner_type: str = "Organization",
@@ -369,15 +391,34 @@ class LocalGitHub:
     def _repo_numbered(self, repo_id: int) -> LocalRepo | None:
         return next((r for r in self._repos.values() if r.id == repo_id), None)
 
+    def _app_of(self, authorization: str | None) -> LocalApp | None:
+        """The App whose private key signed the bearer JWT (RS256, unexpired, iss = the App id)."""
+        import jwt
+
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            app = self._apps.get(int(issuer))
+            if app is None:
+                return None
+            jwt.decode(token, app.public_key_pem, algorithms=["RS256"], options={"require": ["exp", "iat"]})
+        except (jwt.PyJWTError, TypeError, ValueError):
+            return None
+        return app
+
     def _grant(self, authorization: str | None) -> TokenGrant | None:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() not in ("token", "bearer"):
             return None
         return self._grants.get(token.strip())
 
-    def _new_status(self, repo: LocalRepo, sha: str, fields: dict[str, Any], creator: GitHubUser) -> LocalStatus:
+    def _new_status(self, repo: LocalRepo, sha: str, fields: dict[str, Any], creator: GitHubUser,
+                    app_id: int | None = None) -> LocalStatus:
         item = LocalStatus(next(self._ids["status"]), sha, fields["state"], fields.get("description"),
-                           fields.get("target_url"), fields.get("context") or "default", creator, self._tick())
+                           fields.get("target_url"), fields.get("context") or "default", creator, self._tick(),
+                           app_id)
         repo.statuses.setdefault(sha, []).append(item)
         return item
 
@@ -564,7 +605,7 @@ def _create_status(request: ApiRequest, match: re.Match[str]) -> Reply:
     errors = _validation_errors(fields)
     if errors:
         raise ApiError(422, "Validation Failed", DOC_CREATE_STATUS, errors)
-    item = request.gh._new_status(request.repo, sha, fields, request.grant.user)
+    item = request.gh._new_status(request.repo, sha, fields, request.grant.user, request.grant.app_id)
     location = f"{request.gh.api_url}/repos/{request.repo.full_name}/statuses/{sha}"
     return Reply(201, shapes.status(request.gh.site, request.repo, item), {"Location": location})
 
@@ -591,6 +632,59 @@ def _combined_status(request: ApiRequest, match: re.Match[str]) -> Reply:
     return Reply(200, shapes.combined_status(request.gh.site, request.repo, sha, list(latest.values())))
 
 
+DOC_SARIF = f"{shapes.DOCS}/code-scanning/code-scanning#upload-an-analysis-as-sarif-data"
+DOC_INSTALLATION = f"{shapes.DOCS}/apps/apps#get-a-repository-installation-for-the-authenticated-app"
+DOC_ACCESS_TOKEN = f"{shapes.DOCS}/apps/apps#create-an-installation-access-token-for-an-app"
+
+
+def _upload_sarif(request: ApiRequest, match: re.Match[str]) -> Reply:
+    """Code scanning takes gzip-compressed, base64-encoded SARIF for a commit and a ref (202)."""
+    import base64
+    import gzip
+
+    try:
+        fields = json.loads(request.body or b"{}")
+        sarif = json.loads(gzip.decompress(base64.b64decode(fields["sarif"])))
+    except (ValueError, KeyError, TypeError, OSError):
+        raise ApiError(400, "Problems parsing JSON", DOC_SARIF) from None
+    if fields.get("commit_sha") not in request.repo.commits or not str(fields.get("ref", "")).startswith("refs/"):
+        raise ApiError(422, "Validation Failed", DOC_SARIF)
+    upload = f"{len(request.repo.sarifs) + 1:08d}-0000-4000-8000-000000000000"
+    request.repo.sarifs.append({"commit_sha": fields["commit_sha"], "ref": fields["ref"], "sarif": sarif})
+    url = f"{request.gh.api_url}/repos/{request.repo.full_name}/code-scanning/sarifs/{upload}"
+    return Reply(202, {"id": upload, "url": url})
+
+
+APP_INSTALLATION = re.compile(r"/api/v3/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)/installation")
+APP_ACCESS_TOKEN = re.compile(r"/api/v3/app/installations/(?P<id>\d+)/access_tokens")
+
+
+def _app_answer(gh: LocalGitHub, method: str, path: str, authorization: str | None) -> Reply | None:
+    """The two App endpoints PyGithub's GithubIntegration calls, authenticated by the App's JWT."""
+    installation, access = APP_INSTALLATION.fullmatch(path), APP_ACCESS_TOKEN.fullmatch(path)
+    if not ((method == "GET" and installation) or (method == "POST" and access)):
+        return None
+    app = gh._app_of(authorization)
+    if app is None:
+        raise ApiError(401, "A JSON web token could not be decoded", DOC_INSTALLATION)
+    if installation:
+        full_name = f"{unquote(installation['owner'])}/{unquote(installation['name'])}"
+        if full_name not in app.installations:
+            raise ApiError(404, "Not Found", DOC_INSTALLATION)
+        return Reply(200, {"id": app.installations[full_name], "app_id": app.id, "app_slug": app.slug,
+                           "target_type": "Organization", "repository_selection": "selected",
+                           "permissions": {"statuses": "write", "pull_requests": "read"}, "events": [],
+                           "account": shapes.user(gh.site, GitHubUser.of((full_name.split("/")[0], 202)))})
+    assert access is not None
+    if int(access["id"]) not in app.installations.values():
+        raise ApiError(404, "Not Found", DOC_ACCESS_TOKEN)
+    token = f"ghs_app{app.id}_{len(gh._grants)}"
+    gh._grants[token] = TokenGrant(GitHubUser.of((f"{app.slug}[bot]", 90_000_000 + app.id)), True, app.id)
+    expires = (gh.now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Reply(201, {"token": token, "expires_at": expires, "permissions": {"statuses": "write"},
+                       "repository_selection": "selected"})
+
+
 # Order matters: /commits/{ref} would swallow the /pulls, /statuses and /status suffixes.
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("GET", re.compile(r""), _get_repo),
@@ -602,6 +696,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("GET", re.compile(r"/commits/(.+)"), _get_commit),
     ("POST", re.compile(r"/statuses/(.+)"), _create_status),
     ("GET", re.compile(r"/statuses/(.+)"), _list_statuses),
+    ("POST", re.compile(r"/code-scanning/sarifs"), _upload_sarif),
 ]
 REPO_PATH = re.compile(r"/api/v3/(?:repos/(?P<owner>[^/]+)/(?P<name>[^/]+)|repositories/(?P<id>\d+))(?P<rest>/.*)?")
 
@@ -638,6 +733,9 @@ def answer(gh: LocalGitHub, method: str, target: str, authorization: str | None,
     with gh._lock:
         grant = gh._grant(authorization)
         try:
+            if grant is None and (app_reply := _app_answer(gh, method, parts.path, authorization)):
+                gh._logged(LoggedRequest(method, parts.path, query, True, app_reply.status))
+                return app_reply
             if grant is None:
                 message = "Bad credentials" if authorization else "Requires authentication"
                 raise ApiError(401, message, shapes.DOCS)

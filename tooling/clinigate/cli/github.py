@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..approvals.backend import Signer
     from ..github.api import GitHubApi
     from ..gitrepo import Git
+    from ..gitrepo.auth import RemoteAuth
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -86,7 +87,7 @@ def record_reviews(pull_request: int | None, branch: str, remote: str, repositor
 
     git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
     for number in numbers:
-        run = record(git, api, number, rules_rev=rules_rev, remote=remote,
+        run = record(git, api, number, rules_rev=rules_rev, remote=remote, auth=_fetch_auth(token_env),
                      signer=lambda: _signer(git, trust_config, identity_token))
         if run.pull.state != "open":
             click.echo(f"#{number} is {run.pull.state}: nothing recorded")
@@ -128,7 +129,8 @@ def gate_status(pull_request: int | None, branch: str, remote: str, repository: 
         api = _app_api(git, rules_rev, app_key_env, repository)
     run_url = _run_url()
     for number in numbers:
-        posted = post_gate_status(git, api, number, rules_rev=rules_rev, remote=remote, target_url=run_url)
+        posted = post_gate_status(git, api, number, rules_rev=rules_rev, remote=remote, target_url=run_url,
+                                  auth=_fetch_auth(token_env))
         if posted.decision is None:
             click.echo(f"#{number}: {posted.description}")
         else:
@@ -152,7 +154,8 @@ def code_scanning(pull_request: int | None, branch: str, remote: str, repository
 
     git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
     for number in numbers:
-        pull, count, upload = upload_findings(git, api, number, rules_rev=rules_rev, remote=remote)
+        pull, count, upload = upload_findings(git, api, number, rules_rev=rules_rev, remote=remote,
+                                              auth=_fetch_auth(token_env))
         click.echo(f"#{number} at {pull.head_sha[:12]}: {count} finding(s) sent to code scanning "
                    f"(upload {upload or '?'})")
 
@@ -220,6 +223,13 @@ def _prepare(pull_request: int | None, branch: str, repository: str | None, toke
     if not numbers:
         click.echo("the event points at no open pull request: nothing to do")
     return git, api, numbers, branch_tip(git, branch)
+
+
+def _fetch_auth(token_env: str) -> RemoteAuth | None:
+    """The API token also fetches the head over HTTPS (the workflow's checkout keeps no credentials)."""
+    from ..gitrepo.auth import RemoteAuth
+
+    return RemoteAuth(token=os.environ[token_env]) if os.environ.get(token_env) else None
 
 
 def _signer(git: Git, trust_config: Path | None, identity_token: str | None) -> Signer:

@@ -28,6 +28,7 @@ again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ from ..approvals.attestation import AttestationInvalid, GitHubReview, parse_stat
 from ..approvals.authorship import ChangeAuthors, PullRequestEvent
 from ..errors import EnvironmentProblem, GitError, UsageError
 from ..gitrepo import Git
+from ..gitrepo.auth import RemoteAuth
 from ..manifest.revision import Snapshot
 from ..manifest.roles import Person, Roles
 from .api import GitHubApi, PullFacts, ReviewFacts
@@ -86,13 +88,14 @@ class _Change:
 
 
 def record_reviews(git: Git, api: GitHubApi, number: int, *, rules_rev: str,
-                   signer: Callable[[], Signer], remote: str = "origin") -> RecordRun:
+                   signer: Callable[[], Signer], remote: str = "origin",
+                   auth: RemoteAuth | None = None) -> RecordRun:
     """Sign an act for each countable review of pull request ``number`` (see the module doc)."""
     pull = api.pull(number)
     run = RecordRun(pull, git.resolve(rules_rev))
     if pull.state != "open":
         return run
-    ensure_commit(git, remote, pull.head_sha, number)
+    ensure_commit(git, remote, pull.head_sha, number, auth)
     change = _read_change(git, pull, run.rules_rev)
     made: list[Signer] = []
 
@@ -107,26 +110,36 @@ def record_reviews(git: Git, api: GitHubApi, number: int, *, rules_rev: str,
     return run
 
 
-def decide_pull(git: Git, pull: PullFacts, rules_rev: str, *, remote: str = "origin") -> GateDecision:
+def decide_pull(git: Git, pull: PullFacts, rules_rev: str, *, remote: str = "origin",
+                auth: RemoteAuth | None = None) -> GateDecision:
     """The gate's decision on the pull request's current head, by ``rules_rev``'s rules."""
     from ..policy.decider import Decider
 
-    ensure_commit(git, remote, pull.head_sha, pull.number)
+    ensure_commit(git, remote, pull.head_sha, pull.number, auth)
     with Decider.open(git, rules_rev=rules_rev) as decider:
         return decider.decide_change(base=rules_rev, head=pull.head_sha, event=_event(pull), preview=False)
 
 
-def ensure_commit(git: Git, remote: str, sha: str, number: int) -> None:
-    """Bring the pull request's head commit's objects in (a fetch: no checkout, nothing run)."""
+def ensure_commit(git: Git, remote: str, sha: str, number: int, auth: RemoteAuth | None = None) -> None:
+    """Bring the pull request's head commit's objects in (a fetch: no checkout, nothing run).
+
+    ``auth``: the token a private repository needs (the workflow checks out without credentials).
+    """
     if git.rev_parse(f"{sha}^{{commit}}"):
         return
-    for source in (sha, f"refs/pull/{number}/head"):
-        try:
-            git.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, source])
-        except GitError:
-            continue
-        if git.rev_parse(f"{sha}^{{commit}}"):
-            return
+    with ExitStack() as stack:
+        fetcher, target = git, remote
+        url = git.remote_url(remote)
+        if auth is not None and url.startswith(("https://", "http://")):  # a path or ssh remote needs none
+            access = stack.enter_context(auth.access(url))
+            fetcher, target = git.with_remote_env(access.env), access.url
+        for source in (sha, f"refs/pull/{number}/head"):
+            try:
+                fetcher.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", target, source])
+            except GitError:
+                continue
+            if git.rev_parse(f"{sha}^{{commit}}"):
+                return
     raise EnvironmentProblem(f"cannot fetch {sha[:12]}, the head of pull request #{number}, from {remote}",
                              hint="the workflow's checkout needs the remote (fetch-depth: 0)")
 

@@ -20,6 +20,7 @@ from .rulesets import GATE_CHECK
 
 if TYPE_CHECKING:
     from ..gitrepo import Git
+    from ..gitrepo.auth import RemoteAuth
     from ..policy.decision import GateDecision
     from .api import GitHubApi, PullFacts
 
@@ -47,28 +48,28 @@ def summary(decision: GateDecision) -> tuple[str, str]:
     return "pending", f"waiting for {', '.join(roles)} on {len(waiting)} document(s) ({rules})"
 
 
-def upload_findings(git: Git, api: GitHubApi, number: int, *, rules_rev: str,
-                    remote: str = "origin") -> tuple[PullFacts, int, str]:
+def upload_findings(git: Git, api: GitHubApi, number: int, *, rules_rev: str, remote: str = "origin",
+                    auth: RemoteAuth | None = None) -> tuple[PullFacts, int, str]:
     """The gate's findings on the head, to code scanning (SARIF): the head, the count, GitHub's id."""
     from ..report.sarif import render
     from .record import decide_pull
 
     pull = api.pull(number)
-    decision = decide_pull(git, pull, git.resolve(rules_rev), remote=remote)
+    decision = decide_pull(git, pull, git.resolve(rules_rev), remote=remote, auth=auth)
     report = decision.as_findings()
     upload = api.upload_sarif(pull.head_sha, f"refs/pull/{number}/head", render(report))
     return pull, len(report.findings), upload
 
 
 def post_gate_status(git: Git, api: GitHubApi, number: int, *, rules_rev: str, remote: str = "origin",
-                     target_url: str | None = None) -> PostedStatus:
+                     target_url: str | None = None, auth: RemoteAuth | None = None) -> PostedStatus:
     """Decide pull request ``number``'s head by ``rules_rev`` and post the result as ``clinigate/gate``."""
     from .record import decide_pull
 
     pull = api.pull(number)
     if pull.state != "open":
         return PostedStatus(pull, "", "the pull request is not open: no status posted", None)
-    decision = decide_pull(git, pull, git.resolve(rules_rev), remote=remote)
+    decision = decide_pull(git, pull, git.resolve(rules_rev), remote=remote, auth=auth)
     state, description = summary(decision)
     api.set_status(pull.head_sha, state=state, context=GATE_CHECK, description=description,
                    target_url=target_url)
