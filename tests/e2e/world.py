@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,8 +199,10 @@ def configure(repo: Path, sigstore: LocalSigstore, *, with_pki: bool) -> dict[st
     return {p["id"]: p for p in roles["people"]}
 
 
-def new_world(tmp: Path, gh: LocalGitHub, sigstore: LocalSigstore, repo: Path | None = None) -> World:
-    """A world whose main holds ``repo`` (default: a copy of the example registry)."""
+def new_world(tmp: Path, gh: LocalGitHub, sigstore: LocalSigstore, repo: Path | None = None,
+              prepare: Callable[[Path], None] | None = None) -> World:
+    """A world whose main holds ``repo`` (default: a copy of the example registry); ``prepare``
+    runs on it before it becomes the origin (to sign what is already deployed, say)."""
     if repo is None:
         repo = tmp / "seed"
         repo.mkdir()
@@ -210,6 +213,8 @@ def new_world(tmp: Path, gh: LocalGitHub, sigstore: LocalSigstore, repo: Path | 
         people = configure(repo, sigstore, with_pki=True)
         git(repo, "add", "-A")
         git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "trust the approval workflow")
+    if prepare is not None:
+        prepare(repo)
     origin = tmp / "origin.git"
     git(tmp, "clone", "-q", "--bare", str(repo), str(origin))
     repository = gh.add_repo(REPOSITORY, repo_id=REPO_ID, owner_id=OWNER_ID)

@@ -180,8 +180,9 @@ _ARTIFACT = re.compile(
     r"    version: \d+\n    run_id: [0-9a-f]{32}\n")
 
 
-def rewrite_artifact(manifest: Path, *, registered_model: str, version: str = "1", run_id: str = "0" * 32,
-                     sha256: str = "0" * 64, uri: str | None = None) -> None:
+# The placeholders are hex letters: all-digit ones would read as YAML numbers and void the manifest.
+def rewrite_artifact(manifest: Path, *, registered_model: str, version: str = "1", run_id: str = "f" * 32,
+                     sha256: str = "f" * 64, uri: str | None = None) -> None:
     text = manifest.read_text()
     block = (f"artifact:\n  uri: {uri or f'models:/{registered_model}/{version}'}\n  sha256: {sha256}\n"
              f"  mlflow:\n    registered_model: {registered_model}\n    version: {version}\n"
