@@ -31,7 +31,7 @@ def world(tmp_path: Path, local_github: LocalGitHub, local_sigstore: LocalSigsto
 def _open_version_pull(world: World, number: int = 1, *, author: str = "pnair") -> str:
     clone = world.clone(f"scientist-{number}")
     git(clone, "switch", "-q", "-c", f"sepsis-1.4.0-{number}")
-    add_version(world, clone, submitter=author)
+    add_version(world, clone)  # submitted_by: pnair, whoever opens the pull request
     world.commit(clone, "sepsis-ews 1.4.0: 2025 Q3 data refresh; stage it", author)
     return world.open_pull(clone, f"sepsis-1.4.0-{number}", number, author)
 
@@ -66,6 +66,22 @@ def test_reviews_in_the_ui_become_signed_approvals_and_turn_the_gate_green(world
 
     # The evaluation (read-only, the base's rules) agrees once it sees the pushed ledger.
     assert world.evaluate(1).code == 0
+
+    # Each act names the review it came from, by ids GitHub never reassigns, and the head.
+    from clinigate.approvals.act import ActBundle
+    from clinigate.approvals.attestation import parse_statement
+    from clinigate.approvals.ledger import Ledger
+    from clinigate.gitrepo import Git
+
+    predicates = [parse_statement(ActBundle.from_bytes(e.text.encode()).payload).predicate
+                  for e in Ledger(Git(world.origin)).entries(document_path=VERSION)]
+    by_role = {p.role.value: p for p in predicates}
+    assert set(by_role) == {"clinical_reviewer", "quality"}
+    clinical = by_role["clinical_reviewer"]
+    assert clinical.review is not None and clinical.pull_request == 1 and clinical.head_commit == head
+    assert (clinical.review.reviewer_login, clinical.review.reviewer_id) == world.account("jlindqvist")
+    assert clinical.review.review_id == world.gh.pull(world.repo, 1).reviews[0].id
+    assert clinical.reason == "subgroup AUCs reviewed, CR-212" and clinical.signer.id == "jlindqvist"
 
 
 @pytest.fixture
@@ -118,3 +134,109 @@ def test_the_whole_life_ends_with_sync_moving_production(deployed: tuple[World, 
     assert client.get_model_version_by_alias(name, "production").version == reg.logged[("sepsis-ews", "1.2.1")].version
     assert client.get_model_version_by_alias(name, "staging").version == logged.version
     assert git(sync, "rev-parse", "origin/main").strip() == merged
+    audit = world.clinigate(sync, "verify", "--rev", "origin/main")  # audit.yml, the next morning
+    assert audit.code == 0 and ", 0 invalid, 0 ledger problems" in audit.stdout, audit.stdout + audit.stderr
+
+
+# --- the negative twins: each attack on the path refused for its own reason ---------------------
+
+
+def _record(world: World, number: int = 1) -> str:
+    run = world.approval_workflow(number)
+    assert [r.code for r in run] == [0, 0, 0, 0], _outcomes(run)
+    return run[1].stdout
+
+
+def _acts(world: World) -> int:
+    from clinigate.approvals.ledger import Ledger
+    from clinigate.gitrepo import Git
+
+    return len(Ledger(Git(world.origin)).entries())
+
+
+def test_the_pull_requests_author_cannot_approve_it(world: World) -> None:
+    # A clinical reviewer writes the change, names a data scientist as its submitter, approves it.
+    head = _open_version_pull(world, author="jlindqvist")
+    world.review(1, "jlindqvist", APPROVE_CLINICAL)
+    out = _record(world)
+    assert "refused approved as clinical_reviewer" in out and "[review.pr_author]" in out, out
+    assert _acts(world) == 0 and world.statuses(head)[0][0] == "pending"
+
+
+def test_an_author_of_a_commit_cannot_approve_it(world: World) -> None:
+    _open_version_pull(world)
+    clone = world.tmp / "scientist-1"
+    (clone / VERSION).write_text((clone / VERSION).read_text().replace("2025", "2025", 1) + "# reviewed\n")
+    head = world.commit(clone, "tidy the manifest", "rbaptiste")  # a clinical reviewer's own commit
+    world.push_branch(clone, "sepsis-1.4.0-1", 1)
+    world.gh.push(world.repo, 1, head_sha=head)
+    world.review(1, "rbaptiste", APPROVE_CLINICAL)
+    out = _record(world)
+    assert "[review.commit_author]" in out and _acts(world) == 0, out
+
+
+def test_a_login_repointed_in_the_pull_requests_roles_yaml_signs_nothing(world: World) -> None:
+    """The PR gives the author's GitHub login to a clinical reviewer; main's roles.yaml decides."""
+    clone = world.clone("attacker")
+    git(clone, "switch", "-q", "-c", "attack")
+    add_version(world, clone)
+    roles = clone / "policies/data/roles.yaml"
+    roles.write_text(roles.read_text().replace("github: pnair-mg", "github: pnair-old")
+                     .replace("github: jlindqvist-md", "github: pnair-mg"))
+    world.commit(clone, "sepsis-ews 1.4.0", "pnair")
+    head = world.open_pull(clone, "attack", 1, "pnair")
+    world.review(1, "pnair", APPROVE_CLINICAL)  # pnair's own account, now "Johanna" in the PR's file
+    out = _record(world)
+    assert "[review.role_not_held]" in out and _acts(world) == 0, out
+    assert world.statuses(head)[0][0] == "failure"  # and roles.yaml is governance: a mixed change
+
+
+def test_a_login_registered_again_by_someone_else_signs_nothing(world: World) -> None:
+    _open_version_pull(world)
+    world.review(1, "jlindqvist", APPROVE_CLINICAL, account=("jlindqvist-md", 987654321))
+    out = _record(world)
+    assert "[review.github_id_mismatch]" in out and _acts(world) == 0, out
+
+
+def test_a_review_of_an_older_head_signs_nothing(world: World) -> None:
+    old = _open_version_pull(world)
+    world.review(1, "jlindqvist", APPROVE_CLINICAL, commit_id=old)
+    clone = world.tmp / "scientist-1"
+    (clone / VERSION).write_text((clone / VERSION).read_text() + "# one more change\n")
+    new = world.commit(clone, "change after the review", "pnair")
+    world.push_branch(clone, "sepsis-1.4.0-1", 1)
+    world.gh.push(world.repo, 1, head_sha=new)
+    out = _record(world)
+    assert "skipped approved as clinical_reviewer" in out and "[review.stale_head]" in out, out
+    assert _acts(world) == 0 and world.statuses(new)[0][0] == "pending"
+
+
+@pytest.mark.parametrize(("ref", "event"), [("refs/heads/sepsis-1.4.0-1", "workflow_run"),
+                                            ("refs/heads/main", "pull_request_review")])
+def test_signing_from_anything_but_mains_approval_workflow_is_refused(world: World, ref: str,
+                                                                      event: str) -> None:
+    head = _open_version_pull(world)
+    world.review(1, "jlindqvist", APPROVE_CLINICAL)
+    run = world.approval_workflow(1, ref=ref, event_name=event)
+    assert run[0].code == 0 and run[1].code == 2, _outcomes(run)
+    assert "record.not_default_branch" in run[1].stderr and "Traceback" not in run[1].stderr
+    assert _acts(world) == 0 and world.statuses(head) == []
+    assert not [r for r in world.gh.requests if r.method == "POST"]
+
+
+def test_a_pull_request_that_edits_the_gate_or_the_tooling_stays_pending(world: World) -> None:
+    clone = world.clone("maintainer")
+    git(clone, "switch", "-q", "-c", "tooling")
+    (clone / ".github/workflows").mkdir(parents=True)
+    (clone / ".github/workflows/pr-gate.yml").write_text("name: clinigate/evaluate\non: pull_request\n")
+    (clone / "tooling").mkdir()
+    (clone / "tooling/helper.py").write_text("print('judge me')\n")
+    world.commit(clone, "a faster gate", "awu")
+    head = world.open_pull(clone, "tooling", 1, "awu")
+    world.review(1, "jlindqvist", APPROVE_CLINICAL)
+    world.review(1, "kosei", "clinigate: approve as quality — change record CR-9")
+    out = _record(world)
+    assert "[review.role_not_required]" in out  # the clinical reviewer signs no governance file
+    assert "signed approved as quality .github/workflows/pr-gate.yml" in out, out
+    state, description, _ = world.statuses(head)[0]
+    assert state == "pending" and "security_reviewer" in description, description
