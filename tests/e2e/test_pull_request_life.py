@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from registry.conftest import SyncRegistry, build_registry, log_model_version, mlflow_server, rewrite_artifact  # noqa: F401
 from testing.fixtures import git
 from testing.github_api import LocalGitHub, local_github  # noqa: F401
 from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
-
-from registry.conftest import SyncRegistry, build_registry, log_model_version, mlflow_server, rewrite_artifact  # noqa: F401
 
 from .world import DEPLOYMENT, STATUS_APP_ID, VERSION, World, add_version, new_world
 
@@ -86,7 +85,7 @@ def test_reviews_in_the_ui_become_signed_approvals_and_turn_the_gate_green(world
 
 @pytest.fixture
 def deployed(tmp_path: Path, local_github: LocalGitHub, local_sigstore: LocalSigstore,  # noqa: F811
-             mlflow_server: str) -> Iterator[tuple[World, SyncRegistry]]:
+             mlflow_server: str) -> Iterator[tuple[World, SyncRegistry]]:  # noqa: F811
     """The example registry with its deployed versions on a real MLflow server, signed (PKI)."""
     from clinigate.demo.approvals import sign_deployed_versions
     from clinigate.gitrepo import Git
