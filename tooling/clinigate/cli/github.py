@@ -218,8 +218,8 @@ def _prepare(pull_request: int | None, branch: str, repository: str | None, toke
     require_trusted_run(os.environ, branch)
     git = Git(resolve_repo(repo))
     api = GitHubApi.from_environment(repository=repository, token_env=token_env)
-    event = read_event(os.environ.get("GITHUB_EVENT_PATH"))
-    numbers = [pull_request] if pull_request else pull_numbers(event, api)
+    event_path = os.environ.get("GITHUB_EVENT_PATH")
+    numbers = [pull_request] if pull_request else pull_numbers(read_event(event_path), api)
     if not numbers:
         click.echo("the event points at no open pull request: nothing to do")
     return git, api, numbers, branch_tip(git, branch)

@@ -133,11 +133,13 @@ class GitHubApi:
         return cls.as_app(repository, app_id, key, api_url=env.get("GITHUB_API_URL") or DEFAULT_API_URL)
 
     def pull(self, number: int) -> PullFacts:
-        pull = self._call(f"pull request #{number}", lambda: self._repo.get_pull(number))
-        return PullFacts(number=pull.number, state=pull.state, merged=bool(pull.merged),
-                         author=Account(pull.user.login, pull.user.id), head_sha=pull.head.sha,
-                         head_ref=pull.head.ref, base_ref=pull.base.ref, base_sha=pull.base.sha,
-                         html_url=pull.html_url)
+        def read() -> PullFacts:  # the client is lazy: attributes fetch, so read them all in here
+            pull = self._repo.get_pull(number)
+            return PullFacts(number=pull.number, state=pull.state, merged=bool(pull.merged),
+                             author=Account(pull.user.login, pull.user.id), head_sha=pull.head.sha,
+                             head_ref=pull.head.ref, base_ref=pull.base.ref, base_sha=pull.base.sha,
+                             html_url=pull.html_url)
+        return self._call(f"pull request #{number}", read)
 
     def reviews(self, number: int) -> list[ReviewFacts]:
         """Every review of pull request ``number``, oldest first (all pages)."""
@@ -159,8 +161,7 @@ class GitHubApi:
         if state not in STATUS_STATES:
             raise ValueError(f"status state {state!r} is not one of {STATUS_STATES}")
         text = description if len(description) <= MAX_DESCRIPTION else description[:MAX_DESCRIPTION - 1] + "…"
-        commit = self._repo.get_commit(sha)
-        self._call(f"the {context} status of {sha[:12]}", lambda: commit.create_status(
+        self._call(f"the {context} status of {sha[:12]}", lambda: self._repo.get_commit(sha).create_status(
             state=state, description=text, context=context,
             **({"target_url": target_url} if target_url else {})))
 
