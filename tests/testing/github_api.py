@@ -27,6 +27,12 @@ Served, under ``/repos/{owner}/{repo}`` and the ``/repositories/{id}`` form GitH
     GET  /statuses/{ref}          statuses, newest first (the legacy path PyGithub's get_statuses uses)
     GET  /commits/{ref}/statuses  the same
     GET  /commits/{ref}/status    combined status: the latest per context (contexts case-insensitive)
+    POST /code-scanning/sarifs    a SARIF upload (gzip + base64), kept decoded in ``repo.sarifs`` (202)
+
+And for a GitHub App (``gh.add_app``), authenticated by its RS256 JWT (PyGithub's
+GithubIntegration): ``GET /repos/{o}/{r}/installation`` and
+``POST /app/installations/{id}/access_tokens``; statuses posted with the installation token
+record the App's id (``LocalStatus.app_id``), which is what a ruleset's ``integration_id`` pins.
 
 Errors as GitHub words them: 401 ``Bad credentials`` (wrong token) or ``Requires authentication``
 (none), checked before anything else; 404 ``Not Found`` (unknown repo, pull, route or method);
