@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
+from .. import layout
 from ..approvals.trust import TRUST_PATH, Trust
 from .deployment import Deployment
 from .model import Model
@@ -22,22 +23,13 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "Trust": Trust,
 }
 
-ROLES_PATH = PurePosixPath("policies/data/roles.yaml")
-_FIXED_NAMES = {"model.yaml": "Model", "pccp.yaml": "PCCP", "deployment.yaml": "Deployment"}
+ROLES_PATH = PurePosixPath(layout.ROLES_PATH)
 
 
 def expected_kind(relpath: PurePosixPath) -> str | None:
     """The kind a repository-relative path must hold, or None if it is not a clinigate document."""
-    if relpath == ROLES_PATH:
-        return "Roles"
-    if str(relpath) == TRUST_PATH:
-        return "Trust"
-    parts = relpath.parts
-    if len(parts) == 3 and parts[0] == "models" and parts[2] in _FIXED_NAMES:
-        return _FIXED_NAMES[parts[2]]
-    if len(parts) == 4 and parts[0] == "models" and parts[2] == "versions" and relpath.suffix == ".yaml":
-        return "ModelVersion"
-    return None
+    place = layout.locate(relpath)
+    return place.kind if place else None
 
 
 __all__ = ["DOCUMENT_TYPES", "Deployment", "Model", "ModelVersion", "PCCP", "ROLES_PATH", "Roles",
