@@ -23,11 +23,14 @@ def _commands() -> list[click.Command]:
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_command_and_option_has_help(name: str) -> None:
-    command = next(c for c in _commands() if c.name == name)
-    assert command.help and len(command.help) > 40
-    for param in command.params:
-        if isinstance(param, click.Option):
-            assert param.help, f"{name} {param.opts} has no help text"
+    top = next(c for c in _commands() if c.name == name)
+    # A group's subcommands too (ledger fetch, github record-reviews, audit at, …).
+    commands = [(name, top)] + [(f"{name} {n}", c) for n, c in getattr(top, "commands", {}).items()]
+    for label, command in commands:
+        assert command.help and len(command.help) > 40, f"{label} has too little help"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{label} {param.opts} has no help text"
 
 
 def test_help_does_not_import_heavy_libraries() -> None:

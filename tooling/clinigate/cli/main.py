@@ -25,6 +25,8 @@ COMMANDS = {
                 "Sign an approval of a committed document and record it in the ledger."),
     "verify": ("clinigate.cli.verify", "verify",
                "List and verify every signed approval: who, when, meaning, valid or why not."),
+    "audit": ("clinigate.cli.audit", "audit",
+              "Ask the history: what ran when, who approved it, on what evidence."),
     "ledger": ("clinigate.cli.ledger", "ledger",
                "Fetch and push the approval ledger (refs/heads/clinigate/ledger)."),
     "sync": ("clinigate.cli.sync", "sync", "Make MLflow follow Git: environment aliases and version tags."),

@@ -321,6 +321,14 @@ class Git:
                               "--format=%x01%H %P %aI", *revs, "--", *pathspecs]).decode(errors="replace")
         return _parse_history(out)
 
+    def mainline(self, rev: str, pathspecs: Sequence[str] = ()) -> list[MainlineCommit]:
+        """``rev``'s first-parent line, oldest first: each commit's committer date, subject and raw
+        changes against its first parent (the commits that touched ``pathspecs``). One ``git log``."""
+        out = self.run_bytes(["log", "--first-parent", "--reverse", "-z", "--raw", "--no-renames",
+                              "--no-abbrev", "--root", "--diff-merges=first-parent",
+                              "--format=%x01%H %P %cI%x00%s", rev, "--", *pathspecs]).decode(errors="replace")
+        return _parse_mainline(out)
+
     def commit_message(self, commit: str) -> str:
         return self.run(["show", "-s", "--format=%B", commit]).rstrip("\n") + "\n"
 
@@ -399,3 +407,33 @@ def _parse_history(out: str) -> list[CommitRecord]:
             meta = token[1:].split(" ")
             heads[-1][3].append(RawChange(status=meta[4][0], path=next(tokens), blob=meta[3], mode=meta[1]))
     return [CommitRecord(commit, parents, date, tuple(changes)) for commit, parents, date, changes in heads]
+
+
+@dataclass(frozen=True)
+class MainlineCommit:
+    commit: str
+    parent: str | None  # the first parent (None for the root)
+    committed_at: str  # ISO 8601, the committer's claim: when it landed on the line
+    subject: str
+    changes: tuple[RawChange, ...]
+
+
+def _parse_mainline(out: str) -> list[MainlineCommit]:
+    commits: list[MainlineCommit] = []
+    tokens = iter(out.split("\0"))
+    head: tuple[str, str | None, str, str] | None = None
+    changes: list[RawChange] = []
+    for token in tokens:
+        token = token.lstrip("\n")
+        if token.startswith("\x01"):
+            if head is not None:
+                commits.append(MainlineCommit(*head, tuple(changes)))
+            commit, *parents, date = token[1:].split(" ")
+            parent = parents[0] if parents and parents[0] else None
+            head, changes = (commit, parent, date, next(tokens, "")), []
+        elif token.startswith(":") and head is not None:
+            meta = token[1:].split(" ")
+            changes.append(RawChange(status=meta[4][0], path=next(tokens), blob=meta[3], mode=meta[1]))
+    if head is not None:
+        commits.append(MainlineCommit(*head, tuple(changes)))
+    return commits

@@ -191,6 +191,11 @@ class Decider:
     def requirement(self, docs: Snapshot, path: str,
                     approvals: list[dict[str, Any]]) -> tuple[set[str], str | None]:
         """The roles the rules require for a version merged at ``docs``' revision, and its class."""
+        verdict = self.version_verdict(docs, path, approvals)
+        return {r for r in verdict.required_roles if r}, verdict.change_class
+
+    def version_verdict(self, docs: Snapshot, path: str, approvals: list[dict[str, Any]]) -> EngineVerdict:
+        """What the rules say of a version as merged at ``docs``' revision (class, PCCP status, …)."""
         from .inputs import version_input
 
         item = version_input(docs, path, self.defaults)
@@ -200,7 +205,7 @@ class Decider:
         verdict = evaluate(self.engine, item.document)
         if verdict is None:
             raise ValueError(f"the policies returned no decision for {path}")
-        return {r for r in verdict.required_roles if r}, verdict.change_class
+        return verdict
 
 
 def evaluate(engine: PolicyEngine, document: dict[str, Any]) -> EngineVerdict | None:

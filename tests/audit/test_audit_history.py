@@ -1,0 +1,135 @@
+"""``audit at`` and ``audit timeline`` on a history with explicit commit dates (boundaries)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from testing.fixtures import copy_example_registry, git
+
+from clinigate.audit.query import Auditor
+from clinigate.gitrepo import Git
+
+T1 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)  # sepsis-ews first deployed: production 1.1.0
+T2 = datetime(2026, 2, 1, 14, 30, tzinfo=UTC)  # production 1.2.0, staging 1.2.1
+T3 = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)  # rollback: production back to 1.1.0
+T4 = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)  # readmission-30d added (with its deployment)
+DEPLOYMENT = "models/sepsis-ews/deployment.yaml"
+
+
+def _deployment(production: str, staging: str | None, rationale: str) -> str:
+    envs = f"  production:\n    version: {production}\n    strategy: full\n"
+    if staging:
+        envs += f"  staging:\n    version: {staging}\n    strategy: full\n"
+    return (f"apiVersion: clinigate/v1\nkind: Deployment\nmodel: sepsis-ews\nenvironments:\n{envs}"
+            f"rollback_target: 1.0.0\nchange:\n  rationale: '{rationale}'\n")
+
+
+def _commit(repo: Path, message: str, when: datetime) -> str:
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date=when.isoformat())
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    repo = tmp_path_factory.mktemp("audit") / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    held = repo.parent / "readmission-30d"
+    shutil.move(repo / "models/readmission-30d", held)
+    (repo / DEPLOYMENT).unlink()
+    git(repo, "init", "-q", "-b", "main")
+    commits = {"t0": _commit(repo, "registry without deployments", T1 - timedelta(days=9))}
+    (repo / DEPLOYMENT).write_text(_deployment("1.1.0", None, "First production release (K231234)."))
+    commits["t1"] = _commit(repo, "Deploy sepsis-ews 1.1.0 (#3)", T1)
+    (repo / DEPLOYMENT).write_text(_deployment("1.2.0", "1.2.1", "Promote 1.2.0; stage 1.2.1."))
+    commits["t2"] = _commit(repo, "Merge pull request #7 from mercy/promote-1.2.0", T2)
+    (repo / DEPLOYMENT).write_text(_deployment("1.1.0", "1.2.1", "Roll back: alert fatigue on ward 4 (CAPA-8)."))
+    commits["t3"] = _commit(repo, "Roll back production to 1.1.0 (#9)", T3)
+    shutil.move(held, repo / "models/readmission-30d")
+    commits["t4"] = _commit(repo, "Add readmission-30d (#11)", T4)
+    return repo, commits
+
+
+def _at(repo: Path, model: str, env: str, moment: datetime) -> str | None:
+    with Auditor.open(Git(repo), "main") as auditor:
+        answer = auditor.at(model, env, moment)
+    return answer.deployed.event.after if answer.deployed else None
+
+
+@pytest.mark.parametrize(("moment", "expected"), [
+    (T1 - timedelta(seconds=1), None),  # before the first deployment: none
+    (T1, "1.1.0"),  # in force from its commit time, inclusive
+    (T2 - timedelta(seconds=1), "1.1.0"),  # one second before the next merge
+    (T2, "1.2.0"),  # exactly at the merge instant
+    (T3 + timedelta(hours=1), "1.1.0"),  # after the rollback
+    (T4 + timedelta(days=30), "1.1.0"),
+])
+def test_the_version_in_production_at_a_moment(history: tuple[Path, dict[str, str]], moment: datetime,
+                                               expected: str | None) -> None:
+    assert _at(history[0], "sepsis-ews", "production", moment) == expected
+
+
+def test_two_environments_are_answered_apart(history: tuple[Path, dict[str, str]]) -> None:
+    repo, _ = history
+    assert _at(repo, "sepsis-ews", "staging", T2 - timedelta(seconds=1)) is None
+    assert _at(repo, "sepsis-ews", "staging", T2) == "1.2.1"
+    assert _at(repo, "sepsis-ews", "staging", T3) == "1.2.1"  # the rollback left staging alone
+
+
+def test_a_model_added_later_ran_nothing_before(history: tuple[Path, dict[str, str]]) -> None:
+    repo, _ = history
+    assert _at(repo, "readmission-30d", "production", T4 - timedelta(seconds=1)) is None
+    assert _at(repo, "readmission-30d", "production", T4) == "1.1.0"
+
+
+def test_the_answer_names_the_authorising_commit_and_its_pull_request(history: tuple[Path, dict[str, str]]) -> None:
+    repo, commits = history
+    with Auditor.open(Git(repo), "main") as auditor:
+        answer = auditor.at("sepsis-ews", "production", T2 + timedelta(days=1))
+    assert answer.deployed is not None
+    event = answer.deployed.event
+    assert (event.landing.commit, event.landing.pull_request, event.landing.at) == (commits["t2"], 7, T2)
+    evidence = answer.deployed.evidence
+    assert evidence is not None and evidence.validation and evidence.validation["subgroups"] > 0
+    assert evidence.problem is None and evidence.change_class  # judged by the base's rules
+
+
+def test_the_timeline_marks_the_rollback_and_labels_git_time_as_claimed(history: tuple[Path, dict[str, str]],
+                                                                      run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo, commits = history
+    result = run_cli("audit", "timeline", "sepsis-ews", "--env", "production", "--format", "json",
+                     "--repo", str(repo))
+    assert result.code == 0, result.stderr
+    rows = json.loads(result.stdout)["deployments"]
+    assert [(r["before"], r["after"], r["rollback"]) for r in rows] == [
+        (None, "1.1.0", False), ("1.1.0", "1.2.0", False), ("1.2.0", "1.1.0", True)]
+    assert [r["commit"] for r in rows] == [commits["t1"], commits["t2"], commits["t3"]]
+    assert rows[2]["committed_at"] == "2026-03-15T08:00:00Z" and "claimed" in rows[2]["time_source"]
+    assert rows[2]["pull_request"] == 9 and "alert fatigue" in rows[2]["rationale"]
+    text = run_cli("audit", "timeline", "sepsis-ews", "--repo", str(repo)).stdout
+    assert "ROLLBACK" in text and "(claimed by Git)" in text
+    csv_out = run_cli("audit", "timeline", "sepsis-ews", "--format", "csv", "--repo", str(repo)).stdout
+    assert csv_out.splitlines()[0].startswith("committed_at_claimed,environment,before,after,rollback")
+    assert len(csv_out.splitlines()) == 1 + 4  # production x3, staging x1
+    assert "**rollback**" in run_cli("audit", "timeline", "sepsis-ews", "--format", "markdown",
+                                     "--repo", str(repo)).stdout
+
+
+def test_a_time_without_an_offset_is_refused_unless_read_as_utc(history: tuple[Path, dict[str, str]],
+                                                                run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo, _ = history
+    refused = run_cli("audit", "at", "sepsis-ews", "2026-02-01T14:30:00", "--repo", str(repo))
+    assert refused.code == 2 and "no UTC offset" in refused.stderr and "--assume-utc" in refused.stderr
+    read = run_cli("audit", "at", "sepsis-ews", "2026-02-01T14:30:00", "--assume-utc", "--repo", str(repo))
+    assert read.code == 0 and "1.2.0, in force since 2026-02-01T14:30:00Z" in read.stdout, read.stdout
+    offset = run_cli("audit", "at", "sepsis-ews", "2026-02-01T15:29:59+01:00", "--repo", str(repo))
+    assert "1.1.0" in offset.stdout  # 14:29:59Z: a second before the merge
+    before = run_cli("audit", "at", "sepsis-ews", "2026-01-01T00:00:00Z", "--repo", str(repo))
+    assert before.code == 0 and ": none" in before.stdout
+    unknown = run_cli("audit", "at", "no-such-model", "2026-01-01T00:00:00Z", "--repo", str(repo))
+    assert unknown.code == 2 and "sepsis-ews" in unknown.stderr

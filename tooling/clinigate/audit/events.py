@@ -1,0 +1,146 @@
+"""History as events: what each commit on main's first-parent line did to the registry.
+
+    >>> log = read_events(git, rev)                                    # doctest: +SKIP
+    >>> [(e.kind, e.env, e.before, e.after) for e in log.events if e.model == "sepsis-ews"][:1]
+    [('deployment_changed', 'production', None, '1.0.0')]                # doctest: +SKIP
+
+Events are derived, never stored (DESIGN §8; gto's ``get_state`` is the model): one ``git log``
+of the first-parent line, and the deployment.yaml blobs it names, read in one batch. Every
+commit on that line reached main through the gate, so its committer date is when the change
+took effect — a date Git lets anyone write, so it is shown as *claimed*.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from .. import layout
+from ..gitrepo import Git
+from ..gitrepo.git import NULL_OID, MainlineCommit
+from ..manifest.values import SemverKey
+
+# A GitHub merge ("Merge pull request #12 from …") or squash/rebase ("Title (#12)") subject.
+_PULL = re.compile(r"^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$")
+
+
+class Kind(StrEnum):
+    VERSION_ADDED = "version_added"
+    VERSION_EDITED = "version_edited"  # a merged manifest changed: audit verify's finding
+    VERSION_REMOVED = "version_removed"
+    DEPLOYMENT_CHANGED = "deployment_changed"  # one per environment whose version changed
+    PCCP_CHANGED = "pccp_changed"
+    MODEL_CHANGED = "model_changed"
+    GOVERNANCE_CHANGED = "governance_changed"
+
+
+@dataclass(frozen=True)
+class Landing:
+    """A commit of the first-parent line: where and when a change landed on main."""
+
+    commit: str
+    parent: str | None
+    at: datetime  # the committer date: claimed by Git, not vouched for by anyone
+    subject: str
+
+    @property
+    def pull_request(self) -> int | None:
+        match = _PULL.search(self.subject)
+        return int(match[1] or match[2]) if match else None
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: Kind
+    landing: Landing
+    path: str
+    model: str | None = None
+    version: str | None = None  # the version document's, or the one an environment now runs
+    env: str | None = None
+    before: str | None = None  # deployment: the version the environment ran before (None: none)
+    after: str | None = None  # deployment: the version it runs from this commit on (None: removed)
+    rationale: str | None = None
+
+    @property
+    def rollback(self) -> bool:
+        """A move to an older version than the environment ran: a rollback."""
+        if self.kind is not Kind.DEPLOYMENT_CHANGED or not (self.before and self.after):
+            return False
+        return SemverKey(self.after) < SemverKey(self.before)
+
+
+@dataclass
+class EventLog:
+    rev: str  # the commit the history was read up to
+    events: list[Event] = field(default_factory=list)  # oldest first
+    problems: list[tuple[Landing, str, str]] = field(default_factory=list)  # (where, path, why)
+
+    def of(self, model: str, env: str | None = None) -> list[Event]:
+        return [e for e in self.events if e.model == model and (env is None or e.env in (None, env))]
+
+
+def read_events(git: Git, rev: str) -> EventLog:
+    """Fold ``rev``'s first-parent history into events, oldest first."""
+    commit = git.resolve(rev)
+    mainline = git.mainline(commit, [layout.MODELS_DIR, layout.POLICIES_DIR])
+    deployments = _deployment_blobs(git, mainline)
+    log = EventLog(commit)
+    running: dict[tuple[str, str], str] = {}  # (model, env) -> version, as of the commit being read
+    for item in mainline:
+        landing = Landing(item.commit, item.parent, datetime.fromisoformat(item.committed_at), item.subject)
+        for change in item.changes:
+            log.events.extend(_events(landing, change.status, change.path, change.blob, deployments, running,
+                                      log))
+    return log
+
+
+def _events(landing: Landing, status: str, path: str, blob: str, deployments: dict[str, object],
+            running: dict[tuple[str, str], str], log: EventLog) -> list[Event]:
+    place = layout.locate(path)
+    if place is None or place.kind in ("Roles", "Trust"):
+        return [Event(Kind.GOVERNANCE_CHANGED, landing, path)] if path.startswith(layout.POLICIES_DIR) else []
+    if place.kind == "ModelVersion":
+        kind = {"A": Kind.VERSION_ADDED, "D": Kind.VERSION_REMOVED}.get(status, Kind.VERSION_EDITED)
+        return [Event(kind, landing, path, place.model, place.version)]
+    if place.kind == "PCCP":
+        return [Event(Kind.PCCP_CHANGED, landing, path, place.model)]
+    if place.kind == "Model":
+        return [Event(Kind.MODEL_CHANGED, landing, path, place.model)]
+    return _deployment_events(landing, path, place.model or "", blob, deployments, running, log)
+
+
+def _deployment_events(landing: Landing, path: str, model: str, blob: str, deployments: dict[str, object],
+                       running: dict[tuple[str, str], str], log: EventLog) -> list[Event]:
+    from ..manifest.deployment import Deployment
+
+    doc = deployments.get(blob) if blob != NULL_OID else None
+    if blob != NULL_OID and not isinstance(doc, Deployment):
+        log.problems.append((landing, path, "does not load at this commit"))
+        return []  # an unreadable desired state changes nothing: sync refuses it too
+    now = {env.value: target.version for env, target in doc.environments.items()} if isinstance(
+        doc, Deployment) else {}
+    rationale = doc.change.rationale if isinstance(doc, Deployment) else None
+    events = []
+    for env in sorted({e for (m, e) in running if m == model} | set(now)):
+        before, after = running.get((model, env)), now.get(env)
+        if before == after:
+            continue
+        events.append(Event(Kind.DEPLOYMENT_CHANGED, landing, path, model, after, env, before, after,
+                            rationale))
+        if after is None:
+            running.pop((model, env), None)
+        else:
+            running[(model, env)] = after
+    return events
+
+
+def _deployment_blobs(git: Git, mainline: list[MainlineCommit]) -> dict[str, object]:
+    """Every deployment.yaml blob the history names, loaded (one batch read)."""
+    from ..manifest.loader import load_bytes
+
+    wanted = {c.blob: c.path for m in mainline for c in m.changes
+              if c.blob != NULL_OID and (p := layout.locate(c.path)) is not None and p.kind == "Deployment"}
+    raw = git.read_objects(list(wanted))
+    return {blob: load_bytes(wanted[blob], data).document for blob, data in raw.items() if data is not None}

@@ -1,0 +1,133 @@
+"""The auditor's questions: what ran when, who approved it, on what evidence.
+
+    >>> with Auditor.open(git, rev) as auditor:                                   # doctest: +SKIP
+    ...     answer = auditor.at("sepsis-ews", "production", moment)
+    >>> answer.version, answer.landing.commit                                     # doctest: +SKIP
+    ('1.2.0', '3f2a9c01…')
+
+Each historical revision is judged by the rules of *its own base* — the commit before it on
+main — through the Decider (DESIGN §13): the change class and PCCP status a deployed version
+had, and which of its approvals counted, are what that revision's rules and trust said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .. import layout
+from ..approvals.review import ApprovalBook
+from ..errors import ClinigateError
+from ..gitrepo import Git
+from ..policy.decider import Decider
+from .events import Event, EventLog, Kind, Landing, read_events
+from .state import state_at
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A deployed version as the rules of its landing's base saw it."""
+
+    version: str
+    change_class: str | None
+    pccp_status: str | None
+    approvals: list[dict[str, Any]]  # the version manifest's acts (ApprovalVerdict.as_dict)
+    release_approvals: list[dict[str, Any]]  # deployment.yaml's acts at that commit
+    validation: dict[str, Any] | None  # overall metrics and the subgroup count
+    problem: str | None = None  # why the rules could not judge it (shown, not hidden)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """One deployment change of one environment, with its evidence."""
+
+    event: Event
+    evidence: Evidence | None  # None: the environment was emptied
+
+
+@dataclass(frozen=True)
+class InForce:
+    model: str
+    env: str
+    moment: datetime
+    deployed: Deployed | None  # None: nothing ran in that environment then
+
+
+@dataclass
+class Auditor:
+    git: Git
+    log: EventLog
+    _deciders: dict[str, Decider] = field(default_factory=dict)
+    _books: dict[str, ApprovalBook] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, git: Git, rev: str) -> Auditor:
+        return cls(git, read_events(git, rev))
+
+    def close(self) -> None:
+        for decider in self._deciders.values():
+            decider.close()
+        for book in self._books.values():
+            book.close()
+
+    def __enter__(self) -> Auditor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def models(self) -> set[str]:
+        return {e.model for e in self.log.events if e.model}
+
+    def timeline(self, model: str, env: str | None = None) -> list[Deployed]:
+        return [self.deployed(e) for e in self.log.of(model, env) if e.kind is Kind.DEPLOYMENT_CHANGED]
+
+    def at(self, model: str, env: str, moment: datetime) -> InForce:
+        event = state_at(self.log, moment).in_force(model, env)
+        return InForce(model, env, moment, self.deployed(event) if event else None)
+
+    def deployed(self, event: Event) -> Deployed:
+        if event.after is None or event.model is None:
+            return Deployed(event, None)
+        return Deployed(event, self._evidence(event.landing, event.model, event.after))
+
+    def _evidence(self, landing: Landing, model: str, version: str) -> Evidence:
+        from ..approvals.review import policy_approvals
+        from ..manifest.revision import Snapshot
+        from ..manifest.version import ModelVersion
+
+        path = layout.version_path(model, version)
+        base = landing.parent or landing.commit  # the root commit has no base: it judges itself
+        docs = Snapshot(self.git, landing.commit)
+        doc = docs.doc(path)
+        validation = _validation(doc) if isinstance(doc, ModelVersion) else None
+        try:
+            book = self._book(base)
+            acts = book.judge(path, rev=landing.commit)
+            release = book.judge(layout.deployment_path(model), rev=landing.commit)
+            verdict = self._decider(base).version_verdict(docs, path, policy_approvals(acts))
+        except (ClinigateError, ValueError) as exc:  # a base without rules or trust judges nothing
+            problem = getattr(exc, "message", None) or str(exc)
+            return Evidence(version, None, None, [], [], validation, problem=problem)
+        return Evidence(version, verdict.change_class, verdict.pccp_status, [a.as_dict() for a in acts],
+                        [a.as_dict() for a in release], validation)
+
+    def _decider(self, base: str) -> Decider:
+        key = self.git.rev_parse(f"{base}:{layout.POLICIES_DIR}") or base  # same rules, same judge
+        if key not in self._deciders:
+            self._deciders[key] = Decider.open(self.git, rules_rev=base)
+        return self._deciders[key]
+
+    def _book(self, base: str) -> ApprovalBook:
+        if base not in self._books:
+            self._books[base] = ApprovalBook.open(self.git, base=base, strict_trust=False)
+        return self._books[base]
+
+
+def _validation(doc: Any) -> dict[str, Any]:
+    overall = doc.validation.overall
+    return {"dataset": doc.validation.dataset.name, "n": overall.n, "auc_roc": overall.auc_roc,
+            "sensitivity": overall.sensitivity, "specificity": overall.specificity,
+            "subgroups": len(doc.validation.subgroups),
+            "lowest_subgroup_auc": min(s.auc_roc for s in doc.validation.subgroups)}

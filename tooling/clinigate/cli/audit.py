@@ -1,0 +1,126 @@
+"""``clinigate audit`` (``timeline``, ``at``): the registry's history for auditors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import layout
+from .options import repo_option, resolve_repo
+
+AUDIT_FORMATS = ("text", "json", "csv", "markdown")
+branch_option = click.option("--branch", default="main", show_default=True,
+                             envvar="CLINIGATE_DEPLOYMENT_BRANCH",
+                             help="The deployment branch whose first-parent history is audited "
+                                  "(origin/BRANCH when it exists).")
+rev_option = click.option("--rev", default=None, help="Audit the history up to this commit of the branch "
+                                                      "(default: its tip).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def audit() -> None:
+    """Ask the history: what ran where and when, who approved it, on what evidence.
+
+    The history is main's first-parent line (every commit on it came through the gate) folded
+    into events, and the approval ledger. Each revision is judged by the rules, trust and roles of
+    its own base. Commit times are Git's committer dates: shown as claimed, since anyone can
+    write them; a signature's time is trusted only when a Sigstore log or a TSA vouches for it.
+
+    \b
+    timeline  every deployment change of a model, per environment, with its evidence
+    at        the version in force at a moment, the commit that authorised it, its approvals
+
+    \b
+    Exit codes: 0 answered · 2 usage (an unknown model, a time without a UTC offset) · 3 Git missing.
+    """
+
+
+@audit.command("timeline")
+@click.argument("model")
+@click.option("--env", default=None, help="Only this environment (production, staging, shadow).")
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="text", show_default=True,
+              help="text for people, json for tools, csv for a spreadsheet, markdown for a report.")
+@branch_option
+@rev_option
+@repo_option
+def timeline(model: str, env: str | None, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
+    """Every deployment change of MODEL: commit time (claimed), commit, pull request, versions per
+    environment, change class and PCCP status by that revision's base, approvers (printed name,
+    role, meaning, trusted or claimed time) and rationale; rollbacks marked."""
+    from ..report.audit import render_timeline
+
+    with _auditor(branch, rev, repo, model) as auditor:
+        click.echo(render_timeline(model, auditor.timeline(model, env), fmt), nl=False)
+        _warn_unreadable(auditor, model)
+
+
+@audit.command("at")
+@click.argument("model")
+@click.argument("moment", metavar="TIME")
+@click.option("--env", default="production", show_default=True,
+              help="The environment asked about (production, staging, shadow).")
+@click.option("--assume-utc", is_flag=True, help="Read a TIME without an offset as UTC.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text for people, json for tools.")
+@branch_option
+@rev_option
+@repo_option
+def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: str, rev: str | None,
+       repo: Path | None) -> None:
+    """The version of MODEL in force in --env at TIME (ISO 8601 with an offset, e.g.
+    2026-03-15T14:00:00+01:00 or …Z): the commit that authorised it, its approvals and its
+    validation summary; "none" before the first deployment. A version is in force from its
+    commit's time, inclusive.
+
+    \b
+    Example:
+      clinigate audit at sepsis-ews 2026-03-15T14:00:00Z --env production
+    """
+    from ..report.audit import render_at
+
+    when = _moment(moment, assume_utc)
+    with _auditor(branch, rev, repo, model) as auditor:
+        click.echo(render_at(auditor.at(model, env, when), fmt), nl=False)
+        _warn_unreadable(auditor, model)
+
+
+def _warn_unreadable(auditor: Any, model: str) -> None:
+    """A desired state that did not load changed nothing (sync refused it too): say where."""
+    for landing, path, why in auditor.log.problems:
+        if path.startswith(layout.model_dir(model) + "/"):
+            click.echo(f"warning: {path} {why} (commit {landing.commit[:12]}); the history above skips it",
+                       err=True)
+
+
+def _moment(text: str, assume_utc: bool) -> datetime:
+    from ..errors import UsageError
+
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"TIME {text!r} is not an ISO 8601 date and time",
+                         hint="e.g. 2026-03-15T14:00:00+01:00 or 2026-03-15T13:00:00Z") from None
+    if when.tzinfo is None:
+        if not assume_utc:
+            raise UsageError(f"TIME {text!r} has no UTC offset: which 14:00 — the hospital's or UTC?",
+                             hint=f"add one ({text}Z for UTC, {text}+01:00 for CET) or pass --assume-utc")
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def _auditor(branch: str, rev: str | None, repo: Path | None, model: str):  # type: ignore[no-untyped-def]
+    from ..audit.query import Auditor
+    from ..errors import UsageError
+    from ..gitrepo import Git
+    from ..registry.branch import deployable
+
+    git = Git(resolve_repo(repo))
+    auditor = Auditor.open(git, deployable(git, rev, branch))
+    if model not in auditor.models():
+        auditor.close()
+        known = ", ".join(sorted(auditor.models())) or "none"
+        raise UsageError(f"no model {model!r} in the history of {branch}", hint=f"models: {known}")
+    return auditor

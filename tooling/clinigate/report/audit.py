@@ -1,0 +1,149 @@
+"""``audit timeline`` and ``audit at`` rendered: text, json, csv, markdown.
+
+Every time is labelled with who vouches for it: a commit time is *claimed by Git* (anyone can
+write it), a signature's time is *trusted* only when a Sigstore log or an RFC 3161 TSA vouches
+for it (report/signatures.py), else claimed by the signer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ..audit.query import Deployed, Evidence, InForce
+from .signatures import markdown_code, person, time_label
+
+FORMATS = ("text", "json", "csv", "markdown")
+
+
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def deployed_dict(item: Deployed) -> dict[str, Any]:
+    event, evidence = item.event, item.evidence
+    return {
+        "model": event.model, "environment": event.env, "before": event.before, "after": event.after,
+        "rollback": event.rollback, "commit": event.landing.commit,
+        "committed_at": utc(event.landing.at), "time_source": "claimed by Git (committer date)",
+        "pull_request": event.landing.pull_request, "subject": event.landing.subject,
+        "rationale": event.rationale,
+        "evidence": _evidence_dict(evidence) if evidence else None,
+    }
+
+
+def _evidence_dict(evidence: Evidence) -> dict[str, Any]:
+    return {"version": evidence.version, "change_class": evidence.change_class,
+            "pccp_status": evidence.pccp_status, "approvals": evidence.approvals,
+            "release_approvals": evidence.release_approvals, "validation": evidence.validation,
+            "problem": evidence.problem}
+
+
+def render_timeline(model: str, items: list[Deployed], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"model": model, "deployments": [deployed_dict(i) for i in items]}, indent=2) + "\n"
+    if fmt == "csv":
+        return _csv(items)
+    if fmt == "markdown":
+        return _markdown(model, items)
+    if not items:
+        return f"{model}: no deployment on this history\n"
+    return "".join(_text_entry(i) for i in items)
+
+
+def render_at(answer: InForce, fmt: str) -> str:
+    when = utc(answer.moment)
+    if fmt == "json":
+        body = {"model": answer.model, "environment": answer.env, "at": when,
+                "in_force": deployed_dict(answer.deployed) if answer.deployed else None}
+        return json.dumps(body, indent=2) + "\n"
+    if answer.deployed is None:
+        return f"{answer.model} {answer.env} at {when}: none (nothing was deployed there yet)\n"
+    event = answer.deployed.event
+    head = (f"{answer.model} {answer.env} at {when}: {event.after}, in force since {utc(event.landing.at)} "
+            f"(claimed by Git), authorised by commit {event.landing.commit[:12]}"
+            + (f" (pull request #{event.landing.pull_request})" if event.landing.pull_request else "") + "\n")
+    return head + _text_details(answer.deployed)
+
+
+def _text_entry(item: Deployed) -> str:
+    event = item.event
+    moved = f"{event.before or '(none)'} -> {event.after or '(none)'}"
+    pr = f" · PR #{event.landing.pull_request}" if event.landing.pull_request else ""
+    mark = "  ROLLBACK" if event.rollback else ""
+    head = (f"{utc(event.landing.at)} (claimed by Git)  {event.env}: {moved}{mark}\n"
+            f"  commit {event.landing.commit[:12]}{pr} · {event.landing.subject}\n")
+    return head + _text_details(item) + "\n"
+
+
+def _text_details(item: Deployed) -> str:
+    lines = []
+    if item.event.rationale:
+        lines.append(f"  rationale: {' '.join(item.event.rationale.split())}")
+    evidence = item.evidence
+    if evidence is None:
+        return "\n".join(lines) + "\n" if lines else ""
+    klass = " · ".join(x for x in (evidence.change_class, evidence.pccp_status) if x) or "not judged"
+    problem = f" ({evidence.problem})" if evidence.problem else ""
+    lines.append(f"  version {evidence.version}: {klass}{problem}")
+    if evidence.validation:
+        v = evidence.validation
+        lines.append(f"  validation: {v['dataset']}, n={v['n']}, AUC {v['auc_roc']:.3f}, "
+                     f"{v['subgroups']} subgroups (lowest AUC {v['lowest_subgroup_auc']:.3f})")
+    for label, acts in (("version", evidence.approvals), ("release", evidence.release_approvals)):
+        for act in acts:
+            lines.append(f"  {label} {_act_line(act)}")
+    if not evidence.approvals and not evidence.release_approvals:
+        lines.append("  approvals: none on the ledger")
+    return "\n".join(lines) + "\n"
+
+
+def _act_line(act: dict[str, Any]) -> str:
+    state = "VALID  " if act["valid"] else f"INVALID [{act['rule']}]"
+    who = person(act.get("printed_name"), act.get("signer"))
+    return (f"{state} {act.get('decision') or '?'} {act.get('role') or '?'} by {who}; "
+            f"meaning: {act.get('meaning') or '?'}; {time_label(act)}")
+
+
+def _approvers(acts: list[dict[str, Any]]) -> str:
+    """The valid acts, one phrase each: who, in what role, meaning what, when (and who says so)."""
+    def when(act: dict[str, Any]) -> str:
+        return f"trusted {act['trusted_time']}" if act["trusted_time"] else f"claimed {act['claimed_time']}"
+    return "; ".join(f"{person(a.get('printed_name'), a.get('signer'))} as {a.get('role')} "
+                     f"({a.get('meaning')}, {when(a)})" for a in acts if a["valid"])
+
+
+def _csv(items: list[Deployed]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["committed_at_claimed", "environment", "before", "after", "rollback", "commit",
+                     "pull_request", "change_class", "pccp_status", "version_approvers", "release_approvers",
+                     "rationale"])
+    for item in items:
+        event, ev = item.event, item.evidence
+        judged = [ev.change_class or "", ev.pccp_status or "", _approvers(ev.approvals),
+                  _approvers(ev.release_approvals)] if ev else ["", "", "", ""]
+        writer.writerow([utc(event.landing.at), event.env, event.before or "", event.after or "",
+                         "yes" if event.rollback else "", event.landing.commit,
+                         event.landing.pull_request or "", *judged,
+                         " ".join((event.rationale or "").split())])
+    return out.getvalue()
+
+
+def _markdown(model: str, items: list[Deployed]) -> str:
+    rows = [f"## Deployment history of {markdown_code(model)}", "",
+            "| committed (claimed by Git) | environment | change | commit | PR | class · PCCP | approvers |",
+            "|---|---|---|---|---|---|---|"]
+    for item in items:
+        event, ev = item.event, item.evidence
+        change = f"{event.before or '(none)'} → {event.after or '(none)'}"
+        change += " **rollback**" if event.rollback else ""
+        klass = " · ".join(x for x in ((ev.change_class, ev.pccp_status) if ev else ()) if x)
+        approvers = _approvers(ev.approvals + ev.release_approvals) if ev else ""
+        shown = markdown_code(approvers) if approvers else ""
+        rows.append(f"| {utc(event.landing.at)} | {event.env} | {change} | `{event.landing.commit[:12]}` | "
+                    f"{event.landing.pull_request or ''} | {klass} | {shown} |")
+    return "\n".join(rows) + "\n"
