@@ -133,3 +133,32 @@ def test_a_time_without_an_offset_is_refused_unless_read_as_utc(history: tuple[P
     assert before.code == 0 and ": none" in before.stdout
     unknown = run_cli("audit", "at", "no-such-model", "2026-01-01T00:00:00Z", "--repo", str(repo))
     assert unknown.code == 2 and "sepsis-ews" in unknown.stderr
+
+
+def test_verify_finds_unapproved_production_versions_and_edited_manifests(
+        history: tuple[Path, dict[str, str]], run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo, commits = history
+    result = run_cli("audit", "verify", "--format", "json", "--repo", str(repo))
+    assert result.code == 1, result.stdout + result.stderr
+    found = [(f["rule"], f["message"]) for _, f in _findings(result.stdout)]
+    unapproved = [m for r, m in found if r == "history.unapproved_production"]
+    # trust.yaml requires signed approvals and this history has none: each production move is named.
+    assert len(unapproved) == 4 and all("clinical_reviewer" in m for m in unapproved), unapproved
+    assert sum(m.startswith("sepsis-ews ") for m in unapproved) == 3  # 1.1.0, 1.2.0, the rollback
+    assert any(commits["t2"][:12] in m and "pull request #7" in m for m in unapproved)
+    assert not [r for r, _ in found if r == "history.version_edited"]
+
+    clone = tmp_path / "edited"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(clone, "remote", "remove", "origin")  # the edit is on this clone's main, as if pushed
+    version = clone / "models/sepsis-ews/versions/1.1.0.yaml"
+    version.write_text(version.read_text().replace("n: ", "n:  ", 1))
+    edit = _commit(clone, "quietly fix a number", T4 + timedelta(days=1))
+    again = run_cli("audit", "verify", "--since", commits["t4"], "--format", "json", "--repo", str(clone))
+    rules = [(f["rule"], path) for path, f in _findings(again.stdout)]
+    assert again.code == 1 and rules == [("history.version_edited", "models/sepsis-ews/versions/1.1.0.yaml")]
+    assert edit[:12] in _findings(again.stdout)[0][1]["message"]
+
+
+def _findings(out: str) -> list[tuple[str, dict[str, str]]]:
+    return [(m["path"], f) for m in json.loads(out)["manifests"] for f in m["findings"]]

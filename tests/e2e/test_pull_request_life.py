@@ -4,6 +4,7 @@ and the attacks on that path, each refused for its own reason (DESIGN §6, §10,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,6 +136,17 @@ def test_the_whole_life_ends_with_sync_moving_production(deployed: tuple[World, 
     assert git(sync, "rev-parse", "origin/main").strip() == merged
     audit = world.clinigate(sync, "verify", "--rev", "origin/main")  # audit.yml, the next morning
     assert audit.code == 0 and ", 0 invalid, 0 ledger problems" in audit.stdout, audit.stdout + audit.stderr
+    history = world.clinigate(sync, "audit", "verify", "--format", "json")
+    errors = [f for m in json.loads(history.stdout)["manifests"] for f in m["findings"] if f["severity"] == "error"]
+    assert history.code == 0 and errors == [], history.stdout + history.stderr
+
+    # Someone with push rights rewinds the ledger on the origin: the published head tags remain.
+    root = git(world.origin, "rev-list", "--max-parents=0", "refs/heads/clinigate/ledger").split()[0]
+    git(world.origin, "update-ref", "refs/heads/clinigate/ledger", root)
+    fresh = world.clone("auditor")
+    world.clinigate(fresh, "ledger", "fetch")
+    rewound = world.clinigate(fresh, "audit", "verify")
+    assert rewound.code == 1 and "[ledger.rewound]" in rewound.stdout, rewound.stdout + rewound.stderr
 
 
 # --- the negative twins: each attack on the path refused for its own reason ---------------------

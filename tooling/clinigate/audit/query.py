@@ -36,6 +36,13 @@ class Evidence:
     release_approvals: list[dict[str, Any]]  # deployment.yaml's acts at that commit
     validation: dict[str, Any] | None  # overall metrics and the subgroup count
     problem: str | None = None  # why the rules could not judge it (shown, not hidden)
+    required_roles: tuple[str, ...] = ()  # what the base's rules asked of this version
+    signed_approvals_required: bool = True  # the base's trust.yaml (false: merged is approved)
+
+    @property
+    def missing_roles(self) -> list[str]:
+        approved = {a["role"] for a in self.approvals if a["valid"] and a["decision"] == "approved"}
+        return [r for r in self.required_roles if r not in approved]
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,9 @@ class Auditor:
             problem = getattr(exc, "message", None) or str(exc)
             return Evidence(version, None, None, [], [], validation, problem=problem)
         return Evidence(version, verdict.change_class, verdict.pccp_status, [a.as_dict() for a in acts],
-                        [a.as_dict() for a in release], validation)
+                        [a.as_dict() for a in release], validation,
+                        required_roles=tuple(r for r in verdict.required_roles if r),
+                        signed_approvals_required=book.trust.require_signed_approvals)
 
     def _decider(self, base: str) -> Decider:
         key = self.git.rev_parse(f"{base}:{layout.POLICIES_DIR}") or base  # same rules, same judge

@@ -87,6 +87,42 @@ def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: st
         _warn_unreadable(auditor, model)
 
 
+@audit.command("verify")
+@click.option("--since", default=None, metavar="REV",
+              help="Only check what landed after REV (a commit of the branch), e.g. the last verified head.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "github", "sarif", "junit")),
+              default="text", show_default=True,
+              help="text for people, json for tools, github for annotations, sarif, junit.")
+@branch_option
+@rev_option
+@repo_option
+def verify(since: str | None, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
+    """Check the whole history: every document loadable where it was committed; merged versions
+    never edited or removed later; every version that reached production approved by each role
+    the rules of its base required (valid signatures); the approval ledger append-only.
+
+    \b
+    Exit codes: 0 nothing found · 1 findings (each with its rule, commit and document) · 2 usage.
+    """
+    from ..audit.verify import verify_history
+    from ..findings import Report, Severity
+    from ..gitrepo import Git
+    from ..registry.branch import deployable
+    from ..report import RENDERERS
+
+    git = Git(resolve_repo(repo))
+    tip = deployable(git, rev, branch)
+    findings = verify_history(git, tip, since=since)
+    report = Report(files=sorted({f.path for f in findings}), findings=findings)
+    report.sort()
+    click.echo(RENDERERS[fmt](report), nl=False)
+    if fmt == "text":
+        click.echo(f"audit verify: {branch} at {tip[:12]}" + (f" since {since}" if since else "")
+                   + f": {len(report.findings)} finding(s)")
+    if any(f.severity is Severity.ERROR for f in report.findings):
+        raise SystemExit(1)
+
+
 def _warn_unreadable(auditor: Any, model: str) -> None:
     """A desired state that did not load changed nothing (sync refused it too): say where."""
     for landing, path, why in auditor.log.problems:
