@@ -129,9 +129,12 @@ class Auditor:
         return self._deciders[key]
 
     def _book(self, base: str) -> ApprovalBook:
-        if base not in self._books:
-            self._books[base] = ApprovalBook.open(self.git, base=base, strict_trust=False)
-        return self._books[base]
+        # Bases with the same trust folder and roles.yaml judge alike: open one book for them all.
+        key = "|".join(self.git.rev_parse(f"{base}:{path}") or "-"
+                       for path in (layout.TRUST_DIR, layout.ROLES_PATH))
+        if key not in self._books:
+            self._books[key] = ApprovalBook.open(self.git, base=base, strict_trust=False)
+        return self._books[key]
 
 
 def _validation(doc: Any) -> dict[str, Any]:
