@@ -162,3 +162,23 @@ def test_verify_finds_unapproved_production_versions_and_edited_manifests(
 
 def _findings(out: str) -> list[tuple[str, dict[str, str]]]:
     return [(m["path"], f) for m in json.loads(out)["manifests"] for f in m["findings"]]
+
+
+def test_export_lists_each_version_merged_under_the_pccp(history: tuple[Path, dict[str, str]],
+                                                         run_cli) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    repo, commits = history
+    result = run_cli("audit", "export", "--pccp", "sepsis-ews", "--repo", str(repo))
+    assert result.code == 0, result.stderr
+    rows = {r["version"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert set(rows) == {"1.0.0", "1.1.0", "1.2.0", "1.2.1", "1.3.0"}
+    assert rows["1.1.0"]["modification_id"] == "SEPSIS-EWS-PCCP M1 data refresh"
+    assert rows["1.1.0"]["declared_class"] == "data_update"  # computed: what its base's rules said
+    assert rows["1.1.0"]["commit"] == commits["t0"] and rows["1.1.0"]["judged"] == "yes"
+    assert rows["1.1.0"]["first_production_at_claimed"] == "2026-01-10T09:00:00Z"
+    assert rows["1.3.0"]["first_production_at_claimed"] == ""  # never in production
+    data = json.loads(run_cli("audit", "export", "--pccp", "sepsis-ews", "--format", "json",
+                              "--repo", str(repo)).stdout)
+    assert len(data["modifications"]) == 5 and "claimed" in data["time_source"]

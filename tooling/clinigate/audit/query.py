@@ -37,6 +37,7 @@ class Evidence:
     validation: dict[str, Any] | None  # overall metrics and the subgroup count
     problem: str | None = None  # why the rules could not judge it (shown, not hidden)
     required_roles: tuple[str, ...] = ()  # what the base's rules asked of this version
+    regulatory_action: str | None = None
     signed_approvals_required: bool = True  # the base's trust.yaml (false: merged is approved)
 
     @property
@@ -51,6 +52,18 @@ class Deployed:
 
     event: Event
     evidence: Evidence | None  # None: the environment was emptied
+
+
+@dataclass(frozen=True)
+class Modification:
+    """A version merged on main: what the PCCP export lists for the next submission."""
+
+    event: Event  # its landing (version_added)
+    evidence: Evidence
+    modification_id: str | None
+    summary: str | None
+    declared_class: str | None  # what the submitter claimed; evidence.change_class is what the rules computed
+    first_production: Event | None  # when it first went to production, if it did
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,28 @@ class Auditor:
         event = state_at(self.log, moment).in_force(model, env)
         return InForce(model, env, moment, self.deployed(event) if event else None)
 
+    def modifications(self, model: str) -> list[Modification]:
+        """Each version of ``model`` merged on main, as its base's rules classed it under the PCCP."""
+        from ..manifest.revision import Snapshot
+        from ..manifest.version import ModelVersion
+
+        found = []
+        for event in self.log.of(model):
+            if event.kind is not Kind.VERSION_ADDED or event.version is None:
+                continue
+            doc = Snapshot(self.git, event.landing.commit).doc(event.path)
+            change = doc.change if isinstance(doc, ModelVersion) else None
+            declared = change.declared_class.value if change and change.declared_class else None
+            found.append(Modification(event, self._evidence(event.landing, model, event.version),
+                                      change.modification_id if change else None,
+                                      change.summary if change else None, declared,
+                                      self._first_production(model, event.version)))
+        return found
+
+    def _first_production(self, model: str, version: str) -> Event | None:
+        return next((e for e in self.log.of(model, "production")
+                     if e.kind is Kind.DEPLOYMENT_CHANGED and e.after == version), None)
+
     def deployed(self, event: Event) -> Deployed:
         if event.after is None or event.model is None:
             return Deployed(event, None)
@@ -120,6 +155,7 @@ class Auditor:
         return Evidence(version, verdict.change_class, verdict.pccp_status, [a.as_dict() for a in acts],
                         [a.as_dict() for a in release], validation,
                         required_roles=tuple(r for r in verdict.required_roles if r),
+                        regulatory_action=verdict.regulatory_action,
                         signed_approvals_required=book.trust.require_signed_approvals)
 
     def _decider(self, base: str) -> Decider:

@@ -32,6 +32,8 @@ def audit() -> None:
     \b
     timeline  every deployment change of a model, per environment, with its evidence
     at        the version in force at a moment, the commit that authorised it, its approvals
+    verify    the whole history: nothing edited, nothing unapproved reached production
+    export    the modifications made under a model's PCCP, for the next submission
 
     \b
     Exit codes: 0 answered · 2 usage (an unknown model, a time without a UTC offset) · 3 Git missing.
@@ -121,6 +123,25 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, repo: Path
                    + f": {len(report.findings)} finding(s)")
     if any(f.severity is Severity.ERROR for f in report.findings):
         raise SystemExit(1)
+
+
+@audit.command("export")
+@click.option("--pccp", "model", required=True, metavar="MODEL",
+              help="The model whose modifications under its PCCP to export.")
+@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True,
+              help="csv for the submission's tables, json for tools.")
+@branch_option
+@rev_option
+@repo_option
+def export(model: str, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
+    """The modifications made to MODEL under its PCCP, for the next submission: each version merged
+    on main with its merge time (claimed by Git), commit, pull request, modification id, declared and
+    computed change class, PCCP status and regulatory action (by the rules of its base), valid
+    approvals (printed name, role, meaning, time), and when it first reached production."""
+    from ..report.audit import render_export
+
+    with _auditor(branch, rev, repo, model) as auditor:
+        click.echo(render_export(model, auditor.modifications(model), fmt), nl=False)
 
 
 def _warn_unreadable(auditor: Any, model: str) -> None:

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from ..audit.query import Deployed, Evidence, InForce
+from ..audit.query import Deployed, Evidence, InForce, Modification
 from .signatures import markdown_code, person, time_label
 
 FORMATS = ("text", "json", "csv", "markdown")
@@ -147,3 +147,34 @@ def _markdown(model: str, items: list[Deployed]) -> str:
         rows.append(f"| {utc(event.landing.at)} | {event.env} | {change} | `{event.landing.commit[:12]}` | "
                     f"{event.landing.pull_request or ''} | {klass} | {shown} |")
     return "\n".join(rows) + "\n"
+
+
+EXPORT_COLUMNS = ["version", "merged_at_claimed", "commit", "pull_request", "modification_id", "summary",
+                  "declared_class", "change_class", "pccp_status", "regulatory_action", "approvals",
+                  "first_production_at_claimed", "judged"]
+
+
+def modification_row(item: Modification) -> dict[str, Any]:
+    event, ev = item.event, item.evidence
+    first = item.first_production
+    return {"version": event.version, "merged_at_claimed": utc(event.landing.at),
+            "commit": event.landing.commit, "pull_request": event.landing.pull_request,
+            "modification_id": item.modification_id, "summary": item.summary,
+            "declared_class": item.declared_class, "change_class": ev.change_class,
+            "pccp_status": ev.pccp_status, "regulatory_action": ev.regulatory_action,
+            "approvals": _approvers(ev.approvals),
+            "first_production_at_claimed": utc(first.landing.at) if first else None,
+            "judged": "yes" if ev.problem is None else f"no: {ev.problem}"}
+
+
+def render_export(model: str, items: list[Modification], fmt: str) -> str:
+    """The modifications made under the PCCP, one row per merged version (CSV or JSON)."""
+    rows = [modification_row(i) for i in items]
+    if fmt == "json":
+        return json.dumps({"model": model, "time_source": "merge times are Git committer dates (claimed)",
+                           "modifications": rows}, indent=2) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return out.getvalue()
