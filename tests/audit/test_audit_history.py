@@ -176,7 +176,9 @@ def test_export_lists_each_version_merged_under_the_pccp(history: tuple[Path, di
     assert set(rows) == {"1.0.0", "1.1.0", "1.2.0", "1.2.1", "1.3.0"}
     assert rows["1.1.0"]["modification_id"] == "SEPSIS-EWS-PCCP M1 data refresh"
     assert rows["1.1.0"]["declared_class"] == "data_update"  # computed: what its base's rules said
-    assert rows["1.1.0"]["commit"] == commits["t0"] and rows["1.1.0"]["judged"] == "yes"
+    assert rows["1.1.0"]["commit"] == commits["t0"]
+    # Merged before the model had a deployment.yaml: its base's rules could not class it, and say why.
+    assert rows["1.1.0"]["judged"].startswith("no: ") and "deployment.yaml" in rows["1.1.0"]["judged"]
     assert rows["1.1.0"]["first_production_at_claimed"] == "2026-01-10T09:00:00Z"
     assert rows["1.3.0"]["first_production_at_claimed"] == ""  # never in production
     data = json.loads(run_cli("audit", "export", "--pccp", "sepsis-ews", "--format", "json",
