@@ -37,6 +37,11 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
         ("clinical_reviewer", "Johanna Lindqvist, MD", "approval", True),
         ("quality", "Diane Whitfield, RAC", "approval", True)}
 
+    staged, audited = steps[-2:]
+    assert staged.title == "An hour later, staging moves"
+    assert audited.title == "The history answers the auditor" and audited.details["findings"] == []
+    assert "staging at " in audited.output and ": 1.2.1, in force since" in audited.output
+
     assert _git(workdir, "branch", "--show-current").strip() == "main"
     branch = fixed.details["branch"]
     log = _git(workdir, "log", "--format=%s", branch).splitlines()
@@ -79,7 +84,8 @@ def test_demo_leaves_mlflow_following_git_and_drift_is_repaired(
     def aliases(name: str) -> dict[str, str]:
         return {k: str(v) for k, v in client.get_registered_model(name).aliases.items()}
 
-    assert aliases("sepsis-ews") == {"production": "11", "staging": "12", "shadow": "15"}
+    # staging moved to the shadow version an hour into the tour (the audit step's second deployment)
+    assert aliases("sepsis-ews") == {"production": "11", "staging": "15", "shadow": "15"}
     assert aliases("readmission-30d") == {"production": "5", "staging": "9"}
     client.set_registered_model_alias("sepsis-ews", "production", "14")  # moved by hand
 

@@ -10,7 +10,7 @@ import hashlib
 import shutil
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ def run_tour(workdir: Path) -> Iterator[Step]:
     yield pending
     yield from _approval_steps(workdir, git, branch, pki, pending.details["report"])
     yield from _sync_steps(workdir, git)
+    yield from _audit_steps(workdir, git)
 
 
 def _backfill_step(git: Git, pki: DemoPki) -> Step:
@@ -170,6 +171,76 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
         output=render(again, None, "text").rstrip(),
         ok=again.in_sync,
         details={"tracking_uri": uri},
+    )
+
+
+def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
+    """A second deployment an hour later, synced; then the auditor's three questions."""
+    from datetime import UTC, timedelta
+
+    from ..audit.query import Auditor
+    from ..audit.verify import verify_history
+    from ..report.audit import render_at, render_timeline
+    from ..report.text import finding_line
+
+    first = datetime.fromisoformat(git.run(["log", "-1", "--format=%cI", "main"]).strip())
+    staged = _stage_shadow_version(workdir, git, first + timedelta(hours=1))
+    yield staged
+    between = (first + timedelta(minutes=30)).astimezone(UTC)
+    with Auditor.open(git, "main") as auditor:
+        timeline = render_timeline(DEMO_MODEL, auditor.timeline(DEMO_MODEL, "staging"), "text")
+        answer = auditor.at(DEMO_MODEL, "staging", between)
+    findings = verify_history(git, "main")
+    errors = [f for f in findings if f.severity.value == "error"]
+    moment = between.strftime("%Y-%m-%dT%H:%M:%SZ")
+    yield Step(
+        "The history answers the auditor",
+        "Auditors ask what ran where and when, who approved it, and whether anything was altered "
+        "since. clinigate folds main's first-parent history into events (never a second copy of "
+        "state): the timeline lists each deployment change with its commit, its approvals and "
+        "rationale; `audit at` names the version in force at a moment (half an hour before the "
+        "staging change: still the old version); `audit verify` re-checks the whole history. Commit "
+        "times are Git's and shown as claimed; signature times are trusted only when a log or a "
+        "timestamp authority vouches for them.",
+        command=f"clinigate audit timeline {DEMO_MODEL} --env staging && clinigate audit at {DEMO_MODEL} "
+                f"{moment} --env staging && clinigate audit verify",
+        output="\n".join([timeline.rstrip(), "", render_at(answer, "text").rstrip(), "",
+                          *[finding_line(f) for f in findings],
+                          f"audit verify: {len(findings)} finding(s), {len(errors)} error(s)"]),
+        ok=answer.deployed is not None and answer.deployed.event.after == "1.2.1" and not errors,
+        details={"findings": findings},
+    )
+
+
+def _stage_shadow_version(workdir: Path, git: Git, when: datetime) -> Step:
+    """Stage the version in shadow (already signed), commit it at ``when``, and sync MLflow."""
+    from ..registry.actual import MlflowRegistry
+    from ..registry.desired import read_desired
+    from ..registry.plan import make_plan
+    from ..registry.reconcile import apply
+    from .mlflow_seed import tracking_uri
+
+    path = workdir / "models" / DEMO_MODEL / "deployment.yaml"
+    data = strict_yaml.parse(path.read_text(encoding="utf-8"))
+    shadow = data["environments"]["shadow"]["version"]
+    data["environments"]["staging"]["version"] = shadow
+    data["change"]["rationale"] = (f"Stage {shadow} for the clinical review of its shadow results; "
+                                   "production unchanged.")
+    header = "# yaml-language-server: $schema=../../schemas/deployment.schema.json\n"
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
+    commit = git.commit_all(f"Stage {DEMO_MODEL} {shadow}", author=DEMO_AUTHOR[0], email=DEMO_AUTHOR[1],
+                            date=when.isoformat())
+    client = MlflowRegistry(tracking_uri(workdir))
+    plan = make_plan(read_desired(git, rev="main"), client, drift="repair", prune=False, legacy_stages=False)
+    written = apply(plan, client, lock_timeout=30).written
+    return Step(
+        "An hour later, staging moves",
+        f"A second deployment change lands on main (commit {commit[:12]}, dated an hour after the "
+        f"first) and sync moves MLflow's staging alias to {shadow}.",
+        command=f"git commit -m 'Stage {DEMO_MODEL} {shadow}' && clinigate sync --apply",
+        output=f"staging -> {shadow}; {len(written)} MLflow write(s)",
+        ok=not plan.refusals and bool(written),
     )
 
 
