@@ -14,7 +14,10 @@ Each finding names the commit and the document:
   approval from every role the rules *of that revision's base* required;
 * ``history.unjudged`` (warning) — the base of a production change held no rules to judge it;
 * the ledger's own rules (``ledger.rewound``, ``ledger.rewritten_entry``, …) — the approval
-  ledger is not an append-only log.
+  ledger is not an append-only log;
+* ``history.rewritten`` — main or the ledger no longer contains a commit a signed checkpoint
+  recorded (audit/checkpoint.py); ``checkpoint.invalid`` (warning) — a checkpoint that does not
+  verify.
 """
 
 from __future__ import annotations
@@ -37,7 +40,18 @@ def verify_history(git: Git, rev: str, *, since: str | None = None) -> list[Find
             if event.kind is Kind.DEPLOYMENT_CHANGED and event.env == "production" and event.after:
                 findings += _production(auditor, event)
     findings += _ledger(git)
+    findings += _checkpoints(git, git.resolve(rev))
     return findings
+
+
+def _checkpoints(git: Git, tip: str) -> list[Finding]:
+    """Checkpoint signatures are judged by the audited tip's trust.yaml and roles.yaml."""
+    from ..approvals.review import ApprovalBook
+    from .checkpoint import check_checkpoints
+
+    with ApprovalBook.open(git, base=tip, strict_trust=False) as book:
+        people = book.roles.base.people if book.roles.base else []
+        return check_checkpoints(git, tip, verifiers=list(book.verifiers), people=people)
 
 
 def _after(git: Git, auditor: Auditor, since: str | None) -> set[str]:

@@ -33,6 +33,7 @@ def audit() -> None:
     timeline  every deployment change of a model, per environment, with its evidence
     at        the version in force at a moment, the commit that authorised it, its approvals
     verify    the whole history: nothing edited, nothing unapproved reached production
+    checkpoint sign where main and the ledger stand, so a later rewrite is caught
     export    the modifications made under a model's PCCP, for the next submission
 
     \b
@@ -142,6 +143,71 @@ def export(model: str, fmt: str, branch: str, rev: str | None, repo: Path | None
 
     with _auditor(branch, rev, repo, model) as auditor:
         click.echo(render_export(model, auditor.modifications(model), fmt), nl=False)
+
+
+@audit.command("checkpoint")
+@click.option("--sigstore", "use_sigstore", is_flag=True,
+              help="Sign keylessly (an OIDC identity: the workflow's in GitHub Actions, or "
+                   "--identity-token).")
+@click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
+              help="An OIDC token for --sigstore (default: detected from the environment).")
+@click.option("--trust-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A PEM private key for offline PKI signing.")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Its PEM certificate, issued by a CA listed in policies/trust/trust.yaml.")
+@click.option("--chain", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="PEM intermediate certificates between the certificate and the root.")
+@click.option("--tsa", "tsa_url", default=None, metavar="URL",
+              help="An RFC 3161 timestamp authority, so the checkpoint's time is trusted.")
+@click.option("--key-password-env", default=None, metavar="VAR",
+              help="Environment variable holding the key's password.")
+@click.option("--note", default=None,
+              help="A short note kept in the checkpoint (e.g. the job that wrote it).")
+@click.option("--push", "push_remote", default=None, metavar="REMOTE",
+              help="Also push the checkpoints branch to REMOTE (fast-forward only).")
+@branch_option
+@repo_option
+def checkpoint(use_sigstore: bool, identity_token: str | None, trust_config: Path | None, key: Path | None,
+               cert: Path | None, chain: Path | None, tsa_url: str | None, key_password_env: str | None,
+               note: str | None, push_remote: str | None, branch: str, repo: Path | None) -> None:
+    """Sign a record of where the deployment branch and the ledger stand now, and keep it on
+    refs/heads/clinigate/checkpoints (an append-only branch: protect it like the ledger).
+
+    `audit verify` then reports history.rewritten when main or the ledger no longer contains a
+    checkpointed commit — a force-push or a rewound ledger — in any clone. audit.yml writes one
+    on a schedule; write one after each sync --apply.
+
+    \b
+    Exit codes: 0 written · 2 usage (no signing method) · 3 the signing service unreachable.
+    """
+    from ..audit.checkpoint import CHECKPOINTS_REF, write_checkpoint
+    from ..gitrepo import Git
+    from ..registry.branch import branch_tip
+    from .approve import _signer, _signing_config
+
+    if use_sigstore == bool(key or cert):
+        raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
+    root = resolve_repo(repo)
+    git = Git(root)
+    if use_sigstore and trust_config is None:
+        from ..approvals.review import load_trust
+
+        if load_trust(git, "HEAD").sigstore.signing_config:
+            trust_config = _signing_config(git, root)
+    signer, _ = _signer(use_sigstore, trust_config, identity_token, key, cert, chain, tsa_url,
+                        key_password_env)
+    record = write_checkpoint(git, signer, branch=branch, main=branch_tip(git, branch), note=note)
+    ledger = record.predicate.ledger[:12] if record.predicate.ledger else "(none)"
+    click.echo(f"checkpoint {record.path}: {branch} at {record.predicate.main[:12]}, ledger at {ledger}")
+    if push_remote:
+        rejection = git.push_ref(push_remote, record.commit or CHECKPOINTS_REF, CHECKPOINTS_REF)
+        if rejection:
+            from ..errors import EnvironmentProblem
+
+            raise EnvironmentProblem(f"{push_remote} refused {CHECKPOINTS_REF}: {rejection}")
+        click.echo(f"pushed {CHECKPOINTS_REF} to {push_remote}")
 
 
 def _warn_unreadable(auditor: Any, model: str) -> None:

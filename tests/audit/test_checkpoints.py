@@ -1,0 +1,104 @@
+"""Checkpoints: a force-pushed main or a rewound ledger is caught, even in a fresh clone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from testing.fixtures import copy_example_registry, git, init_repo
+
+from clinigate.demo.approvals import DemoPki, roles
+from clinigate.gitrepo import Git
+
+DOC = "models/sepsis-ews/versions/1.2.0.yaml"
+
+
+@pytest.fixture
+def signed(tmp_path: Path) -> tuple[Path, DemoPki]:
+    repo = tmp_path / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    (repo / ".gitignore").write_text(".demo-pki/\n")
+    pki = DemoPki.create(repo)
+    init_repo(repo)
+    return repo, pki
+
+
+def _checkpoint(run_cli, repo: Path, pki: DemoPki, person: str = "dwhitfield") -> str:  # type: ignore[no-untyped-def]
+    issued = pki.certificate(roles(repo).person(person))  # type: ignore[arg-type]
+    result = run_cli("audit", "checkpoint", "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                     "--note", "test", "--repo", str(repo))
+    assert result.code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _rules(run_cli, repo: Path) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+    result = run_cli("audit", "verify", "--format", "json", "--repo", str(repo))
+    found = [f["rule"] for m in json.loads(result.stdout)["manifests"] for f in m["findings"]]
+    return result.code, found
+
+
+def _commit(repo: Path, name: str) -> str:
+    (repo / "docs").mkdir(exist_ok=True)
+    (repo / "docs" / name).write_text(name)
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", name)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_checkpoint_of_the_current_history_verifies(signed: tuple[Path, DemoPki], run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo, pki = signed
+    out = _checkpoint(run_cli, repo, pki)
+    assert "main at" in out and git(repo, "rev-parse", "refs/heads/clinigate/checkpoints")
+    _commit(repo, "later.md")  # main moved on: still contains the checkpoint
+    code, rules = _rules(run_cli, repo)
+    assert "history.rewritten" not in rules and "checkpoint.invalid" not in rules, rules
+
+
+def test_a_force_pushed_main_is_caught_even_in_a_fresh_clone(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    repo, pki = signed
+    _commit(repo, "a.md")
+    _checkpoint(run_cli, repo, pki)
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # the rewrite: a.md's commit is gone from main
+    _commit(repo, "b.md")
+    code, rules = _rules(run_cli, repo)
+    assert code == 1 and "history.rewritten" in rules, rules
+    clone = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))  # brings origin/clinigate/checkpoints along
+    code, rules = _rules(run_cli, clone)
+    assert code == 1 and "history.rewritten" in rules, rules
+
+
+def test_a_rewound_ledger_is_caught_by_the_checkpoint(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]
+                                                      tmp_path: Path) -> None:
+    repo, pki = signed
+    people = roles(repo)
+    pki.sign(Git(repo), people.person("jlindqvist"), DOC, "clinical_reviewer", "reviewed")  # type: ignore[arg-type]
+    first = git(repo, "rev-parse", "refs/heads/clinigate/ledger").strip()
+    pki.sign(Git(repo), people.person("dwhitfield"), DOC, "quality", "released")  # type: ignore[arg-type]
+    _checkpoint(run_cli, repo, pki)
+    clone = tmp_path / "fresh"  # a clone with no local record of the ledger's heads of its own
+    git(tmp_path, "clone", "-q", "--mirror", str(repo), str(tmp_path / "origin.git"))
+    git(tmp_path / "origin.git", "update-ref", "refs/heads/clinigate/ledger", first)
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), str(clone))
+    git(clone, "fetch", "-q", "origin", "refs/heads/clinigate/ledger:refs/heads/clinigate/ledger")
+    code, rules = _rules(run_cli, clone)
+    assert code == 1 and rules.count("history.rewritten") == 1, rules
+
+
+def test_a_tampered_checkpoint_does_not_count(signed: tuple[Path, DemoPki], run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo, pki = signed
+    _checkpoint(run_cli, repo, pki)
+    tip = git(repo, "rev-parse", "refs/heads/clinigate/checkpoints").strip()
+    name = git(repo, "ls-tree", "--name-only", tip).strip()
+    bundle = json.loads(git(repo, "show", f"{tip}:{name}"))
+    bundle["dsseEnvelope"]["payload"] = bundle["dsseEnvelope"]["payload"][:-4] + "AAA="
+    g = Git(repo)
+    blob = g.write_blob(json.dumps(bundle).encode())
+    commit = g.commit_tree(g.write_tree(None, {name: blob}), [], "forged", name="x", email="x@y.z",
+                           date="2026-01-01T00:00:00+00:00")
+    g.set_ref("refs/heads/clinigate/checkpoints", commit)
+    code, rules = _rules(run_cli, repo)
+    assert "checkpoint.invalid" in rules and "history.rewritten" not in rules, rules

@@ -1,0 +1,149 @@
+"""Checkpoints: signed records of where main and the ledger stood, so a rewrite shows later.
+
+    >>> record = write_checkpoint(git, signer, branch="main")            # doctest: +SKIP
+    >>> [f.rule for f in check_checkpoints(git, main_tip)]               # doctest: +SKIP
+    ['history.rewritten']
+
+A force-push of main or a rewound ledger leaves no trace in the history that replaced it. A
+checkpoint is an in-toto statement (predicate type :data:`PREDICATE_TYPE`) naming main's head
+and the ledger's head and the time, signed like an approval (PKI or keyless) by a person in
+roles.yaml or the pinned CI workflow, and kept on its own append-only branch
+:data:`CHECKPOINTS_REF` (protect it like the ledger). ``audit verify`` then requires today's main
+and ledger to *contain* every checkpointed commit: in any clone, since a clone brings the
+branch along.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from ..approvals.attestation import PAYLOAD_TYPE, STATEMENT_TYPE, now_utc
+from ..approvals.backend import SignatureInvalid, Signer
+from ..errors import UsageError
+from ..findings import Finding, Severity
+from ..gitrepo import Git
+from ..manifest.values import GitCommit, ShortText, StrictModel
+
+PREDICATE_TYPE = "https://clinigate.dev/checkpoint/v1"
+CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
+_REMOTE_REF = "refs/remotes/origin/clinigate/checkpoints"
+SUFFIX = ".sigstore.json"
+
+
+class CheckpointPredicate(StrictModel):
+    branch: ShortText
+    main: GitCommit
+    ledger: GitCommit | None
+    recorded_at: datetime = Field(description="claimed; the signature's log or TSA time is the trusted one")
+    note: Annotated[str, Field(max_length=200)] | None = None
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    path: str  # the file on the checkpoints branch
+    predicate: CheckpointPredicate
+    commit: str | None  # the checkpoints-branch commit that recorded it
+
+
+def statement(predicate: CheckpointPredicate) -> bytes:
+    subjects = [{"name": f"git:refs/heads/{predicate.branch}", "digest": {"gitCommit": predicate.main}}]
+    if predicate.ledger:
+        subjects.append({"name": "git:refs/heads/clinigate/ledger",
+                         "digest": {"gitCommit": predicate.ledger}})
+    body = {"_type": STATEMENT_TYPE, "subject": subjects, "predicateType": PREDICATE_TYPE,
+            "predicate": predicate.model_dump(mode="json")}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
+                     note: str | None = None) -> CheckpointRecord:
+    """Sign a record of ``main`` (a commit of ``branch``) and the ledger's head; append it."""
+    from ..approvals.ledger import Ledger
+
+    predicate = CheckpointPredicate(branch=branch, main=git.resolve(main), ledger=Ledger(git).tip(),
+                                    recorded_at=now_utc(), note=note)
+    bundle = signer.sign(statement(predicate))
+    name = f"{predicate.recorded_at.strftime('%Y%m%dT%H%M%SZ')}-{predicate.main[:12]}{SUFFIX}"
+    parent = git.rev_parse(CHECKPOINTS_REF)
+    blob = git.write_blob(bundle.encode())
+    tree = git.write_tree(parent, {name: blob})
+    commit = git.commit_tree(tree, [parent] if parent else [],
+                             f"checkpoint: {branch} at {predicate.main[:12]}", name="clinigate",
+                             email="clinigate@localhost", date=predicate.recorded_at.isoformat())
+    if not git.update_ref(CHECKPOINTS_REF, commit, parent):
+        raise UsageError(f"{CHECKPOINTS_REF} moved while the checkpoint was written; run it again")
+    return CheckpointRecord(name, predicate, commit)
+
+
+def check_checkpoints(git: Git, main_tip: str, *, verifiers: list[Any], people: Any) -> list[Finding]:
+    """``history.rewritten`` for each checkpointed commit that main or the ledger no longer contains."""
+    from ..approvals.ledger import LEDGER_REF, Ledger
+
+    tip = git.rev_parse(_REMOTE_REF) or git.rev_parse(CHECKPOINTS_REF)
+    if tip is None:
+        return []
+    ledger_tip = Ledger(git).tip()
+    findings: list[Finding] = []
+    files = [f for f in git.tree_files(tip) if f.path.endswith(SUFFIX)]
+    for item, raw in zip(files, git.read_objects([f.blob for f in files]).values(), strict=False):
+        place = f"{CHECKPOINTS_REF}:{item.path}"
+        predicate, problem = _verified(raw, verifiers, people)
+        if predicate is None:
+            findings.append(Finding(place, None, None, "checkpoint.invalid", problem or "unreadable",
+                                    severity=Severity.WARNING))
+            continue
+        when = predicate.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if not _contains(git, main_tip, predicate.main):
+            findings.append(Finding(place, None, None, "history.rewritten",
+                                    f"{predicate.branch} was at {predicate.main[:12]} when checkpointed "
+                                    f"at {when}, and its history today ({main_tip[:12]}) no longer "
+                                    "contains that commit: main was rewritten (a force-push)"))
+        if predicate.ledger and not (ledger_tip and _contains(git, ledger_tip, predicate.ledger)):
+            findings.append(Finding(place, None, None, "history.rewritten",
+                                    f"the ledger was at {predicate.ledger[:12]} when checkpointed at "
+                                    f"{when}, and {LEDGER_REF} no longer contains it: the ledger was "
+                                    "rewound or rewritten"))
+    return findings
+
+
+def _contains(git: Git, tip: str, commit: str) -> bool:
+    try:
+        return git.is_ancestor(commit, tip)
+    except Exception:  # noqa: BLE001 - a commit this clone no longer has is not contained
+        return False
+
+
+def _verified(raw: bytes | None, verifiers: list[Any],
+              people: Any) -> tuple[CheckpointPredicate | None, str | None]:
+    if raw is None:
+        return None, "the file is missing"
+    try:
+        bundle = json.loads(raw)
+    except ValueError:
+        return None, "not a JSON bundle"
+    verifier = next((v for v in verifiers if isinstance(bundle, dict) and v.handles(bundle)), None)
+    if verifier is None:
+        return None, "no trusted signing backend handles this bundle"
+    try:
+        signature = verifier.verify(raw.decode())
+    except SignatureInvalid as exc:
+        return None, f"[{exc.rule}] {exc.message}"
+    try:
+        body = json.loads(signature.payload)
+        if body.get("predicateType") != PREDICATE_TYPE or body.get("_type") != STATEMENT_TYPE:
+            return None, "the signed statement is not a checkpoint"
+        predicate = CheckpointPredicate.model_validate(body.get("predicate"))
+    except (ValueError, ValidationError, AttributeError):
+        return None, "the signed checkpoint is malformed"
+    if not signature.ci_workflow and not any(p.email.lower() == signature.identity.lower() for p in people):
+        return None, f"signed by {signature.identity}, who is not a person in roles.yaml"
+    return predicate, None
+
+
+__all__ = ["CHECKPOINTS_REF", "PAYLOAD_TYPE", "PREDICATE_TYPE", "CheckpointRecord", "check_checkpoints",
+           "write_checkpoint"]
