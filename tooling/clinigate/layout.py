@@ -4,6 +4,8 @@
     'models/sepsis-ews/versions/1.3.0.yaml'
     >>> locate("models/sepsis-ews/deployment.yaml")
     DocumentPlace(kind='Deployment', model='sepsis-ews', version=None)
+    >>> model_of("models/sepsis-ews/notes/README.md"), model_of("policies/gates.rego")
+    ('sepsis-ews', None)
 
 Paths are repository-relative POSIX strings, as Git spells them.
 """
@@ -18,12 +20,14 @@ VERSIONS_DIR = "versions"
 MODEL_FILE = "model.yaml"
 PCCP_FILE = "pccp.yaml"
 DEPLOYMENT_FILE = "deployment.yaml"
+MODEL_FILES = (MODEL_FILE, PCCP_FILE, DEPLOYMENT_FILE)  # every model folder holds these three
 POLICIES_DIR = "policies"
-POLICY_DATA_DIR = "policies/data"
-ROLES_PATH = "policies/data/roles.yaml"
-TRUST_DIR = "policies/trust"
-TRUST_PATH = "policies/trust/trust.yaml"
-CHANGE_CONTROL_PATH = "policies/data/change_control.yaml"
+POLICY_DATA_DIR = f"{POLICIES_DIR}/data"
+ROLES_PATH = f"{POLICY_DATA_DIR}/roles.yaml"
+CHANGE_CONTROL_PATH = f"{POLICY_DATA_DIR}/change_control.yaml"
+TRUST_DIR = f"{POLICIES_DIR}/trust"
+TRUST_PATH = f"{TRUST_DIR}/trust.yaml"
+MODEL_KEYS_DIR = f"{TRUST_DIR}/model-keys"  # public keys that sign model artifacts
 SCHEMAS_DIR = "schemas"
 
 _MODEL_FILES = {MODEL_FILE: "Model", PCCP_FILE: "PCCP", DEPLOYMENT_FILE: "Deployment"}
@@ -43,23 +47,39 @@ def model_dir(model: str) -> str:
 
 
 def versions_dir(model: str) -> str:
-    return f"{MODELS_DIR}/{model}/{VERSIONS_DIR}"
+    return f"{model_dir(model)}/{VERSIONS_DIR}"
 
 
 def version_path(model: str, version: str) -> str:
-    return f"{MODELS_DIR}/{model}/{VERSIONS_DIR}/{version}.yaml"
+    return f"{versions_dir(model)}/{version}.yaml"
+
+
+def model_file_path(model: str, name: str) -> str:
+    """``name`` (one of :data:`MODEL_FILES`) in the model's folder."""
+    return f"{model_dir(model)}/{name}"
 
 
 def model_path(model: str) -> str:
-    return f"{MODELS_DIR}/{model}/{MODEL_FILE}"
+    return model_file_path(model, MODEL_FILE)
 
 
 def pccp_path(model: str) -> str:
-    return f"{MODELS_DIR}/{model}/{PCCP_FILE}"
+    return model_file_path(model, PCCP_FILE)
 
 
 def deployment_path(model: str) -> str:
-    return f"{MODELS_DIR}/{model}/{DEPLOYMENT_FILE}"
+    return model_file_path(model, DEPLOYMENT_FILE)
+
+
+def model_of(path: str | PurePosixPath) -> str | None:
+    """The model folder a path lies in (``models/<m>/…``), or None outside every model folder."""
+    parts = PurePosixPath(path).parts
+    return parts[1] if len(parts) > 2 and parts[0] == MODELS_DIR else None
+
+
+def is_under_models(path: str) -> bool:
+    """Whether a repository-relative path starts with ``models/`` (as spelled, not normalised)."""
+    return path.startswith(f"{MODELS_DIR}/")
 
 
 def locate(path: str | PurePosixPath) -> DocumentPlace | None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from .. import layout
 from .._internal.validation import first_problem
 from ..errors import UsageError
 from ..gitrepo import Git
@@ -38,7 +39,6 @@ from .attestation import (
     sha256_hex,
 )
 from .backend import Signer
-from .review import ROLES_FILE
 
 DEFAULT_MEANING = {Decision.APPROVED: Meaning.APPROVAL, Decision.REJECTED: Meaning.REVIEW,
                    Decision.REVOKED: Meaning.RESPONSIBILITY}
@@ -106,7 +106,7 @@ def check_request(request: ActRequest) -> None:
               "change_class": request.change_class, "role": request.role, "decision": request.decision,
               "meaning": request.meaning, "document": request.document,
               # A governance file has no model (DESIGN §13); a registry document's folder must be one.
-              "model": PurePosixPath(request.document).parts[1] if request.document.startswith("models/")
+              "model": PurePosixPath(request.document).parts[1] if layout.is_under_models(request.document)
               and request.document.count("/") >= 2 else None}
     for name, value in values.items():
         if value is None:
@@ -145,7 +145,7 @@ def normalise_document(root: Path, path: str) -> str:
     if expected_kind(rel) in APPROVABLE_KINDS or is_governance_file(Git(root), str(rel)):
         return str(rel)
     raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml and deployment.yaml "
-                     "(models/<model>/...) and governance files (policies/data/change_control.yaml) "
+                     f"(models/<model>/...) and governance files ({layout.CHANGE_CONTROL_PATH}) "
                      "are approved")
 
 
@@ -195,17 +195,17 @@ def _person(roles: Roles, request: ActRequest) -> Person:
         login = request.signer_id.removeprefix("github:").lower()
         person = next((p for p in roles.people if p.github.lower() == login), None)
         if person is None:
-            raise UsageError(f"no person in {ROLES_FILE} has the GitHub login {login}")
+            raise UsageError(f"no person in {layout.ROLES_PATH} has the GitHub login {login}")
     elif request.signer_id:
         person = roles.person(request.signer_id)
         if person is None:
-            raise UsageError(f"{request.signer_id} is not a person in {ROLES_FILE}")
+            raise UsageError(f"{request.signer_id} is not a person in {layout.ROLES_PATH}")
     else:
         email = (request.signer_email or "").lower()
         person = next((p for p in roles.people if p.email.lower() == email), None)
         if person is None:
-            raise UsageError(f"no person in {ROLES_FILE} has the e-mail {request.signer_email or '(none)'}",
-                             hint="pass --as <person id>")
+            raise UsageError(f"no person in {layout.ROLES_PATH} has the e-mail "
+                             f"{request.signer_email or '(none)'}", hint="pass --as <person id>")
     if request.signer_email and request.signer_email.lower() != person.email.lower():
         raise UsageError(f"the signing certificate names {request.signer_email}, "
                          f"but {person.id}'s e-mail is {person.email}")
@@ -214,7 +214,8 @@ def _person(roles: Roles, request: ActRequest) -> Person:
 
 def _preflight(person: Person, request: ActRequest, submitter: str | None) -> None:
     if request.role not in person.roles:
-        raise UsageError(f"{person.name} ({person.id}) does not hold the {request.role} role in {ROLES_FILE}")
+        raise UsageError(f"{person.name} ({person.id}) does not hold the {request.role} role in "
+                         f"{layout.ROLES_PATH}")
     if request.decision == Decision.APPROVED.value and submitter == person.id:
         raise UsageError(f"{person.name} submitted this version and cannot approve it (separation of duties)")
     if (request.decision == Decision.REVOKED.value) != bool(request.revokes):
@@ -249,7 +250,7 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True, at: st
     """
     check_request(request)
     raw = _committed_bytes(git, request.document, at)
-    registry_document = request.document.startswith("models/")
+    registry_document = layout.is_under_models(request.document)
     # A governance file (Rego, a workflow, the tool's code) is approved as bytes; documents must load.
     loaded = load_bytes(request.document, raw) if registry_document or expected_kind(
         PurePosixPath(request.document)) else None
@@ -257,7 +258,7 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True, at: st
         raise UsageError(f"{request.document} is not valid; run `clinigate validate` and fix it first")
     roles_doc = roles or Snapshot(git, "HEAD").roles()  # committed, like the document
     if roles_doc is None:
-        raise UsageError(f"{ROLES_FILE} is missing or invalid at HEAD; run `clinigate validate`")
+        raise UsageError(f"{layout.ROLES_PATH} is missing or invalid at HEAD; run `clinigate validate`")
     doc = loaded.document if loaded else None
     version = doc if isinstance(doc, ModelVersion) else None
     person = _person(roles_doc, request)

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from .. import layout
 from .._internal.validation import first_problem
 from ..errors import ClinigateError
 from ..manifest.values import (
@@ -101,9 +102,9 @@ class ApprovalPredicate(StrictModel):
         parts = self.document.split("/")
         if ".." in parts:
             raise ValueError("document must not contain '..'")
-        folder = parts[1] if parts[0] == "models" else None
+        folder = parts[1] if parts[0] == layout.MODELS_DIR else None
         if self.model != folder:
-            where = f"lives in models/{folder}" if folder else "is a governance file (model null)"
+            where = f"lives in {layout.model_dir(folder)}" if folder else "is a governance file (model null)"
             raise ValueError(f"model is {self.model!r}, but the document {self.document} {where}")
         return self
 

@@ -33,6 +33,7 @@ from functools import partial
 from typing import TypeVar
 from urllib.parse import quote, unquote
 
+from .. import layout
 from ..errors import ClinigateError, EnvironmentProblem, GitError, UsageError
 from ..gitrepo import Git
 from ..gitrepo.auth import RemoteAuth
@@ -51,7 +52,8 @@ WRITTEN_REF = "refs/clinigate/ledger-written"
 # back: a fresh clone can then tell that the ledger was reset to an older commit (which would drop
 # a revocation), as long as the tags are protected from deletion (a tag ruleset).
 HEAD_TAGS = "refs/tags/clinigate/ledger/"
-MODEL_DOCUMENTS = {"deployment.yaml": "_deployment", "pccp.yaml": "_pccp", "model.yaml": "_model"}
+MODEL_DOCUMENTS = {layout.DEPLOYMENT_FILE: "_deployment", layout.PCCP_FILE: "_pccp",
+                   layout.MODEL_FILE: "_model"}
 # Governance files (policies, workflows, the tool's code: DESIGN §13) are approved like documents;
 # their acts live under this folder, keyed by the file's whole path, percent-encoded into one name.
 REPO_FILES = "_repo"
@@ -170,11 +172,12 @@ def ledger_key(path: str) -> tuple[str, str]:
     if is_repository_file(path):
         return REPO_FILES, quote(path, safe="")
     parts = path.split("/")
-    model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
+    model = parts[1] if len(parts) > 2 and parts[0] == layout.MODELS_DIR else ""
     if _MODEL_RE.match(model):
         if len(parts) == 3 and parts[2] in MODEL_DOCUMENTS:
             return model, MODEL_DOCUMENTS[parts[2]]
-        version = parts[3].removesuffix(".yaml") if len(parts) == 4 and parts[2] == "versions" else ""
+        in_versions = len(parts) == 4 and parts[2] == layout.VERSIONS_DIR
+        version = parts[3].removesuffix(".yaml") if in_versions else ""
         if parts[-1].endswith(".yaml") and SEMVER_RE.match(version):
             return model, version
     raise NotALedgerDocument(
@@ -188,7 +191,7 @@ def is_repository_file(path: str) -> bool:
     """A plain relative path outside models/ (a governance file): no empty, '.' or '..' parts,
     no control characters, at most :data:`MAX_PATH` characters."""
     parts = path.split("/")
-    return (0 < len(path) <= MAX_PATH and parts[0] != "models"
+    return (0 < len(path) <= MAX_PATH and parts[0] != layout.MODELS_DIR
             and all(part not in ("", ".", "..") for part in parts)
             and not any(ord(c) < 0x20 or c == "\x7f" for c in path))
 
@@ -198,7 +201,7 @@ def document_path(model: str, key: str) -> str:
     if model == REPO_FILES:
         return unquote(key)
     names = {k: name for name, k in MODEL_DOCUMENTS.items()}
-    return f"models/{model}/{names[key]}" if key in names else f"models/{model}/versions/{key}.yaml"
+    return layout.model_file_path(model, names[key]) if key in names else layout.version_path(model, key)
 
 
 def entry_path(document: str, document_sha256: str, act_id: str) -> str:

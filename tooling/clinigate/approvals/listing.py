@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import layout
 from ..findings import Finding
 from ..gitrepo import Git
 from .claim import Claim, claim_of
@@ -40,7 +41,8 @@ class LedgerListing:
 def list_ledger(git: Git, *, rev: str, model: str | None = None) -> LedgerListing:
     """The ledger's acts (optionally one model's), oldest record first, each judged at ``rev``."""
     with ApprovalBook.open(git, base=rev, strict_trust=False) as book:
-        documents = [d for d in book.documents() if model is None or d.startswith(f"models/{model}/")]
+        folder = f"{layout.model_dir(model)}/" if model is not None else ""
+        documents = [d for d in book.documents() if d.startswith(folder)]
         book.prefetch(book.base, documents)
         acts: list[ListedAct] = []
         for document in documents:

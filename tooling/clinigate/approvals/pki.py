@@ -48,6 +48,7 @@ from sigstore_models.bundle.v1 import Bundle, TimestampVerificationData, Verific
 from sigstore_models.common.v1 import RFC3161SignedTimestamp, X509Certificate, X509CertificateChain
 from sigstore_models.intoto import Envelope, Signature
 
+from .. import layout
 from .._internal.validation import first_problem
 from ..errors import ClinigateError, EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
@@ -414,7 +415,7 @@ class PkiVerifier:
             raise SignatureInvalid(
                 "trust.no_pki_root", f"certificate {_subject(parsed.leaf)} cannot be checked: trust.yaml "
                 "lists no usable PKI root (pki.roots is empty, or none of its files is a CA certificate)",
-                hint="list the issuing CA's PEM certificate under pki.roots in policies/trust/trust.yaml")
+                hint=f"list the issuing CA's PEM certificate under pki.roots in {layout.TRUST_PATH}")
         _check_leaf_validity(parsed.leaf, at, source)
         # Client verifiers insist on EKU clientAuth; approvals need codeSigning instead, which
         # _require_code_signing checks, so the EKU is only allowed here (as sigstore does).
@@ -433,7 +434,7 @@ class PkiVerifier:
             raise SignatureInvalid(
                 rule, f"certificate {_subject(parsed.leaf)} does not chain to a trusted root CA "
                 f"(pki.roots) at {_utc(at)}: {exc}",
-                hint="the signer's CA must be listed under pki.roots in policies/trust/trust.yaml") from None
+                hint=f"the signer's CA must be listed under pki.roots in {layout.TRUST_PATH}") from None
 
     def _check_revoked(self, leaf: x509.Certificate, leaf_sha256: str) -> None:
         revoked = self.revoked.get(leaf_sha256)

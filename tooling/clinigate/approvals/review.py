@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from .. import layout
 from ..errors import ClinigateError, UsageError
 from ..findings import Finding, Severity
 from ..gitrepo import Git
-from ..manifest.documents import ROLES_PATH
 from ..manifest.loader import load_bytes
 from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
@@ -30,14 +30,14 @@ from .attestation import sha256_hex
 from .authorship import ChangeAuthors
 from .backend import Backend, VerifiedSignature, Verifier
 from .claim import claim_of
-from .trust import TRUST_DIR, TRUST_PATH, Trust
+from .trust import Trust
 from .verdict import ApprovalVerdict, RoleBook, Subject, judge
 
 if TYPE_CHECKING:
     from .ledger import Ledger
     from .trust_files import TrustFiles
 
-ROLES_FILE = str(ROLES_PATH)
+ROLES_FILE = layout.ROLES_PATH
 
 
 class TrustInvalid(ClinigateError):
@@ -47,7 +47,7 @@ class TrustInvalid(ClinigateError):
 
 
 # Fixes to trust.yaml are governance changes: they count once merged into the base, not in a PR.
-_TRUST_HINT = (f"fix {TRUST_PATH} in a pull request of its own (the gate reads it from the base "
+_TRUST_HINT = (f"fix {layout.TRUST_PATH} in a pull request of its own (the gate reads it from the base "
                "revision); `clinigate validate` checks the work tree's copy")
 
 
@@ -74,13 +74,13 @@ class TrustAt:
 
 def read_trust(git: Git, rev: str, *, check_files: bool = False) -> TrustAt:
     """trust.yaml at ``rev`` (raises :class:`TrustInvalid` when it does not load at all)."""
-    raw = git.read_blobs(rev, [TRUST_PATH]).get(TRUST_PATH)
+    raw = git.read_blobs(rev, [layout.TRUST_PATH]).get(layout.TRUST_PATH)
     if raw is None:
         return TrustAt(rev, _nothing_trusted(), False, ())
-    loaded = load_bytes(TRUST_PATH, raw)
+    loaded = load_bytes(layout.TRUST_PATH, raw)
     if not isinstance(loaded.document, Trust):
         errors = [f for f in loaded.findings if f.severity is Severity.ERROR] or loaded.findings
-        raise TrustInvalid(f"{TRUST_PATH} at {rev[:12]} is invalid: no approval can be verified",
+        raise TrustInvalid(f"{layout.TRUST_PATH} at {rev[:12]} is invalid: no approval can be verified",
                            hint=_TRUST_HINT, findings=errors)
     if not check_files:
         return TrustAt(rev, loaded.document, True, (), loaded.locate)
@@ -146,7 +146,7 @@ def verifiers_for(trust: Trust, trust_root: Path, files: TrustFiles | None = Non
     return [_LazyVerifier("sigstore", _is_keyless, keyless), _LazyVerifier("pki", _is_pki, pki)]
 
 
-def materialise(git: Git, rev: str, into: Path, folder: str = TRUST_DIR) -> Path:
+def materialise(git: Git, rev: str, into: Path, folder: str = layout.TRUST_DIR) -> Path:
     """Write ``folder`` (default ``policies/trust/``) as it is at ``rev`` under ``into``."""
     files = git.list_files(rev, folder)
     for path, raw in git.read_blobs(rev, files).items():
@@ -199,7 +199,7 @@ class ApprovalBook:
         if strict_trust and book.trust_findings:
             book.close()
             count = len(book.trust_findings)
-            raise TrustInvalid(f"{TRUST_PATH} at {base_sha[:12]} cannot verify approvals "
+            raise TrustInvalid(f"{layout.TRUST_PATH} at {base_sha[:12]} cannot verify approvals "
                                f"({count} problem{'s' * (count != 1)})", hint=_TRUST_HINT,
                                findings=book.trust_findings)
         return book
@@ -252,13 +252,12 @@ class ApprovalBook:
 
     def subject(self, document: str, raw: bytes, *, committed: bool = True,
                 context: ChangeContext | None = None) -> Subject:
-        parts = PurePosixPath(document).parts
-        model = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
+        model = layout.model_of(document) or ""
         authors = context.authors.of(document) if context else frozenset()
         pr = context.authors.event.number if context else None
         # Only registry documents are loaded; a governance file (Rego, a workflow) is judged by
         # its path and bytes alone.
-        doc = load_bytes(document, raw).document if document.startswith("models/") else None
+        doc = load_bytes(document, raw).document if layout.is_under_models(document) else None
         if isinstance(doc, ModelVersion):
             return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
                            doc.artifact.sha256, committed, authors, pr)

@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from .. import layout
 from ..manifest.values import Sha256, ShortText, StrictModel, Text
 
-TRUST_DIR = "policies/trust"
-TRUST_PATH = f"{TRUST_DIR}/trust.yaml"
+TRUST_DIR = layout.TRUST_DIR
+TRUST_PATH = layout.TRUST_PATH
 
 RelPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", max_length=200)]
 

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 
 from ..findings import Finding
+from ..layout import TRUST_DIR, TRUST_PATH
 from ..manifest.messages import field_path
 from .backend import SignatureInvalid
-from .trust import TRUST_DIR, TRUST_PATH, Trust, trust_file
+from .trust import Trust, trust_file
 
 if TYPE_CHECKING:
     from ..gitrepo import Git

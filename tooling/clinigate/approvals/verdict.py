@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from .. import layout
 from ..manifest.roles import Person, Roles
 from .act import act_id
 from .attestation import ApprovalPredicate, AttestationInvalid, Decision, Statement, parse_statement
@@ -215,7 +216,7 @@ def verify_bundle(text: str, verifiers: Sequence[Verifier]) -> VerifiedSignature
     for verifier in verifiers:
         if verifier.handles(bundle):
             return verifier.verify(text)
-    raise SignatureInvalid("approval.backend", "no configured trust (policies/trust/trust.yaml) can "
+    raise SignatureInvalid("approval.backend", f"no configured trust ({layout.TRUST_PATH}) can "
                            "verify this kind of bundle (neither a Sigstore log entry nor a PKI chain)")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import layout
 from .options import repo_option, resolve_repo
 
 
@@ -21,7 +22,7 @@ def schema(repo: Path | None, check_only: bool) -> None:
     """
     from ..manifest import schema_export
 
-    folder = resolve_repo(repo) / "schemas"
+    folder = resolve_repo(repo) / layout.SCHEMAS_DIR
     if not check_only:
         for path in schema_export.write(folder):
             click.echo(f"wrote {path}")

@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import layout
 from ..approvals.approve import ActRequest, SignedAct, sign_act
 from ..approvals.local_ca import IssuedCertificate, LocalCA
 from ..gitrepo import Git
-from ..manifest.documents import ROLES_PATH
 from ..manifest.loader import load_file
 from ..manifest.roles import Person, Roles
 
 PKI_DIR = ".demo-pki"
 TRUSTED_ROOT = "demo-ca.pem"
-ROLES_FILE = str(ROLES_PATH)
+ROLES_FILE = layout.ROLES_PATH
 
 
 @dataclass
@@ -33,9 +33,8 @@ class DemoPki:
     def create(cls, workdir: Path) -> DemoPki:
         """Create the CA and trust it in the demo registry's trust.yaml (before the first commit)."""
         ca = LocalCA.create(workdir / PKI_DIR, "clinigate demo CA (trusted only in this folder)")
-        trust_dir = workdir / "policies" / "trust"
-        (trust_dir / TRUSTED_ROOT).write_bytes(ca.cert_path.read_bytes())
-        trust = trust_dir / "trust.yaml"
+        (workdir / layout.TRUST_DIR / TRUSTED_ROOT).write_bytes(ca.cert_path.read_bytes())
+        trust = workdir / layout.TRUST_PATH
         text = trust.read_text(encoding="utf-8")
         trust.write_text(text.replace("  roots: []", f"  roots: [{TRUSTED_ROOT}]", 1), encoding="utf-8")
         return cls(workdir, ca)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from .. import layout
 from ..manifest.loader import load_file
 from ..manifest.version import ModelVersion
 from .artifacts import build_artifact, build_candidate
@@ -45,7 +46,7 @@ def seed(workdir: Path) -> dict[str, int]:
 
 def _manifests(workdir: Path) -> dict[str, dict[int, ModelVersion]]:
     found: dict[str, dict[int, ModelVersion]] = defaultdict(dict)
-    for path in sorted(workdir.glob("models/*/versions/*.yaml")):
+    for path in sorted(workdir.glob(layout.version_path("*", "*"))):
         doc = load_file(workdir, path.relative_to(workdir).as_posix()).document
         if isinstance(doc, ModelVersion):
             found[doc.artifact.mlflow.registered_model][doc.artifact.mlflow.version] = doc

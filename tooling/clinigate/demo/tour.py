@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .. import layout
 from ..errors import EnvironmentProblem, UsageError
 from ..findings import Report
 from ..gitrepo import Git
@@ -26,7 +27,7 @@ from ..report import text as text_report
 from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
 from .approvals import roles as demo_roles
 
-REGISTRY_PARTS = ("models", "policies", "schemas")
+REGISTRY_PARTS = (layout.MODELS_DIR, layout.POLICIES_DIR, layout.SCHEMAS_DIR)
 DEMO_AUTHOR = ("clinigate demo", "demo@clinigate.invalid")
 DEMO_MODEL = "sepsis-ews"
 
@@ -275,12 +276,12 @@ def _copy_registry(workdir: Path) -> Generator[Step, None, tuple[Git, DemoPki]]:
     git = Git.init(workdir)
     commit = git.commit_all("Example registry from the clinigate demo", author=DEMO_AUTHOR[0],
                             email=DEMO_AUTHOR[1])
-    models = sorted(p.name for p in (workdir / "models").iterdir() if p.is_dir())
+    models = sorted(p.name for p in (workdir / layout.MODELS_DIR).iterdir() if p.is_dir())
     lines = []
     for model in models:
-        versions = sorted((p.stem for p in (workdir / "models" / model / "versions").glob("*.yaml")),
+        versions = sorted((p.stem for p in (workdir / layout.versions_dir(model)).glob("*.yaml")),
                           key=SemverKey)
-        lines.append(f"  models/{model}/  versions: {', '.join(versions)}")
+        lines.append(f"  {layout.model_dir(model)}/  versions: {', '.join(versions)}")
     yield Step(
         "A registry is a Git repository",
         "Each model has model.yaml (intended use), pccp.yaml (its Predetermined Change Control "
@@ -353,7 +354,7 @@ def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, str
 
 
 def _latest_version_file(workdir: Path, model: str) -> Path:
-    files = list((workdir / "models" / model / "versions").glob("*.yaml"))
+    files = list((workdir / layout.versions_dir(model)).glob("*.yaml"))
     if not files:
         raise EnvironmentProblem(f"the example registry has no versions of {model}")
     return max(files, key=lambda p: SemverKey(p.stem))

@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import layout
 from ..errors import ClinigateError
 from ..findings import Finding
-from ..manifest.documents import ROLES_PATH
 from ..manifest.loader import load_file
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
@@ -99,9 +99,9 @@ def check(repo_root: Path) -> CheckResult:
 
 
 def _roles(repo_root: Path) -> Roles:
-    loaded = load_file(repo_root, str(ROLES_PATH))
+    loaded = load_file(repo_root, layout.ROLES_PATH)
     if not isinstance(loaded.document, Roles):
-        raise CodeOwnersProblem(f"{ROLES_PATH} does not load; CODEOWNERS needs its people",
+        raise CodeOwnersProblem(f"{layout.ROLES_PATH} does not load; CODEOWNERS needs its people",
                                 hint="run `clinigate validate` and fix it first", findings=loaded.findings)
     return loaded.document
 
@@ -117,7 +117,8 @@ def _governance_rules(repo_root: Path, roles: Roles) -> list[Rule]:
     for row in reversed(table.governance):  # the table: first match wins; CODEOWNERS: last wins
         owners = _holders(roles, {r.value for r in row.roles})
         if not owners:
-            raise CodeOwnersProblem(f"nobody in {ROLES_PATH} holds {', '.join(r.value for r in row.roles)}, "
+            raise CodeOwnersProblem(f"nobody in {layout.ROLES_PATH} holds "
+                                    f"{', '.join(r.value for r in row.roles)}, "
                                     f"the roles that approve {', '.join(row.paths)}")
         why = f"governance ({', '.join(r.value for r in row.roles)}): DESIGN §13"
         rules.extend(Rule(_pattern(path), owners, why) for path in row.paths)
@@ -144,16 +145,16 @@ def _pattern(table_path: str) -> str:
 
 def _model_rules(repo_root: Path, roles: Roles) -> list[Rule]:
     rules = []
-    models = repo_root / "models"
+    models = repo_root / layout.MODELS_DIR
     for folder in sorted(p for p in models.iterdir() if p.is_dir()) if models.is_dir() else []:
         name = folder.name
-        model = _document(repo_root, f"models/{name}/model.yaml", Model)
-        pccp = _document(repo_root, f"models/{name}/pccp.yaml", PCCP)
+        model = _document(repo_root, layout.model_path(name), Model)
+        pccp = _document(repo_root, layout.pccp_path(name), PCCP)
         assert isinstance(model, Model) and isinstance(pccp, PCCP)
         reviewing = {r.value for plan in pccp.change_classes.values() for r in plan.required_roles}
         owners = tuple(dict.fromkeys([*model.owners, *_holders(roles, reviewing)]))
-        rules.append(Rule(f"/models/{name}/", owners, f"{name}: its owners and its PCCP's reviewers "
-                          f"({', '.join(sorted(reviewing))})"))
+        rules.append(Rule(f"/{layout.model_dir(name)}/", owners,
+                          f"{name}: its owners and its PCCP's reviewers ({', '.join(sorted(reviewing))})"))
     return rules
 
 
@@ -173,8 +174,8 @@ def _check_handle(owner: str, people: set[str], pattern: str) -> None:
                                 "would skip the whole line without a word")
     if owner[1:].lower() not in people:
         raise CodeOwnersProblem(f"{owner} (for {pattern}) is not the github handle of anyone in "
-                                f"{ROLES_PATH}", hint="own folders through teams (@org/team) or people "
-                                "listed in roles.yaml")
+                                f"{layout.ROLES_PATH}",
+                                hint="own folders through teams (@org/team) or people listed in roles.yaml")
 
 
 def findings_for(result: CheckResult) -> list[Finding]:

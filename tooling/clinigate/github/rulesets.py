@@ -200,7 +200,8 @@ def check(repo_root: Path) -> list[Finding]:
 
 
 def _ci_identity(repo_root: Path) -> CiIdentity:
-    from ..approvals.trust import TRUST_PATH, Trust
+    from ..approvals.trust import Trust
+    from ..layout import TRUST_PATH
     from ..manifest.loader import load_file
 
     loaded = load_file(repo_root, TRUST_PATH)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from .. import layout
 from ..approvals.trust import Trust
 from .deployment import Deployment
 from .loader import LoadedFile
@@ -33,7 +34,7 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
         doc = loaded.document
         if doc is None:
             continue
-        folder = PurePosixPath(loaded.path).parts[1] if loaded.path.startswith("models/") else None
+        folder = PurePosixPath(loaded.path).parts[1] if layout.is_under_models(loaded.path) else None
         if isinstance(doc, ModelVersion):
             _check_version(loaded, doc, folder, roles, version_exists)
         elif isinstance(doc, Deployment):
@@ -52,7 +53,7 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
 def _check_folder(loaded: LoadedFile, name: str, folder: str | None, field: str) -> None:
     if folder is not None and name != folder:
         _add(loaded, "xref.folder", (field,),
-             f"{field} is '{name}' but the file lives in models/{folder}/; they must match")
+             f"{field} is '{name}' but the file lives in {layout.model_dir(folder)}/; they must match")
 
 
 def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
@@ -65,7 +66,7 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
     if doc.parent is not None:
         if not version_exists(doc.model, doc.parent):
             _add(loaded, "xref.parent-missing", ("parent",),
-                 f"parent {doc.parent} does not exist: no models/{doc.model}/versions/{doc.parent}.yaml")
+                 f"parent {doc.parent} does not exist: no {layout.version_path(doc.model, doc.parent)}")
         elif not SemverKey(doc.parent) < SemverKey(doc.version):
             _add(loaded, "xref.parent-not-older", ("parent",),
                  f"parent {doc.parent} must be an older version than {doc.version}")
@@ -73,7 +74,7 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
         person = roles.person(doc.submitted_by)
         if person is None:
             _add(loaded, "xref.unknown-person", ("submitted_by",),
-                 f"submitted_by '{doc.submitted_by}' is not a person in policies/data/roles.yaml")
+                 f"submitted_by '{doc.submitted_by}' is not a person in {layout.ROLES_PATH}")
         elif Role.DATA_SCIENTIST not in person.roles:
             _add(loaded, "xref.submitter-role", ("submitted_by",),
                  f"submitted_by '{doc.submitted_by}' does not hold the data_scientist role")
@@ -95,7 +96,7 @@ def _check_deployment(loaded: LoadedFile, doc: Deployment, version_exists: Versi
 
 def _unknown_version(loaded: LoadedFile, loc: tuple[str, ...], model: str, version: str) -> None:
     _add(loaded, "xref.unknown-version", loc,
-         f"version {version} does not exist: no models/{model}/versions/{version}.yaml")
+         f"version {version} does not exist: no {layout.version_path(model, version)}")
 
 
 def _add(loaded: LoadedFile, rule: str, loc: tuple[str, ...], message: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel
 
 from .. import layout
-from ..approvals.trust import TRUST_PATH, Trust
+from ..approvals.trust import Trust
 from .deployment import Deployment
 from .model import Model
 from .pccp import PCCP
@@ -24,6 +24,7 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
 }
 
 ROLES_PATH = PurePosixPath(layout.ROLES_PATH)
+TRUST_PATH = layout.TRUST_PATH
 
 
 def expected_kind(relpath: PurePosixPath) -> str | None:

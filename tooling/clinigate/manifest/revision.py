@@ -12,8 +12,8 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
+from .. import layout
 from ..gitrepo import Git
-from .documents import ROLES_PATH
 from .loader import LoadedFile, load_bytes
 from .roles import Roles
 from .version import ModelVersion
@@ -43,18 +43,18 @@ class Snapshot:
 
     def versions(self, model: str) -> set[str]:
         if model not in self._listing:
-            files = self.git.list_files(self.rev, f"models/{model}/versions")
+            files = self.git.list_files(self.rev, layout.versions_dir(model))
             self._listing[model] = {PurePosixPath(f).stem for f in files if f.endswith(".yaml")}
         return self._listing[model]
 
     def version(self, model: str, version: str | None) -> ModelVersion | None:
         if version is None:
             return None
-        doc = self.doc(version_path(model, version))
+        doc = self.doc(layout.version_path(model, version))
         return doc if isinstance(doc, ModelVersion) else None
 
     def roles(self) -> Roles | None:
-        roles = self.doc(str(ROLES_PATH))
+        roles = self.doc(layout.ROLES_PATH)
         return roles if isinstance(roles, Roles) else None
 
     @classmethod
@@ -65,7 +65,3 @@ class Snapshot:
         # Documents loaded from here on are screened for e-mail addresses of unknown people.
         snapshot.emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
         return snapshot
-
-
-def version_path(model: str, version: str) -> str:
-    return f"models/{model}/versions/{version}.yaml"

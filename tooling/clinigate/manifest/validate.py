@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from .. import layout
 from ..errors import UsageError
 from ..findings import Finding, Report, Severity
 from . import crossref
-from .documents import ROLES_PATH, TRUST_PATH, expected_kind
+from .documents import expected_kind
 from .loader import LoadedFile, load_file
 from .roles import Roles
 from .strict_yaml import DEFAULT_LIMITS, Limits
@@ -26,8 +27,8 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 
 def discover(repo_root: Path) -> list[str]:
     """Every YAML file under models/ plus roles.yaml and trust.yaml, as sorted relative paths."""
-    found = [str(p) for p in (ROLES_PATH, TRUST_PATH) if (repo_root / p).exists()]
-    models = repo_root / "models"
+    found = [p for p in (layout.ROLES_PATH, layout.TRUST_PATH) if (repo_root / p).exists()]
+    models = repo_root / layout.MODELS_DIR
     if models.is_dir():
         found.extend(_walk(repo_root, models))
     return sorted(found)
@@ -84,14 +85,14 @@ def validate_registry(repo_root: Path, paths: Sequence[str | Path] | None = None
     report = Report(files=list(files))
     roles_file = _load_roles(repo_root, limits)
     if roles_file is None:
-        report.findings.append(Finding(str(ROLES_PATH), None, None, "xref.missing-roles",
-                                       "policies/data/roles.yaml is missing: people cannot be checked"))
-    elif str(ROLES_PATH) in files:
+        report.findings.append(Finding(layout.ROLES_PATH, None, None, "xref.missing-roles",
+                                       f"{layout.ROLES_PATH} is missing: people cannot be checked"))
+    elif layout.ROLES_PATH in files:
         report.findings.extend(roles_file.findings)
     roles = roles_file.document if roles_file and isinstance(roles_file.document, Roles) else None
     emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
     context = _Context(repo_root, roles, limits, emails)
-    todo = [f for f in files if f != str(ROLES_PATH)]
+    todo = [f for f in files if f != layout.ROLES_PATH]
     report.findings.extend(_missing_documents(repo_root, todo))
     names: list[tuple[str, str]] = []  # (registered model, version path)
     for findings, registered in _map(context, todo, jobs):
@@ -162,14 +163,14 @@ def _check_file(context: _Context, relpath: str) -> _FileResult:
                    _trust_reader(context.repo_root))
     doc = loaded.document
     registered = (doc.artifact.mlflow.registered_model, relpath) \
-        if isinstance(doc, ModelVersion) and relpath.startswith("models/") else None
+        if isinstance(doc, ModelVersion) and layout.is_under_models(relpath) else None
     return ([location] if location else []) + loaded.findings, registered
 
 
 def _load_roles(repo_root: Path, limits: Limits) -> LoadedFile | None:
-    if not (repo_root / ROLES_PATH).exists():
+    if not (repo_root / layout.ROLES_PATH).exists():
         return None
-    return load_file(repo_root, str(ROLES_PATH), limits=limits)
+    return load_file(repo_root, layout.ROLES_PATH, limits=limits)
 
 
 def _location_finding(relpath: str) -> Finding | None:
@@ -187,13 +188,14 @@ def _location_finding(relpath: str) -> Finding | None:
 
 def _missing_documents(repo_root: Path, files: Iterable[str]) -> list[Finding]:
     """Each model folder touched must hold its model, PCCP and deployment documents."""
-    folders = {PurePosixPath(f).parts[1] for f in files if f.startswith("models/") and f.count("/") >= 2}
+    folders = {m for f in files if (m := layout.model_of(f)) is not None}
     return [
-        Finding(f"models/{m}/{name}", None, None, "xref.missing-document",
-                f"models/{m}/ has no {name}: every model needs model.yaml, pccp.yaml and deployment.yaml")
+        Finding(layout.model_file_path(m, name), None, None, "xref.missing-document",
+                f"{layout.model_dir(m)}/ has no {name}: every model needs model.yaml, pccp.yaml and "
+                "deployment.yaml")
         for m in sorted(folders)
-        for name in ("model.yaml", "pccp.yaml", "deployment.yaml")
-        if not (repo_root / "models" / m / name).is_file()
+        for name in layout.MODEL_FILES
+        if not (repo_root / layout.model_file_path(m, name)).is_file()
     ]
 
 
@@ -209,5 +211,5 @@ def _trust_reader(repo_root: Path) -> Reader:
 
 def _version_exists(repo_root: Path) -> crossref.VersionExists:
     def exists(model: str, version: str) -> bool:
-        return (repo_root / "models" / model / "versions" / f"{version}.yaml").is_file()
+        return (repo_root / layout.version_path(model, version)).is_file()
     return exists

@@ -20,15 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import layout
 from ..gitrepo import Git
 from .engine import PolicyBundleError
 
-POLICY_DIR = "policies"
-DATA_DIR = "policies/data"
+POLICY_DIR = layout.POLICIES_DIR
+DATA_DIR = layout.POLICY_DATA_DIR
 DATA_NAMESPACE = "clinigate"
 TEST_SUFFIX = "_test.rego"
 _DATA_SUFFIXES = (".yaml", ".yml", ".json")
-_NOT_POLICY_DATA = frozenset({"roles.yaml", "roles.yml"})
+# The role table (either spelling) sits among the data files but is no policy data (see above).
+_NOT_POLICY_DATA = frozenset({layout.ROLES_PATH, layout.ROLES_PATH.removesuffix(".yaml") + ".yml"})
 MAX_FILE_BYTES = 1024 * 1024
 
 
@@ -127,7 +129,7 @@ def _is_policy_file(path: str) -> bool:
     if path.endswith(".rego"):
         return True
     folder, _, name = path.rpartition("/")
-    return folder == DATA_DIR and name.endswith(_DATA_SUFFIXES) and name not in _NOT_POLICY_DATA
+    return folder == DATA_DIR and name.endswith(_DATA_SUFFIXES) and path not in _NOT_POLICY_DATA
 
 
 def _rego_files(root: Path) -> list[str]:

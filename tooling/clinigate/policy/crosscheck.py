@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import layout
 from ..errors import EnvironmentProblem
 from ..manifest.deployment import Deployment
 from ..manifest.loader import load_file
@@ -147,7 +148,7 @@ def _version_input(model: str, doc: ModelVersion, docs: dict[str, Any],
                  approved_versions=sorted(v for (m, v) in versions if m == model))
     dump = _dump
     return {
-        "subject": {"path": f"models/{model}/versions/{doc.version}.yaml", "kind": "ModelVersion",
+        "subject": {"path": layout.version_path(model, doc.version), "kind": "ModelVersion",
                     "model": model, "version": doc.version, "change": "added", "merged_at_base": False},
         "manifest": dump(doc), "base_manifest": None, "parent": dump(parent),
         "production": dump(production), "authorised": dump(authorised), "pccp": dump(pccp),

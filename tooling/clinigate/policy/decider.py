@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import layout
 from ..approvals.attestation import APPROVABLE_KINDS
 from ..errors import UsageError
 from ..findings import Finding, Severity
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from .engine import PolicyEngine
 
 DECISION_RULE = "clinigate.decision.result"
-_POLICY_PREFIX = "policies/"
+_POLICY_PREFIX = f"{layout.POLICIES_DIR}/"
+_TRUST_PREFIX = f"{layout.TRUST_DIR}/"
 
 
 @dataclass
@@ -233,5 +235,5 @@ def _approvable(item: PolicyInput) -> bool:
 
 
 def _touches_policies(inputs: list[PolicyInput]) -> bool:
-    return any(i.subject.path.startswith(_POLICY_PREFIX) and not i.subject.path.startswith("policies/trust/")
+    return any(i.subject.path.startswith(_POLICY_PREFIX) and not i.subject.path.startswith(_TRUST_PREFIX)
                for i in inputs)

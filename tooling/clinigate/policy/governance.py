@@ -18,16 +18,19 @@ paths stay governance).
 from __future__ import annotations
 
 import fnmatch
+from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import layout
 from .._internal.validation import first_problem
 from ..manifest.values import Role
 from .engine import PolicyBundleError
 
-CHANGE_CONTROL_DATA = "change_control"  # data.clinigate.change_control
-CHANGE_CONTROL_PATH = f"policies/data/{CHANGE_CONTROL_DATA}.yaml"
+CHANGE_CONTROL_PATH = layout.CHANGE_CONTROL_PATH
+# A bundle keys each data file by its stem: data.clinigate.change_control.
+CHANGE_CONTROL_DATA = PurePosixPath(CHANGE_CONTROL_PATH).stem
 
 Pattern = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/].*$")]
 
@@ -80,9 +83,9 @@ def _match(pattern: str, path: str) -> bool:
 
 _SECURITY = ["security_reviewer", "quality"]
 DEFAULT_GOVERNANCE = ChangeControl.model_validate({"governance": [
-    {"paths": ["policies/trust/**"], "roles": _SECURITY},
-    {"paths": ["policies/data/roles.yaml"], "roles": ["quality", "regulatory"]},
-    {"paths": ["policies/**", "schemas/**"], "roles": ["regulatory", "quality"]},
+    {"paths": [f"{layout.TRUST_DIR}/**"], "roles": _SECURITY},
+    {"paths": [layout.ROLES_PATH], "roles": ["quality", "regulatory"]},
+    {"paths": [f"{layout.POLICIES_DIR}/**", f"{layout.SCHEMAS_DIR}/**"], "roles": ["regulatory", "quality"]},
     {"paths": [".github/**", "CODEOWNERS", "docs/CODEOWNERS", "tooling/**", "pyproject.toml", ".ci/**"],
      "roles": _SECURITY},
 ]})

@@ -14,11 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .. import layout
 from ..findings import Finding
 from ..gitrepo import Change, Git
 from ..manifest import crossref
 from ..manifest.deployment import Deployment
-from ..manifest.documents import ROLES_PATH, expected_kind
+from ..manifest.documents import expected_kind
 from ..manifest.loader import LoadedFile
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
@@ -71,8 +72,7 @@ _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 def _subject(change: Change, base_has: bool, control: ChangeControl) -> Subject | None:
     path = change.path
     kind = expected_kind(PurePosixPath(path))
-    parts = PurePosixPath(path).parts
-    model = parts[1] if parts[0] == "models" and len(parts) > 2 else None
+    model = layout.model_of(path)
     if kind == "Roles" or (kind is None and control.rule_for(path) is not None):
         kind = "Governance"
     if kind is None:
@@ -114,7 +114,7 @@ def version_input(docs: Snapshot, path: str, defaults: dict[str, Any]) -> Policy
 
 def _prefetch(head: Snapshot, base: Snapshot, subjects: list[Subject]) -> None:
     models = {s.model for s in subjects if s.model}
-    context = [f"models/{m}/{n}" for m in models for n in ("model.yaml", "pccp.yaml", "deployment.yaml")]
+    context = [layout.model_file_path(m, n) for m in models for n in layout.MODEL_FILES]
     head.prefetch([*context, *(s.path for s in subjects if s.change != "deleted" and _is_document(s))])
     base.prefetch([*context, *(s.path for s in subjects if s.merged_at_base and _is_document(s))])
 
@@ -122,7 +122,7 @@ def _prefetch(head: Snapshot, base: Snapshot, subjects: list[Subject]) -> None:
 def _is_document(subject: Subject) -> bool:
     """Registry documents are loaded strictly; other governance files (Rego, workflows) are not YAML
     documents of ours and are judged by path alone."""
-    return subject.kind != "Governance" or subject.path == str(ROLES_PATH)  # Trust is a document
+    return subject.kind != "Governance" or subject.path == layout.ROLES_PATH  # Trust is a document
 
 
 def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None,
@@ -156,17 +156,17 @@ def _common(subject: Subject, loaded: LoadedFile | None, head: Snapshot,
     model = subject.model
     doc = loaded.document if loaded else None
     base_loaded = base.get(subject.path) if subject.merged_at_base and _is_document(subject) else None
-    pccp_head = head.doc(f"models/{model}/pccp.yaml") if model else None
-    pccp_base = base.doc(f"models/{model}/pccp.yaml") if model else None
-    model_head = head.doc(f"models/{model}/model.yaml") if model else None
-    model_base = base.doc(f"models/{model}/model.yaml") if model else None
+    pccp_head = head.doc(layout.pccp_path(model)) if model else None
+    pccp_base = base.doc(layout.pccp_path(model)) if model else None
+    model_head = head.doc(layout.model_path(model)) if model else None
+    model_base = base.doc(layout.model_path(model)) if model else None
     return {
         "subject": subject.as_dict(),
         "manifest": _dump(doc),
         "base_manifest": _dump(base_loaded.document) if base_loaded else None,
         "pccp": _dump(pccp_head),
         "model_doc": _dump(model_head),
-        "deployment": _dump(head.doc(f"models/{model}/deployment.yaml")) if model else None,
+        "deployment": _dump(head.doc(layout.deployment_path(model))) if model else None,
         "facts": {
             # A plan that is new with its model is the initial authorisation, not a plan change.
             "pccp_changed": pccp_base is not None and _dump(pccp_head) != _dump(pccp_base),
@@ -186,8 +186,8 @@ def _production_version(deployment: BaseModel | None) -> str | None:
 
 
 def _version_context(doc: ModelVersion, head: Snapshot, base: Snapshot) -> dict[str, Any]:
-    pccp = head.doc(f"models/{doc.model}/pccp.yaml")
-    production = base.version(doc.model, _production_version(base.doc(f"models/{doc.model}/deployment.yaml")))
+    pccp = head.doc(layout.pccp_path(doc.model))
+    production = base.version(doc.model, _production_version(base.doc(layout.deployment_path(doc.model))))
     authorised = head.version(doc.model, pccp.authorised_baseline) if isinstance(pccp, PCCP) else None
     return {"parent": _dump(head.version(doc.model, doc.parent)), "production": _dump(production),
             "authorised": _dump(authorised)}
@@ -195,9 +195,9 @@ def _version_context(doc: ModelVersion, head: Snapshot, base: Snapshot) -> dict[
 
 def _version_facts(doc: ModelVersion, head: Snapshot, base: Snapshot,
                    defaults: dict[str, Any]) -> dict[str, Any]:
-    pccp = head.doc(f"models/{doc.model}/pccp.yaml")
+    pccp = head.doc(layout.pccp_path(doc.model))
     pccp = pccp if isinstance(pccp, PCCP) else None
-    production = base.version(doc.model, _production_version(base.doc(f"models/{doc.model}/deployment.yaml")))
+    production = base.version(doc.model, _production_version(base.doc(layout.deployment_path(doc.model))))
     authorised = head.version(doc.model, pccp.authorised_baseline) if pccp else None
     return version_facts(doc, parent=head.version(doc.model, doc.parent), production=production,
                          authorised=authorised, pccp=pccp, defaults=defaults)
@@ -222,8 +222,8 @@ def version_facts(doc: ModelVersion, *, parent: ModelVersion | None, production:
 
 
 def _deployment_facts(model: str, head: Snapshot, base: Snapshot) -> dict[str, Any]:
-    now = head.doc(f"models/{model}/deployment.yaml")
-    before = base.doc(f"models/{model}/deployment.yaml")
+    now = head.doc(layout.deployment_path(model))
+    before = base.doc(layout.deployment_path(model))
     if not isinstance(now, Deployment):
         return {}
     before = before if isinstance(before, Deployment) else None

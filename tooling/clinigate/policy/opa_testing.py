@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .. import layout
 from .bundle import PolicyBundle, PolicyModule
 from .engine import PolicyCompileError, PolicyEngineError
 from .opa_native import OpaProblem, add_module, close_engine, compile_check, import_opa, new_opa_engine
@@ -51,7 +52,7 @@ def run_tests_on_opa(bundle: PolicyBundle, *, coverage: bool = False) -> RegoTes
     try:
         engine = new_opa_engine(bundle.modules, bundle.data)
     except PolicyCompileError as exc:  # nothing can run: one error, located in the production module
-        return RegoTestRun([module_error(exc, exc.file or "policies", "")])
+        return RegoTestRun([module_error(exc, exc.file or layout.POLICIES_DIR, "")])
     engine, loaded, results = _engine_with_tests(engine, bundle)
     runner = _Runner(engine, coverage=coverage)
     try:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .. import layout
 from ..errors import UsageError
 from .bundle import PolicyBundle, PolicyModule
 from .embedded import (
@@ -153,7 +154,7 @@ def _run_on_regorus(bundle: PolicyBundle, *, coverage: bool) -> RegoTestRun:
     try:
         base = new_regorus_engine(bundle.modules, bundle.data)
     except PolicyCompileError as exc:  # nothing can run: one error, located in the production module
-        return RegoTestRun([module_error(exc, exc.file or "policies", "")])
+        return RegoTestRun([module_error(exc, exc.file or layout.POLICIES_DIR, "")])
     engine, loaded, results = _engine_with_tests(base, bundle.tests)
     if coverage:
         engine.set_enable_coverage(True)

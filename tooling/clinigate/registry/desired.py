@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from .. import layout
 from ..gitrepo import Git
 from ..manifest.deployment import Deployment
 from ..manifest.loader import LoadedFile
@@ -87,14 +88,14 @@ class DesiredState:
 def _model_folders(files: Iterable[str]) -> dict[str, list[str]]:
     folders: dict[str, list[str]] = {}
     for path in files:
-        parts = PurePosixPath(path).parts
-        if len(parts) >= 3 and parts[0] == "models":
-            folders.setdefault(parts[1], []).append(path)
+        model = layout.model_of(path)
+        if model is not None:
+            folders.setdefault(model, []).append(path)
     return folders
 
 
 def _version_paths(files: list[str], model: str) -> dict[str, str]:
-    prefix = f"models/{model}/versions/"
+    prefix = f"{layout.versions_dir(model)}/"
     return {PurePosixPath(p).stem: p for p in files
             if p.startswith(prefix) and p.endswith(".yaml") and p.count("/") == 3}
 
@@ -123,7 +124,7 @@ def _problems(loaded: LoadedFile | None) -> str:
 def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> DesiredState:
     """The desired state at ``rev``; ``model`` limits it to one model folder (or registered model)."""
     commit = git.resolve(rev)
-    folders = _model_folders(git.list_files(commit, "models"))
+    folders = _model_folders(git.list_files(commit, layout.MODELS_DIR))
     paths = [p for files in folders.values() for p in files if p.endswith(".yaml")]
     docs = Snapshot.with_roles(git, commit)
     docs.prefetch(paths)
@@ -148,7 +149,7 @@ def read_desired(git: Git, *, rev: str = "main", model: str | None = None) -> De
 def _names_model(files: list[str], docs: Snapshot, registered: str) -> bool:
     """Whether a model folder's manifests name the registered model ``registered``."""
     return any(isinstance(d := docs.doc(p), ModelVersion) and d.artifact.mlflow.registered_model == registered
-               for p in files if "/versions/" in p)
+               for p in files if f"/{layout.VERSIONS_DIR}/" in p)
 
 
 def _with_commit(target: Target, commit: str) -> Target:
@@ -162,7 +163,7 @@ def _desired_model(name: str, files: list[str], docs: Snapshot, gate: ApprovalGa
         loaded = docs.get(path)
         if loaded is not None and isinstance(loaded.document, ModelVersion):
             result.registered_models.add(loaded.document.artifact.mlflow.registered_model)
-    deployment_path = f"models/{name}/deployment.yaml"
+    deployment_path = layout.deployment_path(name)
     loaded = docs.get(deployment_path)
     deployment = loaded.document if loaded else None
     if not isinstance(deployment, Deployment):
@@ -182,7 +183,7 @@ def _desired_model(name: str, files: list[str], docs: Snapshot, gate: ApprovalGa
 
 def _target(model: str, env: str, version: str, versions: dict[str, str], docs: Snapshot,
             merged: set[str], gate: ApprovalGate | None) -> Target | Refusal:
-    path = versions.get(version, f"models/{model}/versions/{version}.yaml")
+    path = versions.get(version, layout.version_path(model, version))
     if version not in versions:
         return Refusal(model, env, f"deployment.yaml names {version}, but {path} is not merged")
     if not is_approved(model, version, merged_versions=merged):
@@ -212,13 +213,13 @@ def _target(model: str, env: str, version: str, versions: dict[str, str], docs: 
 def deployed_versions(git: Git, rev: str) -> list[str]:
     """The manifest paths of every version some ``deployment.yaml`` at ``rev`` names, sorted."""
     commit = git.resolve(rev)
-    return _deployed_paths(_model_folders(git.list_files(commit, "models")), Snapshot(git, commit))
+    return _deployed_paths(_model_folders(git.list_files(commit, layout.MODELS_DIR)), Snapshot(git, commit))
 
 
 def _deployed_paths(folders: dict[str, list[str]], docs: Snapshot) -> list[str]:
     found: set[str] = set()
     for name in sorted(folders):
-        deployment = docs.doc(f"models/{name}/deployment.yaml")
+        deployment = docs.doc(layout.deployment_path(name))
         if isinstance(deployment, Deployment):
-            found.update(f"models/{name}/versions/{t.version}.yaml" for t in deployment.environments.values())
+            found.update(layout.version_path(name, t.version) for t in deployment.environments.values())
     return sorted(found)

@@ -37,11 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import layout
+
 if TYPE_CHECKING:
     from ..gitrepo import Git
 
 SIGNATURE_NAME = "model.sig"
-KEYS_FOLDER = "policies/trust/model-keys"
+KEYS_FOLDER = layout.MODEL_KEYS_DIR
 
 
 @dataclass(frozen=True)

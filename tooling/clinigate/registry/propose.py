@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from .. import layout
 from ..errors import EnvironmentProblem, UsageError
 from ..manifest.values import SEMVER_RE, SemverKey
 from .actual import MlflowRegistry, _not_found
@@ -545,7 +546,7 @@ class Proposal:
 
 
 def manifest_versions(repo: Path, model: str) -> list[str]:
-    folder = repo / "models" / model / "versions"
+    folder = repo / layout.versions_dir(model)
     stems = [p.stem for p in folder.glob("*.yaml")] if folder.is_dir() else []
     return sorted((s for s in stems if SEMVER_RE.match(s)), key=SemverKey)
 
@@ -558,7 +559,7 @@ def next_minor(version: str) -> str:
 def _load_parent(repo: Path, model: str, version: str) -> dict[str, Any]:
     from ..manifest.loader import load_file
 
-    relpath = f"models/{model}/versions/{version}.yaml"
+    relpath = layout.version_path(model, version)
     if not (repo / relpath).is_file():
         raise UsageError(f"--parent {version}: no manifest {relpath}")
     loaded = load_file(repo, relpath)
@@ -584,7 +585,7 @@ def _resolve(repo: Path, model: str, version: str | None, parent: str | None) ->
 
 
 def _target(repo: Path, model: str, version: str, force: bool) -> tuple[Path, str]:
-    relpath = f"models/{model}/versions/{version}.yaml"
+    relpath = layout.version_path(model, version)
     path = repo / relpath
     if path.exists() and not force:
         raise UsageError(f"{relpath} already exists; nothing was written",

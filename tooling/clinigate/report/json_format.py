@@ -6,6 +6,7 @@ import json
 from pathlib import PurePosixPath
 from typing import Any
 
+from .. import layout
 from ..findings import Finding, Report, Severity
 
 
@@ -16,11 +17,12 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def _identity(path: str) -> tuple[str | None, str | None]:
     """Model and version as the location names them (the documents may be unreadable)."""
+    model = layout.model_of(path)
+    if model is None:
+        return None, None
     parts = PurePosixPath(path).parts
-    if len(parts) >= 3 and parts[0] == "models":
-        version = PurePosixPath(parts[3]).stem if len(parts) == 4 and parts[2] == "versions" else None
-        return parts[1], version
-    return None, None
+    version = PurePosixPath(parts[3]).stem if len(parts) == 4 and parts[2] == layout.VERSIONS_DIR else None
+    return model, version
 
 
 def render(report: Report) -> str:
