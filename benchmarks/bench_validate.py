@@ -54,7 +54,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import generate
@@ -380,7 +380,7 @@ def machine(clinigate: list[str], code: str) -> dict[str, str]:
     dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "tooling"],
                            capture_output=True, text=True, check=False).stdout.strip()
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()), "cpu": cpu, "memory": f"{int(mem) / 2**20:.1f} GiB",
         "python": platform.python_version(), "os": platform.platform(),
         "clinigate": version([*clinigate, "--version"]) + f" (repo {head}"
@@ -422,7 +422,8 @@ def table(results: list[Measurement], facts: dict[str, str]) -> str:
                 f"| {f'{size:,}' if size else '—'} | `{m.command}` | {f'{m.files:,}' if m.files else '—'} | "
                 f"{'est.' if extrap else len(m.runs)} | {m.median_s:.3f} | "
                 f"{'—' if extrap or len(walls) < 2 else f'{min(walls):.3f}–{max(walls):.3f}'} | "
-                f"{'—' if extrap else f'{m.cpu_s:.3f}'} | {fmt_mb(m.rss_mb)} | {fmt_mb(m.tree_pss_mb)} | {ratio} | {m.note} |")
+                f"{'—' if extrap else f'{m.cpu_s:.3f}'} | {fmt_mb(m.rss_mb)} | {fmt_mb(m.tree_pss_mb)} | "
+                f"{ratio} | {m.note} |")
     lines += ["",
               "¹ not an equal file set: clinigate also checks model, pccp and deployment "
               "files, roles.yaml and cross-references, which check-jsonschema is not given. "

@@ -88,18 +88,21 @@ def run(runs: int) -> list[tuple[str, float, float, float]]:
             with ApprovalBook.open(reg.git, base="main") as book:
                 (entry,) = book.ledger.entries(document_path=reg.version_path)
                 verifier = next(v for v in book.verifiers if v.backend == backend)
-                alone = median_ms(lambda: verifier.verify(entry.text), runs)
-                judged = median_ms(lambda: book.judge(reg.version_path, rev="review"), runs)
+                alone = median_ms(lambda v=verifier, e=entry: v.verify(e.text), runs)
+                judged = median_ms(lambda b=book, r=reg: b.judge(r.version_path, rev="review"), runs)
                 assert all(v.valid for v in book.judge(reg.version_path, rev="review"))
             exe = shutil.which("clinigate") or str(Path(sys.executable).parent / "clinigate")
-            command = median_ms(lambda: subprocess.run([exe, "verify", reg.version_path], cwd=repo,
-                                                       check=True, capture_output=True), max(5, runs // 10))
+            argv, cwd = [exe, "verify", reg.version_path], repo
+            command = median_ms(
+                lambda a=argv, c=cwd: subprocess.run(a, cwd=c, check=True, capture_output=True),
+                max(5, runs // 10))
             rows.append((backend, alone, judged, command))
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     print("| backend | verify() median | judge one document median | `clinigate verify PATH` median |")

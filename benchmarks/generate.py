@@ -386,14 +386,14 @@ def version_yaml(m: ModelPlan, i: int, seed: int) -> str:
     site_n = _split(size, [0.5, 0.3, 0.2], rng, 0.05)
     extract = f"v{3 + i // 4}"
     sites = "\n".join(f'      - name: "{name}"\n        version: "{code}-{extract}"\n'
-                      f"        n: {n}" for (name, code), n in zip(m.sites, site_n))
+                      f"        n: {n}" for (name, code), n in zip(m.sites, site_n, strict=False))
 
     # training demographics: shares per attribute summing to exactly 1.000
     demo = []
     for attribute, groups in GROUPS.items():
         thousandths = _split(1000, TYPICAL_SHARES[attribute], rng, 0.02)
         demo.append(f"    {attribute}:")
-        demo += [f"      {g}: {t / 1000:.3f}" for g, t in zip(groups, thousandths)]
+        demo += [f"      {g}: {t / 1000:.3f}" for g, t in zip(groups, thousandths, strict=False)]
 
     hyper = "\n".join(f"      {key}: {make(rng)}" for key, make in params)
     shift = (i // 5) % 4  # feature engineering swaps a couple of names every minor version
@@ -409,7 +409,7 @@ def version_yaml(m: ModelPlan, i: int, seed: int) -> str:
     npv = spec * (1 - prevalence) / (spec * (1 - prevalence) + (1 - sens) * prevalence)
     subgroups = []
     for attribute, groups in GROUPS.items():
-        for g, n in zip(groups, _split(n_val, TYPICAL_SHARES[attribute], rng, 0.02)):
+        for g, n in zip(groups, _split(n_val, TYPICAL_SHARES[attribute], rng, 0.02), strict=False):
             sub_auc = round(min(0.97, max(0.55, auc + rng.uniform(-0.035, 0.035))), 3)
             subgroups.append(
                 f"    - attribute: {attribute}\n      group: {g}\n      n: {n}\n"

@@ -12,16 +12,21 @@ had, and which of its approvals counted, are what that revision's rules and trus
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from .. import layout
 from ..approvals.review import ApprovalBook
+from ..approvals.verdict import ApprovalVerdict
 from ..errors import ClinigateError
 from ..gitrepo import Git
+from ..manifest.loader import LoadedFile
+from ..manifest.revision import Snapshot
 from ..policy.decider import Decider
 from .events import Event, EventLog, Kind, Landing, read_events
+from .line import LineFiles, LineReader
 from .state import state_at
 
 
@@ -78,12 +83,18 @@ class InForce:
 class Auditor:
     git: Git
     log: EventLog
-    _deciders: dict[str, Decider] = field(default_factory=dict)
-    _books: dict[str, ApprovalBook] = field(default_factory=dict)
+    _deciders: dict[object, Decider] = field(default_factory=dict)
+    _books: dict[object, ApprovalBook] = field(default_factory=dict)
+    # Everything below is a pure function of its key: the same documents, rules and trust give
+    # the same answer, so a long history judges each distinct input once.
+    _evidence_of: dict[tuple[str, str, str], Evidence] = field(default_factory=dict, repr=False)
+    _acts: dict[tuple[object, str, str], list[ApprovalVerdict]] = field(default_factory=dict, repr=False)
+    _loaded: dict[tuple[str, str], LoadedFile] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, git: Git, rev: str) -> Auditor:
-        return cls(git, read_events(git, rev))
+        log = read_events(git, rev)
+        return cls(LineReader(git.root, git.remote_env, files=log.files), log)
 
     def close(self) -> None:
         for decider in self._deciders.values():
@@ -132,22 +143,24 @@ class Auditor:
     def deployed(self, event: Event) -> Deployed:
         if event.after is None or event.model is None:
             return Deployed(event, None)
-        return Deployed(event, self._evidence(event.landing, event.model, event.after))
+        key = (event.landing.commit, event.model, event.after)
+        if key not in self._evidence_of:
+            self._evidence_of[key] = self._evidence(event.landing, event.model, event.after)
+        return Deployed(event, self._evidence_of[key])
 
     def _evidence(self, landing: Landing, model: str, version: str) -> Evidence:
         from ..approvals.review import policy_approvals
-        from ..manifest.revision import Snapshot
         from ..manifest.version import ModelVersion
 
         path = layout.version_path(model, version)
         base = landing.parent or landing.commit  # the root commit has no base: it judges itself
-        docs = Snapshot(self.git, landing.commit)
+        docs = LandingDocuments(self.git, landing.commit, self.log.files, self._loaded)
         doc = docs.doc(path)
         validation = _validation(doc) if isinstance(doc, ModelVersion) else None
         try:
             book = self._book(base)
-            acts = book.judge(path, rev=landing.commit)
-            release = book.judge(layout.deployment_path(model), rev=landing.commit)
+            acts = self._judge(book, path, landing.commit)
+            release = self._judge(book, layout.deployment_path(model), landing.commit)
             verdict = self._decider(base).version_verdict(docs, path, policy_approvals(acts))
         except (ClinigateError, ValueError) as exc:  # a base without rules or trust judges nothing
             problem = getattr(exc, "message", None) or str(exc)
@@ -158,19 +171,81 @@ class Auditor:
                         regulatory_action=verdict.regulatory_action,
                         signed_approvals_required=book.trust.require_signed_approvals)
 
+    def _judge(self, book: ApprovalBook, path: str, rev: str) -> list[ApprovalVerdict]:
+        """The book's verdicts on ``path`` at ``rev``: a function of the document's bytes (and the
+        book's ledger and trust), so each blob is judged once per book."""
+        blob = self._blob(rev, path)
+        if blob is None:
+            return book.judge(path, rev=rev)
+        key = (self._book_key(book.base), path, blob)
+        if key not in self._acts:
+            self._acts[key] = book.judge(path, rev=rev)
+        return self._acts[key]
+
+    def _blob(self, rev: str, path: str) -> str | None:
+        files = self.log.files
+        state = files.state(rev)
+        entry = files.entry(state, path) if state is not None and files.covers(path) else None
+        return entry[1] if entry is not None else None
+
+    def _tree(self, rev: str, path: str) -> object:
+        """What ``rev`` holds at ``path``: equal for equal trees or files, from the fold when it
+        knows ``rev``, else Git's object id."""
+        files = self.log.files
+        state = files.state(rev)
+        if state is not None and files.covers(path):
+            return files.tree_key(state, path) or None
+        info = self.git.object_info([f"{rev}:{path}"]).get(f"{rev}:{path}")
+        return info.oid if info else None
+
     def _decider(self, base: str) -> Decider:
-        key = self.git.rev_parse(f"{base}:{layout.POLICIES_DIR}") or base  # same rules, same judge
+        key = self._tree(base, layout.POLICIES_DIR) or base  # same rules, same judge
         if key not in self._deciders:
             self._deciders[key] = Decider.open(self.git, rules_rev=base)
         return self._deciders[key]
 
+    def _book_key(self, base: str) -> object:
+        return tuple(self._tree(base, path) for path in (layout.TRUST_DIR, layout.ROLES_PATH))
+
     def _book(self, base: str) -> ApprovalBook:
         # Bases with the same trust folder and roles.yaml judge alike: open one book for them all.
-        key = "|".join(self.git.rev_parse(f"{base}:{path}") or "-"
-                       for path in (layout.TRUST_DIR, layout.ROLES_PATH))
+        key = self._book_key(base)
         if key not in self._books:
             self._books[key] = ApprovalBook.open(self.git, base=base, strict_trust=False)
         return self._books[key]
+
+
+class LandingDocuments(Snapshot):
+    """The documents at one commit of the line, each blob loaded once for the whole audit.
+
+    A long history holds the same manifests at thousands of commits; ``loaded`` (shared by every
+    landing) keeps one loaded copy per (path, blob). Each landing gets its own copy of the
+    findings list, which cross-checks append to.
+    """
+
+    def __init__(self, git: Git, rev: str, files: LineFiles,
+                 loaded: dict[tuple[str, str], LoadedFile]) -> None:
+        super().__init__(git, rev)
+        self.files, self.shared = files, loaded
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        from ..manifest.loader import load_bytes
+
+        todo = [p for p in dict.fromkeys(paths) if p not in self._loaded]
+        state = self.files.state(self.rev)
+        if state is None or self.emails or not all(self.files.covers(p) for p in todo):
+            super().prefetch(todo)
+            return
+        for path, raw in self.git.read_blobs(self.rev, todo).items():
+            entry = self.files.entry(state, path)
+            if raw is None or entry is None:
+                self._loaded[path] = None
+                continue
+            key = (path, entry[1])
+            if key not in self.shared:
+                self.shared[key] = load_bytes(path, raw)
+            shared = self.shared[key]
+            self._loaded[path] = replace(shared, findings=list(shared.findings))
 
 
 def _validation(doc: Any) -> dict[str, Any]:
