@@ -20,7 +20,7 @@ from enum import StrEnum
 from .. import layout
 from ..gitrepo import Git
 from ..gitrepo.git import NULL_OID, MainlineCommit
-from ..manifest.values import SemverKey
+from ..manifest.semver import SemverKey
 from .line import LineFiles
 
 # A GitHub merge ("Merge pull request #12 from …") or squash/rebase ("Title (#12)") subject.
@@ -78,6 +78,8 @@ class EventLog:
     events: list[Event] = field(default_factory=list)  # oldest first
     problems: list[tuple[Landing, str, str]] = field(default_factory=list)  # (where, path, why)
     files: LineFiles = field(default_factory=LineFiles)  # every registry file at every commit read
+    documents: list[tuple[str, str, str]] = field(default_factory=list)  # (commit, path, blob) committed
+    from_cache: bool = False  # read from the audit cache: ``files`` is empty
 
     def of(self, model: str, env: str | None = None) -> list[Event]:
         return [e for e in self.events if e.model == model and (env is None or e.env in (None, env))]
@@ -94,6 +96,8 @@ def read_events(git: Git, rev: str) -> EventLog:
     running: dict[tuple[str, str], str] = {}  # (model, env) -> version, as of the commit being read
     for item in mainline:
         landing = Landing(item.commit, item.parent, datetime.fromisoformat(item.committed_at), item.subject)
+        log.documents.extend((item.commit, c.path, c.blob) for c in item.changes
+                             if c.blob != NULL_OID and layout.locate(c.path) is not None)
         for change in item.changes:
             log.events.extend(_events(landing, change.status, change.path, change.blob, deployments, running,
                                       log))
