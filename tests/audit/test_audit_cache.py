@@ -171,3 +171,54 @@ def test_the_ledger_refs_the_cache_watches_are_the_ledgers() -> None:
     from clinigate.approvals import ledger
 
     assert set(LEDGER_REFS) >= {ledger.LEDGER_REF, ledger.SEEN_PREFIX, ledger.WRITTEN_REF, ledger.HEAD_TAGS}
+
+
+def _deploy(repo: Path, production: str, message: str) -> str:
+    path = repo / layout.deployment_path("sepsis-ews")
+    text = path.read_text()
+    current = text.split("production:\n    version: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"production:\n    version: {current}", f"production:\n    version: {production}"))
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def _same(a: object, b: object) -> None:
+    from clinigate.audit.events import EventLog
+
+    assert isinstance(a, EventLog) and isinstance(b, EventLog)
+    assert (a.rev, a.events, a.problems, a.documents) == (b.rev, b.events, b.problems, b.documents)
+
+
+def test_a_kept_history_extended_by_new_commits_is_the_whole_fold(registry: tuple[Path, DemoPki, LocalTSA]) -> None:
+    from clinigate.audit.events import extend_events, read_events
+
+    repo, _, _ = registry
+    g = Git(repo)
+    older = read_events(g, g.resolve("HEAD"))
+    _deploy(repo, "1.1.0", "roll back (#4)")
+    (repo / "models/sepsis-ews/deployment.yaml").write_text("kind: [unclosed\n")  # a problem, kept too
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-am", "broken desired state")
+    git(repo, "checkout", "-q", "HEAD~1", "--", "models/sepsis-ews/deployment.yaml")
+    tip = _deploy(repo, "1.2.0", "promote again (#6)")
+    extended = extend_events(g, older, tip)
+    _same(extended, read_events(g, tip))
+    assert [e.after for e in extended.events  # type: ignore[union-attr]
+            if e.model == "sepsis-ews" and e.env == "production"] == ["1.2.0", "1.1.0", "1.2.0"]
+    assert extended.problems  # type: ignore[union-attr]
+
+
+def test_a_kept_history_main_no_longer_contains_is_not_extended(registry: tuple[Path, DemoPki, LocalTSA],  # type: ignore[no-untyped-def]
+                                                               run_cli) -> None:
+    from clinigate.audit.events import extend_events, read_events
+
+    repo, _, _ = registry
+    g = Git(repo)
+    _deploy(repo, "1.1.0", "roll back (#4)")
+    gone = read_events(g, g.resolve("HEAD"))
+    _ask(run_cli, repo, "timeline", "sepsis-ews", "--format", "json")  # kept: the history up to the rollback
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # the rollback's commit is rewritten away
+    tip = _deploy(repo, "1.3.0", "promote 1.3.0 (#5)")
+    assert extend_events(g, gone, tip) is None
+    rows = json.loads(_ask(run_cli, repo, "timeline", "sepsis-ews", "--format", "json"))["deployments"]
+    assert [r["after"] for r in rows if r["environment"] == "production"] == ["1.2.0", "1.3.0"]

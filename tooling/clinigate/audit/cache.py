@@ -95,6 +95,13 @@ class AuditCache:
         data = self._read(f"events/{tip}.json")
         return _log_from(data) if isinstance(data, dict) and data.get("rev") == tip else None
 
+    def recent_events(self) -> list[EventLog]:
+        """The folded histories kept, newest first (to extend one rather than fold all again)."""
+        if self.root is None:
+            return []
+        kept = sorted((self.root / "events").glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        return [log for path in kept if (log := self.events(path.stem)) is not None]
+
     def store_events(self, log: EventLog) -> None:
         if self.root is None:
             return

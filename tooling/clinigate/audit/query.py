@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import layout
 from ..gitrepo import Git
 from .cache import AuditCache, EvidenceKey
-from .events import Event, EventLog, Kind, Landing, read_events
+from .events import Event, EventLog, Kind, Landing, extend_events, read_events
 from .line import LineReader
 from .state import state_at
 
@@ -98,7 +98,7 @@ class Auditor:
         """``cache``: answers kept from earlier runs (audit/cache.py); None judges all from Git."""
         cache = cache or AuditCache.disabled()
         tip = git.resolve(rev)
-        log = cache.events(tip)
+        log = cache.events(tip) or _extended(git, cache, tip)
         if log is None:
             log = read_events(git, tip)
             cache.store_events(log)
@@ -248,6 +248,16 @@ class Auditor:
 
             self._books[key] = ApprovalBook.open(self.git, base=base, strict_trust=False)
         return self._books[key]
+
+
+def _extended(git: Git, cache: AuditCache, tip: str) -> EventLog | None:
+    """A kept history of an older tip of the same line, extended by the commits since (stored)."""
+    for older in cache.recent_events():
+        log = extend_events(git, older, tip)
+        if log is not None:
+            cache.store_events(log)
+            return log
+    return None
 
 
 def _validation(doc: Any) -> dict[str, Any]:
