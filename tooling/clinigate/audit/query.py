@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the judges are imported when a question needs judging, not 
     from ..approvals.verdict import ApprovalVerdict
     from ..manifest.loader import LoadedFile
     from ..policy.decider import Decider
+    from .applied import Applied
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Deployed:
 
     event: Event
     evidence: Evidence | None  # None: the environment was emptied
+    applied: Applied | None = None  # when sync applied it in MLflow (audit/applied.py), if asked and recorded
 
 
 @dataclass(frozen=True)

@@ -52,19 +52,29 @@ def audit() -> None:
 @click.option("--env", default=None, help="Only this environment (production, staging, shadow).")
 @click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="text", show_default=True,
               help="text for people, json for tools, csv for a spreadsheet, markdown for a report.")
+@click.option("--tracking-uri", default=None, metavar="URI",
+              help="Also ask this MLflow registry when sync applied each change (the version tags sync "
+                   "writes); without it nothing outside the clone is contacted.")
 @branch_option
 @rev_option
 @cache_option
 @repo_option
-def timeline(model: str, env: str | None, fmt: str, branch: str, rev: str | None, no_cache: bool,
-             repo: Path | None) -> None:
+def timeline(model: str, env: str | None, fmt: str, tracking_uri: str | None, branch: str, rev: str | None,
+             no_cache: bool, repo: Path | None) -> None:
     """Every deployment change of MODEL: commit time (claimed), commit, pull request, versions per
     environment, change class and PCCP status by that revision's base, approvers (printed name,
-    role, meaning, trusted or claimed time) and rationale; rollbacks marked."""
+    role, meaning, trusted or claimed time) and rationale; rollbacks marked. With --tracking-uri,
+    when sync applied it in MLflow (sync's clock; MLflow keeps the last time per version)."""
     from ..report.audit import render_timeline
 
     with _auditor(branch, rev, repo, model, no_cache) as auditor:
-        click.echo(render_timeline(model, auditor.timeline(model, env), fmt), nl=False)
+        rows = auditor.timeline(model, env)
+        if tracking_uri:
+            from ..audit.applied import mark_applied
+            from ..registry.actual import MlflowRegistry
+
+            rows = mark_applied(auditor.git, auditor.log.rev, rows, MlflowRegistry(tracking_uri))
+        click.echo(render_timeline(model, rows, fmt, mlflow=bool(tracking_uri)), nl=False)
         _warn_unreadable(auditor, model)
 
 

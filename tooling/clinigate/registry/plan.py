@@ -40,6 +40,9 @@ RECORD_PREFIX = "clinigate.alias."
 TAG_KEYS = ("clinigate.manifest_sha256", "clinigate.git_commit", "clinigate.change_class",
             "clinigate.approved_by")
 SYNCED_AT = "clinigate.synced_at"
+# Version tag, per environment: "<time> <commit>" — when sync last put that environment's alias on
+# this version, and the revision of main it applied. ``audit timeline --tracking-uri`` shows it.
+APPLIED_PREFIX = "clinigate.applied."
 # Registered-model tag: the ledger commit whose approvals the last alias move relied on. A later
 # sync refuses a ledger that no longer contains it (approvals/ledger.py, ``ledger.rewound``).
 LEDGER_TAG = "clinigate.ledger_commit"
@@ -59,6 +62,7 @@ class SetAlias:
     artifact_sha256: str = ""  # what the manifest says; checked before production moves
     source: str = ""
     ledger_commit: str = ""  # the approvals this move relies on; recorded as LEDGER_TAG
+    applied: str = ""  # "<time> <commit>": recorded on the version as APPLIED_PREFIX + alias
     kind: str = "set_alias"
 
 
@@ -247,7 +251,8 @@ def plan_from(desired: DesiredState, actual: dict[str, ActualModel], *, tracking
     for model in desired.models:
         plan.actions.extend(Refuse(r.model, r.environment, r.reason) for r in model.refusals)
         for name in sorted(_scope([model])):
-            rules = _Rules(drift, prune, legacy_stages, stamp, tracking_uri, desired.ledger_commit or "")
+            rules = _Rules(drift, prune, legacy_stages, stamp, tracking_uri, desired.ledger_commit or "",
+                           desired.commit)
             plan.actions.extend(rules.model_actions(model, name, actual.get(name, ActualModel(None))))
     return plan
 
@@ -260,6 +265,7 @@ class _Rules:
     stamp: str
     tracking_uri: str
     ledger_commit: str = ""
+    commit: str = ""  # the revision of main being applied
 
     def model_actions(self, model: DesiredModel, name: str, actual: ActualModel) -> list[Action]:
         targets = [t for t in model.targets if t.registered_model == name]
@@ -290,7 +296,7 @@ class _Rules:
         env, want = target.environment, target.mlflow_version
         current, record = state.aliases.get(env), state.tags.get(RECORD_PREFIX + env)
         set_alias = SetAlias(target.registered_model, env, want, "", current, target.artifact_sha256,
-                             version.source, self.ledger_commit)
+                             version.source, self.ledger_commit, f"{self.stamp} {self.commit}".strip())
         where = f"{target.model} {target.version} ({target.registered_model} version {want})"
         if current == want:
             if record == want:

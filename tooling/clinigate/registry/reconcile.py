@@ -45,7 +45,17 @@ from urllib.parse import urlparse
 
 from ..errors import ClinigateError, EnvironmentProblem
 from .actual import RegistryClient
-from .plan import LEDGER_TAG, RECORD_PREFIX, Plan, RemoveAlias, SetAlias, SetTags, TransitionStage, Write
+from .plan import (
+    APPLIED_PREFIX,
+    LEDGER_TAG,
+    RECORD_PREFIX,
+    Plan,
+    RemoveAlias,
+    SetAlias,
+    SetTags,
+    TransitionStage,
+    Write,
+)
 
 LOCK_MODEL = "clinigate-sync-lock"
 LOCK_TAG = "clinigate.sync_lock"
@@ -90,6 +100,9 @@ def _execute(action: Write, client: RegistryClient) -> None:
             client.set_model_tag(action.model, LEDGER_TAG, action.ledger_commit)
         client.set_alias(action.model, action.alias, action.version)
         client.set_model_tag(action.model, RECORD_PREFIX + action.alias, action.version)
+        if action.applied:  # when it took effect in MLflow, for the audit timeline
+            client.set_version_tag(action.model, action.version, APPLIED_PREFIX + action.alias,
+                                   action.applied)
     elif isinstance(action, RemoveAlias):
         client.delete_alias(action.model, action.alias)
         client.delete_model_tag(action.model, RECORD_PREFIX + action.alias)

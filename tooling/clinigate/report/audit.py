@@ -17,6 +17,7 @@ from ..audit.query import Deployed, Evidence, InForce, Modification
 from .signatures import markdown_code, person, time_label
 
 FORMATS = ("text", "json", "csv", "markdown")
+APPLIED_SOURCE = "claimed by sync (its clock)"
 
 
 def utc(moment: datetime) -> str:
@@ -32,6 +33,8 @@ def deployed_dict(item: Deployed) -> dict[str, Any]:
         "pull_request": event.landing.pull_request, "subject": event.landing.subject,
         "rationale": event.rationale,
         "evidence": _evidence_dict(evidence) if evidence else None,
+        **({"applied_in_mlflow": {"at": item.applied.at, "commit": item.applied.commit,
+                                  "time_source": APPLIED_SOURCE}} if item.applied else {}),
     }
 
 
@@ -42,16 +45,25 @@ def _evidence_dict(evidence: Evidence) -> dict[str, Any]:
             "problem": evidence.problem}
 
 
-def render_timeline(model: str, items: list[Deployed], fmt: str) -> str:
+def render_timeline(model: str, items: list[Deployed], fmt: str, *, mlflow: bool = False) -> str:
+    """``mlflow``: MLflow was asked when sync applied each change (``--tracking-uri``)."""
     if fmt == "json":
-        return json.dumps({"model": model, "deployments": [deployed_dict(i) for i in items]}, indent=2) + "\n"
+        rows = [{**deployed_dict(i), **({"applied_in_mlflow": None} if mlflow and not i.applied else {})}
+                for i in items]
+        return json.dumps({"model": model, "deployments": rows}, indent=2) + "\n"
     if fmt == "csv":
-        return _csv(items)
+        return _csv(items, mlflow)
     if fmt == "markdown":
-        return _markdown(model, items)
+        return _markdown(model, items, mlflow)
     if not items:
         return f"{model}: no deployment on this history\n"
-    return "".join(_text_entry(i) for i in items)
+    return "".join(_text_entry(i, mlflow) for i in items)
+
+
+def _applied(item: Deployed) -> str:
+    if item.applied is None:
+        return "not recorded (MLflow keeps the last time an environment was put on a version)"
+    return f"{item.applied.at} ({APPLIED_SOURCE}), sync of {item.applied.commit[:12]}"
 
 
 def render_at(answer: InForce, fmt: str) -> str:
@@ -69,14 +81,15 @@ def render_at(answer: InForce, fmt: str) -> str:
     return head + _text_details(answer.deployed)
 
 
-def _text_entry(item: Deployed) -> str:
+def _text_entry(item: Deployed, mlflow: bool = False) -> str:
     event = item.event
     moved = f"{event.before or '(none)'} -> {event.after or '(none)'}"
     pr = f" · PR #{event.landing.pull_request}" if event.landing.pull_request else ""
     mark = "  ROLLBACK" if event.rollback else ""
     head = (f"{utc(event.landing.at)} (claimed by Git)  {event.env}: {moved}{mark}\n"
             f"  commit {event.landing.commit[:12]}{pr} · {event.landing.subject}\n")
-    return head + _text_details(item) + "\n"
+    applied = f"  applied in MLflow: {_applied(item)}\n" if mlflow and event.after else ""
+    return head + applied + _text_details(item) + "\n"
 
 
 def _text_details(item: Deployed) -> str:
@@ -116,12 +129,12 @@ def _approvers(acts: list[dict[str, Any]]) -> str:
                      f"({a.get('meaning')}, {when(a)})" for a in acts if a["valid"])
 
 
-def _csv(items: list[Deployed]) -> str:
+def _csv(items: list[Deployed], mlflow: bool = False) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["committed_at_claimed", "environment", "before", "after", "rollback", "commit",
                      "pull_request", "change_class", "pccp_status", "version_approvers", "release_approvers",
-                     "rationale"])
+                     "rationale", *(["applied_in_mlflow_claimed_by_sync"] if mlflow else [])])
     for item in items:
         event, ev = item.event, item.evidence
         judged = [ev.change_class or "", ev.pccp_status or "", _approvers(ev.approvals),
@@ -129,14 +142,16 @@ def _csv(items: list[Deployed]) -> str:
         writer.writerow([utc(event.landing.at), event.env, event.before or "", event.after or "",
                          "yes" if event.rollback else "", event.landing.commit,
                          event.landing.pull_request or "", *judged,
-                         " ".join((event.rationale or "").split())])
+                         " ".join((event.rationale or "").split()),
+                         *([item.applied.at if item.applied else ""] if mlflow else [])])
     return out.getvalue()
 
 
-def _markdown(model: str, items: list[Deployed]) -> str:
-    rows = [f"## Deployment history of {markdown_code(model)}", "",
-            "| committed (claimed by Git) | environment | change | commit | PR | class · PCCP | approvers |",
-            "|---|---|---|---|---|---|---|"]
+def _markdown(model: str, items: list[Deployed], mlflow: bool = False) -> str:
+    extra = " applied in MLflow (claimed by sync) |" if mlflow else ""
+    header = "| committed (claimed by Git) | environment | change | commit | PR | class · PCCP | approvers |"
+    rows = [f"## Deployment history of {markdown_code(model)}", "", header + extra,
+            "|---|---|---|---|---|---|---|" + ("---|" if mlflow else "")]
     for item in items:
         event, ev = item.event, item.evidence
         change = f"{event.before or '(none)'} → {event.after or '(none)'}"
@@ -144,8 +159,9 @@ def _markdown(model: str, items: list[Deployed]) -> str:
         klass = " · ".join(x for x in ((ev.change_class, ev.pccp_status) if ev else ()) if x)
         approvers = _approvers(ev.approvals + ev.release_approvals) if ev else ""
         shown = markdown_code(approvers) if approvers else ""
+        applied = (f" {item.applied.at if item.applied else 'not recorded'} |" if mlflow else "")
         rows.append(f"| {utc(event.landing.at)} | {event.env} | {change} | `{event.landing.commit[:12]}` | "
-                    f"{event.landing.pull_request or ''} | {klass} | {shown} |")
+                    f"{event.landing.pull_request or ''} | {klass} | {shown} |{applied}")
     return "\n".join(rows) + "\n"
 
 
