@@ -7,7 +7,8 @@
 A force-push of main or a rewound ledger leaves no trace in the history that replaced it. A
 checkpoint is an in-toto statement (predicate type :data:`PREDICATE_TYPE`) naming main's head
 and the ledger's head and the time, signed like an approval (PKI or keyless) by a person in
-roles.yaml or the pinned CI workflow, and kept on its own append-only branch
+roles.yaml, the pinned CI workflow or one of trust.yaml's ``sigstore.ci.checkpoint_workflows``
+(audit.yml, sync.yml), and kept on its own append-only branch
 :data:`CHECKPOINTS_REF` (protect it like the ledger). ``audit verify`` then requires today's main
 and ledger to *contain* every checkpointed commit: in any clone, since a clone brings the
 branch along.
@@ -15,6 +16,7 @@ branch along.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +26,7 @@ from pydantic import Field, ValidationError
 
 from ..approvals.attestation import PAYLOAD_TYPE, STATEMENT_TYPE, now_utc
 from ..approvals.backend import SignatureInvalid, Signer
-from ..errors import UsageError
+from ..errors import GitError, UsageError
 from ..findings import Finding, Severity
 from ..gitrepo import Git
 from ..manifest.values import GitCommit, ShortText, StrictModel
@@ -50,14 +52,22 @@ class CheckpointRecord:
     commit: str | None  # the checkpoints-branch commit that recorded it
 
 
-def statement(predicate: CheckpointPredicate) -> bytes:
-    subjects = [{"name": f"git:refs/heads/{predicate.branch}", "digest": {"gitCommit": predicate.main}}]
+def statement(git: Git, predicate: CheckpointPredicate) -> bytes:
+    subjects = [_subject(git, f"refs/heads/{predicate.branch}", predicate.main)]
     if predicate.ledger:
-        subjects.append({"name": "git:refs/heads/clinigate/ledger",
-                         "digest": {"gitCommit": predicate.ledger}})
+        subjects.append(_subject(git, "refs/heads/clinigate/ledger", predicate.ledger))
     body = {"_type": STATEMENT_TYPE, "subject": subjects, "predicateType": PREDICATE_TYPE,
             "predicate": predicate.model_dump(mode="json")}
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _subject(git: Git, ref: str, commit: str) -> dict[str, Any]:
+    """The ref's commit as an in-toto subject. sigstore signs only SHA-2 digests (it refuses in-toto's
+    ``gitCommit``), so the digest is the sha256 of the commit object that the SHA-1 id names: the
+    same bytes, a collision-resistant hash. The id itself is in the predicate (``main``, ``ledger``)."""
+    body = git.run_bytes(["cat-file", "commit", commit])
+    return {"name": f"git:{ref}", "digest": {"sha256": hashlib.sha256(b"commit %d\0%s" % (len(body), body))
+                                                                  .hexdigest()}}
 
 
 def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
@@ -67,7 +77,7 @@ def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
 
     predicate = CheckpointPredicate(branch=branch, main=git.resolve(main), ledger=Ledger(git).tip(),
                                     recorded_at=now_utc(), note=note)
-    bundle = signer.sign(statement(predicate))
+    bundle = signer.sign(statement(git, predicate))
     name = f"{predicate.recorded_at.strftime('%Y%m%dT%H%M%SZ')}-{predicate.main[:12]}{SUFFIX}"
     parent = git.rev_parse(CHECKPOINTS_REF)
     blob = git.write_blob(bundle.encode())
@@ -114,7 +124,7 @@ def check_checkpoints(git: Git, main_tip: str, *, verifiers: list[Any], people: 
 def _contains(git: Git, tip: str, commit: str) -> bool:
     try:
         return git.is_ancestor(commit, tip)
-    except Exception:  # noqa: BLE001 - a commit this clone no longer has is not contained
+    except GitError:  # git cannot find the commit: one this clone no longer has is not contained
         return False
 
 
@@ -140,7 +150,9 @@ def _verified(raw: bytes | None, verifiers: list[Any],
         predicate = CheckpointPredicate.model_validate(body.get("predicate"))
     except (ValueError, ValidationError, AttributeError):
         return None, "the signed checkpoint is malformed"
-    if not signature.ci_workflow and not any(p.email.lower() == signature.identity.lower() for p in people):
+    # A pinned workflow (the approval workflow, or a checkpoint workflow: the verifier matched every
+    # pin of trust.yaml) or a person in roles.yaml; no one else vouches for where main stood.
+    if not signature.workflow and not any(p.email.lower() == signature.identity.lower() for p in people):
         return None, f"signed by {signature.identity}, who is not a person in roles.yaml"
     return predicate, None
 
