@@ -10,6 +10,7 @@ import click
 
 from .. import layout
 from .options import repo_option, resolve_repo
+from .signing import SigningMethod, signing_options
 
 AUDIT_FORMATS = ("text", "json", "csv", "markdown")
 branch_option = click.option("--branch", default="main", show_default=True,
@@ -146,32 +147,15 @@ def export(model: str, fmt: str, branch: str, rev: str | None, repo: Path | None
 
 
 @audit.command("checkpoint")
-@click.option("--sigstore", "use_sigstore", is_flag=True,
-              help="Sign keylessly (an OIDC identity: the workflow's in GitHub Actions, or "
-                   "--identity-token).")
-@click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
-              help="An OIDC token for --sigstore (default: detected from the environment).")
-@click.option("--trust-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A PEM private key for offline PKI signing.")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Its PEM certificate, issued by a CA listed in policies/trust/trust.yaml.")
-@click.option("--chain", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="PEM intermediate certificates between the certificate and the root.")
-@click.option("--tsa", "tsa_url", default=None, metavar="URL",
-              help="An RFC 3161 timestamp authority, so the checkpoint's time is trusted.")
-@click.option("--key-password-env", default=None, metavar="VAR",
-              help="Environment variable holding the key's password.")
+@signing_options
 @click.option("--note", default=None,
               help="A short note kept in the checkpoint (e.g. the job that wrote it).")
 @click.option("--push", "push_remote", default=None, metavar="REMOTE",
               help="Also push the checkpoints branch to REMOTE (fast-forward only).")
 @branch_option
 @repo_option
-def checkpoint(use_sigstore: bool, identity_token: str | None, trust_config: Path | None, key: Path | None,
-               cert: Path | None, chain: Path | None, tsa_url: str | None, key_password_env: str | None,
-               note: str | None, push_remote: str | None, branch: str, repo: Path | None) -> None:
+def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None, branch: str,
+               repo: Path | None) -> None:
     """Sign a record of where the deployment branch and the ledger stand now, and keep it on
     refs/heads/clinigate/checkpoints (an append-only branch: protect it like the ledger).
 
@@ -185,19 +169,9 @@ def checkpoint(use_sigstore: bool, identity_token: str | None, trust_config: Pat
     from ..audit.checkpoint import CHECKPOINTS_REF, write_checkpoint
     from ..gitrepo import Git
     from ..registry.branch import branch_tip
-    from .approve import _signer, _signing_config
 
-    if use_sigstore == bool(key or cert):
-        raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
-    root = resolve_repo(repo)
-    git = Git(root)
-    if use_sigstore and trust_config is None:
-        from ..approvals.review import load_trust
-
-        if load_trust(git, "HEAD").sigstore.signing_config:
-            trust_config = _signing_config(git, root)
-    signer, _ = _signer(use_sigstore, trust_config, identity_token, key, cert, chain, tsa_url,
-                        key_password_env)
+    git = Git(resolve_repo(repo))
+    signer, _ = signing.signer(git)
     record = write_checkpoint(git, signer, branch=branch, main=branch_tip(git, branch), note=note)
     ledger = record.predicate.ledger[:12] if record.predicate.ledger else "(none)"
     click.echo(f"checkpoint {record.path}: {branch} at {record.predicate.main[:12]}, ledger at {ledger}")
