@@ -18,18 +18,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, ValidationError
 
 from ..approvals.attestation import PAYLOAD_TYPE, STATEMENT_TYPE, now_utc
 from ..approvals.backend import SignatureInvalid, Signer
-from ..errors import GitError, UsageError
+from ..errors import EnvironmentProblem, GitError, UsageError
 from ..findings import Finding, Severity
 from ..gitrepo import Git
 from ..manifest.values import GitCommit, ShortText, StrictModel
+
+if TYPE_CHECKING:
+    from ..gitrepo.auth import RemoteAuth
 
 PREDICATE_TYPE = "https://clinigate.dev/checkpoint/v1"
 CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
@@ -88,6 +93,63 @@ def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
     if not git.update_ref(CHECKPOINTS_REF, commit, parent):
         raise UsageError(f"{CHECKPOINTS_REF} moved while the checkpoint was written; run it again")
     return CheckpointRecord(name, predicate, commit)
+
+
+@contextmanager
+def _remote(git: Git, remote: str, auth: RemoteAuth | None) -> Iterator[tuple[Git, str]]:
+    """The git (with the credential's environment) and the name or URL to contact ``remote`` by;
+    a git failure inside the block is the remote's (exit 3, with what to check)."""
+    try:
+        if auth is None:
+            yield git, remote
+            return
+        url = git.remote_url(remote)
+        with auth.access(url) as access:
+            # The name while the URL is unchanged, so the remote's own settings (a pushurl) still apply.
+            yield git.with_remote_env(access.env), remote if access.url == url else access.url
+    except GitError as exc:
+        what = {None: "your access", "token": "the token", "SSH key": "the deploy key (write access, "
+                "host in known_hosts)"}[auth.kind if auth else None]
+        raise EnvironmentProblem(f"cannot reach the remote {remote!r}: {exc.message}",
+                                 hint=f"check `git remote get-url {remote}` and {what}") from exc
+
+
+def fetch_checkpoints(git: Git, remote: str, auth: RemoteAuth | None = None) -> str | None:
+    """Bring ``remote``'s checkpoints branch in and fast-forward the local one to it.
+
+    A CI clone has no local branch (only ``refs/remotes/…``): without this its checkpoint would
+    start a new root and its push would be refused as a rewrite. Refuses (exit 3) when the two
+    have diverged: someone rewrote the remote branch, or this clone wrote one it never pushed.
+    """
+    with _remote(git, remote, auth) as (link, target):
+        tip = link.remote_ref(target, CHECKPOINTS_REF)
+        if tip is None:
+            return git.rev_parse(CHECKPOINTS_REF)
+        tracking = f"refs/remotes/{remote}/clinigate/checkpoints"
+        link.fetch_ref(target, CHECKPOINTS_REF, tracking)
+    local = git.rev_parse(CHECKPOINTS_REF)
+    remote_tip = git.resolve(tracking)
+    if local is None or git.is_ancestor(local, remote_tip):
+        if not git.update_ref(CHECKPOINTS_REF, remote_tip, local):
+            raise EnvironmentProblem(f"{CHECKPOINTS_REF} moved while it was fetched; run it again")
+        return remote_tip
+    if git.is_ancestor(remote_tip, local):
+        return local
+    raise EnvironmentProblem(f"{CHECKPOINTS_REF} here and on {remote} have diverged (local {local[:12]}, "
+                             f"{remote} {remote_tip[:12]})",
+                             hint="checkpoints are append-only: find out which side was rewritten "
+                                  "before writing more")
+
+
+def push_checkpoints(git: Git, remote: str, auth: RemoteAuth | None = None) -> None:
+    """Publish the local checkpoints branch to ``remote`` as a fast-forward (never a force push)."""
+    commit = git.resolve(CHECKPOINTS_REF)
+    with _remote(git, remote, auth) as (link, target):
+        rejection = link.push_ref(target, commit, CHECKPOINTS_REF)
+    if rejection:
+        raise EnvironmentProblem(f"{remote} refused {CHECKPOINTS_REF}: {rejection}",
+                                 hint="another checkpoint landed first: run it again (it fetches first); "
+                                      "on GitHub, only the deploy key may update the branch (its ruleset)")
 
 
 def check_checkpoints(git: Git, main_tip: str, *, verifiers: list[Any], people: Any) -> list[Finding]:
@@ -158,4 +220,4 @@ def _verified(raw: bytes | None, verifiers: list[Any],
 
 
 __all__ = ["CHECKPOINTS_REF", "PAYLOAD_TYPE", "PREDICATE_TYPE", "CheckpointRecord", "check_checkpoints",
-           "write_checkpoint"]
+           "fetch_checkpoints", "push_checkpoints", "write_checkpoint"]

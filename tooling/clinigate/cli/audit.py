@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import layout
+from .ledger import token_env_option
 from .options import repo_option, resolve_repo
 from .signing import SigningMethod, signing_options
 
@@ -151,11 +152,17 @@ def export(model: str, fmt: str, branch: str, rev: str | None, repo: Path | None
 @click.option("--note", default=None,
               help="A short note kept in the checkpoint (e.g. the job that wrote it).")
 @click.option("--push", "push_remote", default=None, metavar="REMOTE",
-              help="Also push the checkpoints branch to REMOTE (fast-forward only).")
+              help="Fetch REMOTE's checkpoints branch first (the checkpoint goes on top of it), then "
+                   "push the branch there (fast-forward only).")
+@token_env_option
+@click.option("--ssh-key-env", metavar="VAR", default=None,
+              help="With --push: authenticate over SSH with the private key held by the environment "
+                   "variable VAR (its name, never the key), as `ledger push` does: the deploy key, the "
+                   "only actor the checkpoints ruleset lets update the branch. Excludes --token-env.")
 @branch_option
 @repo_option
-def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None, branch: str,
-               repo: Path | None) -> None:
+def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None, token_env: str | None,
+               ssh_key_env: str | None, branch: str, repo: Path | None) -> None:
     """Sign a record of where the deployment branch and the ledger stand now, and keep it on
     refs/heads/clinigate/checkpoints (an append-only branch: protect it like the ledger).
 
@@ -166,21 +173,24 @@ def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None
     \b
     Exit codes: 0 written · 2 usage (no signing method) · 3 the signing service unreachable.
     """
-    from ..audit.checkpoint import CHECKPOINTS_REF, write_checkpoint
+    from ..audit.checkpoint import CHECKPOINTS_REF, fetch_checkpoints, push_checkpoints, write_checkpoint
+    from ..errors import UsageError
     from ..gitrepo import Git
+    from ..gitrepo.auth import RemoteAuth
     from ..registry.branch import branch_tip
 
+    if (token_env or ssh_key_env) and not push_remote:
+        raise UsageError("--token-env and --ssh-key-env authenticate --push: give --push REMOTE too")
+    auth = RemoteAuth.from_environment(token_var=token_env, ssh_key_var=ssh_key_env)
     git = Git(resolve_repo(repo))
     signer, _ = signing.signer(git)
+    if push_remote:
+        fetch_checkpoints(git, push_remote, auth)
     record = write_checkpoint(git, signer, branch=branch, main=branch_tip(git, branch), note=note)
     ledger = record.predicate.ledger[:12] if record.predicate.ledger else "(none)"
     click.echo(f"checkpoint {record.path}: {branch} at {record.predicate.main[:12]}, ledger at {ledger}")
     if push_remote:
-        rejection = git.push_ref(push_remote, record.commit or CHECKPOINTS_REF, CHECKPOINTS_REF)
-        if rejection:
-            from ..errors import EnvironmentProblem
-
-            raise EnvironmentProblem(f"{push_remote} refused {CHECKPOINTS_REF}: {rejection}")
+        push_checkpoints(git, push_remote, auth)
         click.echo(f"pushed {CHECKPOINTS_REF} to {push_remote}")
 
 
