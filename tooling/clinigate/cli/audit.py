@@ -104,7 +104,8 @@ def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: st
 def verify(since: str | None, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
     """Check the whole history: every document loadable where it was committed; merged versions
     never edited or removed later; every version that reached production approved by each role
-    the rules of its base required (valid signatures); the approval ledger append-only.
+    the rules of its base required (valid signatures); the approval ledger append-only; every
+    signed checkpoint (`audit checkpoint`) still contained in main and the ledger.
 
     \b
     Exit codes: 0 nothing found · 1 findings (each with its rule, commit and document) · 2 usage.
@@ -164,14 +165,21 @@ def export(model: str, fmt: str, branch: str, rev: str | None, repo: Path | None
 def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None, token_env: str | None,
                ssh_key_env: str | None, branch: str, repo: Path | None) -> None:
     """Sign a record of where the deployment branch and the ledger stand now, and keep it on
-    refs/heads/clinigate/checkpoints (an append-only branch: protect it like the ledger).
+    refs/heads/clinigate/checkpoints (append-only; .github/rulesets/checkpoints.json protects it).
 
     `audit verify` then reports history.rewritten when main or the ledger no longer contains a
-    checkpointed commit — a force-push or a rewound ledger — in any clone. audit.yml writes one
-    on a schedule; write one after each sync --apply.
+    checkpointed commit — a force-push or a rewound ledger — in any clone. Signed by a person in
+    roles.yaml (PKI or keyless) or, keylessly, by the approval workflow or a workflow listed in
+    trust.yaml's sigstore.ci.checkpoint_workflows; any other signer makes it checkpoint.invalid.
 
     \b
-    Exit codes: 0 written · 2 usage (no signing method) · 3 the signing service unreachable.
+    In GitHub Actions, .github/workflows/audit.yml writes one daily after `audit verify`, and
+    sync.yml after each successful `sync --apply`, both as:
+      clinigate audit checkpoint --sigstore --push origin --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY
+
+    \b
+    Exit codes: 0 written · 2 usage (no signing method; --token-env/--ssh-key-env without --push;
+    the named variable unset) · 3 the signing service or the remote unreachable or refusing.
     """
     from ..audit.checkpoint import CHECKPOINTS_REF, fetch_checkpoints, push_checkpoints, write_checkpoint
     from ..errors import UsageError
