@@ -30,6 +30,15 @@ TRUST_PATH = f"{TRUST_DIR}/trust.yaml"
 MODEL_KEYS_DIR = f"{TRUST_DIR}/model-keys"  # public keys that sign model artifacts
 SCHEMAS_DIR = "schemas"
 
+# The refs clinigate keeps beside the branches (approvals/ledger.py and audit/checkpoint.py own
+# what is in them): the approval ledger, the heads this clone saw or wrote of it, the published
+# head tags, and the signed checkpoints.
+LEDGER_REF = "refs/heads/clinigate/ledger"
+LEDGER_SEEN_PREFIX = "refs/clinigate/ledger-seen/"
+LEDGER_WRITTEN_REF = "refs/clinigate/ledger-written"
+LEDGER_HEAD_TAGS = "refs/tags/clinigate/ledger/"
+CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
+
 _MODEL_FILES = {MODEL_FILE: "Model", PCCP_FILE: "PCCP", DEPLOYMENT_FILE: "Deployment"}
 
 

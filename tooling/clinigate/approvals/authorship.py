@@ -14,20 +14,18 @@ e-mail addresses and GitHub handles of the base revision's roles.yaml.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from ..errors import UsageError
+from ..github.event import EVENT_PATH_ENV, read_event
 from ..gitrepo import Git
 from ..manifest.roles import Roles
 
-EVENT_PATH_ENV = "GITHUB_EVENT_PATH"
 # GitHub's private commit e-mail: <id>+<login>@users.noreply.github.com (or <login>@… for old accounts).
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[A-Za-z0-9-]+)@users\.noreply\.github\.com$", re.IGNORECASE)
-_MAX_EVENT_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,17 +42,11 @@ class PullRequestEvent:
 
         An unreadable payload only loses the PR author fact; the commit authors still count.
         """
-        path = (environ if environ is not None else os.environ).get(EVENT_PATH_ENV)
-        if not path:
-            return cls()
         try:
-            file = Path(path)
-            if file.stat().st_size > _MAX_EVENT_BYTES:
-                return cls()
-            payload = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            payload = read_event((environ if environ is not None else os.environ).get(EVENT_PATH_ENV))
+        except UsageError:
             return cls()
-        pr = payload.get("pull_request") if isinstance(payload, dict) else None
+        pr = payload.get("pull_request")
         if not isinstance(pr, dict):
             return cls()
         number = pr.get("number")

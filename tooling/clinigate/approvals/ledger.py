@@ -38,20 +38,20 @@ from ..errors import ClinigateError, EnvironmentProblem, GitError, UsageError
 from ..gitrepo import Git
 from ..gitrepo.auth import RemoteAuth
 from ..gitrepo.git import REGULAR_FILE, CommitRecord, ObjectInfo, TreeFile
-from ..manifest.values import SEMVER_RE
+from ..manifest.semver import SEMVER_RE
 from .act import MAX_BUNDLE_BYTES, ActBundle, BundleUnreadable
 
-LEDGER_REF = "refs/heads/clinigate/ledger"
+LEDGER_REF = layout.LEDGER_REF
 DEFAULT_COMMITTER = "clinigate ledger <ledger@clinigate.invalid>"
 BUNDLE_SUFFIX = ".sigstore.json"
 # Tips this clone has seen on each remote, and the last tip it wrote itself: a later ledger that
 # does not descend from them was rewritten, which ref protection should have made impossible.
-SEEN_PREFIX = "refs/clinigate/ledger-seen/"
-WRITTEN_REF = "refs/clinigate/ledger-written"
+SEEN_PREFIX = layout.LEDGER_SEEN_PREFIX
+WRITTEN_REF = layout.LEDGER_WRITTEN_REF
 # Every tip `ledger push` publishes is also tagged on the remote, and `ledger fetch` brings the tags
 # back: a fresh clone can then tell that the ledger was reset to an older commit (which would drop
 # a revocation), as long as the tags are protected from deletion (a tag ruleset).
-HEAD_TAGS = "refs/tags/clinigate/ledger/"
+HEAD_TAGS = layout.LEDGER_HEAD_TAGS
 MODEL_DOCUMENTS = {layout.DEPLOYMENT_FILE: "_deployment", layout.PCCP_FILE: "_pccp",
                    layout.MODEL_FILE: "_model"}
 # Governance files (policies, workflows, the tool's code: DESIGN §13) are approved like documents;

@@ -20,7 +20,7 @@ from enum import StrEnum
 from .. import layout
 from ..gitrepo import Git
 from ..gitrepo.git import NULL_OID, MainlineCommit
-from ..manifest.values import SemverKey
+from ..manifest.semver import SemverKey
 from .line import LineFiles
 
 # A GitHub merge ("Merge pull request #12 from …") or squash/rebase ("Title (#12)") subject.
@@ -78,6 +78,8 @@ class EventLog:
     events: list[Event] = field(default_factory=list)  # oldest first
     problems: list[tuple[Landing, str, str]] = field(default_factory=list)  # (where, path, why)
     files: LineFiles = field(default_factory=LineFiles)  # every registry file at every commit read
+    documents: list[tuple[str, str, str]] = field(default_factory=list)  # (commit, path, blob) committed
+    from_cache: bool = False  # read from the audit cache: ``files`` is empty
 
     def of(self, model: str, env: str | None = None) -> list[Event]:
         return [e for e in self.events if e.model == model and (env is None or e.env in (None, env))]
@@ -90,14 +92,44 @@ def read_events(git: Git, rev: str) -> EventLog:
     folders = [layout.MODELS_DIR, layout.POLICIES_DIR]
     mainline = git.mainline(commit, folders)
     log = EventLog(commit, files=LineFiles.fold(mainline, folders, commit))
-    deployments = _deployment_blobs(git, mainline, log.files)
-    running: dict[tuple[str, str], str] = {}  # (model, env) -> version, as of the commit being read
+    _fold(git, mainline, log, {}, log.files)
+    return log
+
+
+def extend_events(git: Git, older: EventLog, tip: str) -> EventLog | None:
+    """``tip``'s events from those of ``older`` (a commit of tip's first-parent line): only the
+    commits after it are read. None when ``older.rev`` is not on that line (main was rewritten)."""
+    if older.rev == tip:
+        return older
+    line = git.run(["rev-list", "--first-parent", "--parents", f"{older.rev}..{tip}"]).split("\n")
+    oldest = line[-2].split() if len(line) >= 2 else []  # the last line is empty
+    if len(oldest) < 2 or oldest[1] != older.rev:
+        return None
+    running: dict[tuple[str, str], str] = {}
+    for event in older.events:
+        if event.kind is Kind.DEPLOYMENT_CHANGED and event.model and event.env:
+            if event.after is None:
+                running.pop((event.model, event.env), None)
+            else:
+                running[(event.model, event.env)] = event.after
+    log = EventLog(tip, list(older.events), list(older.problems), documents=list(older.documents),
+                   from_cache=True)
+    since = git.mainline(f"{older.rev}..{tip}", [layout.MODELS_DIR, layout.POLICIES_DIR])
+    _fold(git, since, log, running, None)
+    return log
+
+
+def _fold(git: Git, mainline: list[MainlineCommit], log: EventLog, running: dict[tuple[str, str], str],
+          files: LineFiles | None) -> None:
+    """Append ``mainline``'s events to ``log``; ``running``: (model, env) -> version before it."""
+    deployments = _deployment_blobs(git, mainline, files)
     for item in mainline:
         landing = Landing(item.commit, item.parent, datetime.fromisoformat(item.committed_at), item.subject)
+        log.documents.extend((item.commit, c.path, c.blob) for c in item.changes
+                             if c.blob != NULL_OID and layout.locate(c.path) is not None)
         for change in item.changes:
             log.events.extend(_events(landing, change.status, change.path, change.blob, deployments, running,
                                       log))
-    return log
 
 
 def _events(landing: Landing, status: str, path: str, blob: str, deployments: dict[str, object],
@@ -140,12 +172,15 @@ def _deployment_events(landing: Landing, path: str, model: str, blob: str, deplo
     return events
 
 
-def _deployment_blobs(git: Git, mainline: list[MainlineCommit], files: LineFiles) -> dict[str, object]:
+def _deployment_blobs(git: Git, mainline: list[MainlineCommit], files: LineFiles | None) -> dict[str, object]:
     """Every deployment.yaml blob the history names, loaded (one batch read, kept for the evidence)."""
-    from ..manifest.loader import load_bytes
-
     wanted = {c.blob: c.path for m in mainline for c in m.changes
               if c.blob != NULL_OID and (p := layout.locate(c.path)) is not None and p.kind == "Deployment"}
+    if not wanted:
+        return {}
+    from ..manifest.loader import load_bytes
+
     raw = git.read_objects(list(wanted))
-    files.bodies.update(raw)
+    if files is not None:
+        files.bodies.update(raw)
     return {blob: load_bytes(wanted[blob], data).document for blob, data in raw.items() if data is not None}

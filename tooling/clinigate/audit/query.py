@@ -12,22 +12,22 @@ had, and which of its approvals counted, are what that revision's rules and trus
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import layout
-from ..approvals.review import ApprovalBook
-from ..approvals.verdict import ApprovalVerdict
-from ..errors import ClinigateError
 from ..gitrepo import Git
-from ..manifest.loader import LoadedFile
-from ..manifest.revision import Snapshot
-from ..policy.decider import Decider
-from .events import Event, EventLog, Kind, Landing, read_events
-from .line import LineFiles, LineReader
+from .cache import AuditCache, EvidenceKey
+from .events import Event, EventLog, Kind, Landing, extend_events, read_events
+from .line import LineReader
 from .state import state_at
+
+if TYPE_CHECKING:  # the judges are imported when a question needs judging, not to read a cache
+    from ..approvals.review import ApprovalBook
+    from ..approvals.verdict import ApprovalVerdict
+    from ..manifest.loader import LoadedFile
+    from ..policy.decider import Decider
 
 
 @dataclass(frozen=True)
@@ -83,20 +83,39 @@ class InForce:
 class Auditor:
     git: Git
     log: EventLog
+    cache: AuditCache = field(default_factory=AuditCache.disabled)
+    ledger: str | None = None  # what the approval ledger's refs hold: the evidence depends on it
     _deciders: dict[object, Decider] = field(default_factory=dict)
     _books: dict[object, ApprovalBook] = field(default_factory=dict)
     # Everything below is a pure function of its key: the same documents, rules and trust give
     # the same answer, so a long history judges each distinct input once.
-    _evidence_of: dict[tuple[str, str, str], Evidence] = field(default_factory=dict, repr=False)
+    _evidence_of: dict[EvidenceKey, Evidence] = field(default_factory=dict, repr=False)
     _acts: dict[tuple[object, str, str], list[ApprovalVerdict]] = field(default_factory=dict, repr=False)
     _loaded: dict[tuple[str, str], LoadedFile] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, git: Git, rev: str) -> Auditor:
-        log = read_events(git, rev)
-        return cls(LineReader(git.root, git.remote_env, files=log.files), log)
+    def open(cls, git: Git, rev: str, *, cache: AuditCache | None = None) -> Auditor:
+        """``cache``: answers kept from earlier runs (audit/cache.py); None judges all from Git."""
+        cache = cache or AuditCache.disabled()
+        tip = git.resolve(rev)
+        log = cache.events(tip) or _extended(git, cache, tip)
+        if log is None:
+            log = read_events(git, tip)
+            cache.store_events(log)
+        auditor = cls(git, log, cache, cache.ledger_state(git) if cache.root else None)
+        if not log.from_cache:
+            auditor.git = LineReader(git.root, git.remote_env, files=log.files)
+        return auditor
+
+    def _fold(self) -> None:
+        """The line's files, for judging: a history read from the cache holds only its events."""
+        if self.log.from_cache:
+            log = read_events(self.git, self.log.rev)
+            self.log.files, self.log.from_cache = log.files, False
+            self.git = LineReader(self.git.root, self.git.remote_env, files=log.files)
 
     def close(self) -> None:
+        self.cache.flush()
         for decider in self._deciders.values():
             decider.close()
         for book in self._books.values():
@@ -130,7 +149,7 @@ class Auditor:
             doc = Snapshot(self.git, event.landing.commit).doc(event.path)
             change = doc.change if isinstance(doc, ModelVersion) else None
             declared = change.declared_class.value if change and change.declared_class else None
-            found.append(Modification(event, self._evidence(event.landing, model, event.version),
+            found.append(Modification(event, self.evidence(event.landing, model, event.version),
                                       change.modification_id if change else None,
                                       change.summary if change else None, declared,
                                       self._first_production(model, event.version)))
@@ -143,14 +162,26 @@ class Auditor:
     def deployed(self, event: Event) -> Deployed:
         if event.after is None or event.model is None:
             return Deployed(event, None)
-        key = (event.landing.commit, event.model, event.after)
+        return Deployed(event, self.evidence(event.landing, event.model, event.after))
+
+    def evidence(self, landing: Landing, model: str, version: str) -> Evidence:
+        """``version`` of ``model`` as the rules of ``landing``'s base judged it (each judged once)."""
+        key: EvidenceKey = (landing.commit, model, version)
         if key not in self._evidence_of:
-            self._evidence_of[key] = self._evidence(event.landing, event.model, event.after)
-        return Deployed(event, self._evidence_of[key])
+            known = self.cache.evidence(self.ledger).get(key) if self.cache.root else None
+            if known is None:
+                known = self._evidence(landing, model, version)
+                self.cache.keep_evidence(self.ledger, key, known)
+            self._evidence_of[key] = known
+        return self._evidence_of[key]
 
     def _evidence(self, landing: Landing, model: str, version: str) -> Evidence:
         from ..approvals.review import policy_approvals
+        from ..errors import ClinigateError
         from ..manifest.version import ModelVersion
+        from .documents import LandingDocuments
+
+        self._fold()
 
         path = layout.version_path(model, version)
         base = landing.parent or landing.commit  # the root commit has no base: it judges itself
@@ -201,6 +232,8 @@ class Auditor:
     def _decider(self, base: str) -> Decider:
         key = self._tree(base, layout.POLICIES_DIR) or base  # same rules, same judge
         if key not in self._deciders:
+            from ..policy.decider import Decider
+
             self._deciders[key] = Decider.open(self.git, rules_rev=base)
         return self._deciders[key]
 
@@ -211,41 +244,20 @@ class Auditor:
         # Bases with the same trust folder and roles.yaml judge alike: open one book for them all.
         key = self._book_key(base)
         if key not in self._books:
+            from ..approvals.review import ApprovalBook
+
             self._books[key] = ApprovalBook.open(self.git, base=base, strict_trust=False)
         return self._books[key]
 
 
-class LandingDocuments(Snapshot):
-    """The documents at one commit of the line, each blob loaded once for the whole audit.
-
-    A long history holds the same manifests at thousands of commits; ``loaded`` (shared by every
-    landing) keeps one loaded copy per (path, blob). Each landing gets its own copy of the
-    findings list, which cross-checks append to.
-    """
-
-    def __init__(self, git: Git, rev: str, files: LineFiles,
-                 loaded: dict[tuple[str, str], LoadedFile]) -> None:
-        super().__init__(git, rev)
-        self.files, self.shared = files, loaded
-
-    def prefetch(self, paths: Iterable[str]) -> None:
-        from ..manifest.loader import load_bytes
-
-        todo = [p for p in dict.fromkeys(paths) if p not in self._loaded]
-        state = self.files.state(self.rev)
-        if state is None or self.emails or not all(self.files.covers(p) for p in todo):
-            super().prefetch(todo)
-            return
-        for path, raw in self.git.read_blobs(self.rev, todo).items():
-            entry = self.files.entry(state, path)
-            if raw is None or entry is None:
-                self._loaded[path] = None
-                continue
-            key = (path, entry[1])
-            if key not in self.shared:
-                self.shared[key] = load_bytes(path, raw)
-            shared = self.shared[key]
-            self._loaded[path] = replace(shared, findings=list(shared.findings))
+def _extended(git: Git, cache: AuditCache, tip: str) -> EventLog | None:
+    """A kept history of an older tip of the same line, extended by the commits since (stored)."""
+    for older in cache.recent_events():
+        log = extend_events(git, older, tip)
+        if log is not None:
+            cache.store_events(log)
+            return log
+    return None
 
 
 def _validation(doc: Any) -> dict[str, Any]:

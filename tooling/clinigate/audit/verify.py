@@ -22,30 +22,53 @@ Each finding names the commit and the document:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from .. import layout
 from ..findings import Finding, Severity
 from ..gitrepo import Git
-from ..gitrepo.git import NULL_OID
+from .cache import NO_LEDGER, AuditCache
 from .events import Event, Kind
 from .query import Auditor
 
+T = TypeVar("T")
+# Wraps the work still to be judged, e.g. in a progress bar: (items, what they are) -> items.
+Progress = Callable[[Sequence[T], str], Iterable[T]]
 
-def verify_history(git: Git, rev: str, *, since: str | None = None) -> list[Finding]:
-    """Every finding on ``rev``'s first-parent history (only commits after ``since``, if given)."""
-    with Auditor.open(git, rev) as auditor:
+
+def _unwatched(items: Sequence[T], label: str) -> Iterable[T]:
+    return items
+
+
+def verify_history(git: Git, rev: str, *, since: str | None = None, cache: AuditCache | None = None,
+                   progress: Progress = _unwatched) -> list[Finding]:  # type: ignore[type-arg]
+    """Every finding on ``rev``'s first-parent history (only commits after ``since``, if given).
+
+    ``cache``: what earlier runs worked out (audit/cache.py) — a re-run judges only what is new:
+    commits, documents, or a ledger that moved. The ledger and the checkpoints are checked each run.
+    """
+    with Auditor.open(git, rev, cache=cache) as auditor:
         recent = _after(git, auditor, since)
         events = [e for e in auditor.log.events if e.landing.commit in recent]
-        findings = _unloadable(git, auditor, recent)
+        findings = _unloadable(git, auditor, recent, progress)
         findings += [_edited(e) for e in events if e.kind in (Kind.VERSION_EDITED, Kind.VERSION_REMOVED)]
-        for event in events:
-            if event.kind is Kind.DEPLOYMENT_CHANGED and event.env == "production" and event.after:
-                findings += _production(auditor, event)
-    findings += _ledger(git)
+        production = [e for e in events
+                      if e.kind is Kind.DEPLOYMENT_CHANGED and e.env == "production" and e.after]
+        for event in progress(production, "judging production changes"):
+            findings += _production(auditor, event)
+    findings += _ledger(git, cache or AuditCache.disabled())
     findings += _checkpoints(git, git.resolve(rev))
     return findings
 
 
 def _checkpoints(git: Git, tip: str) -> list[Finding]:
-    """Checkpoint signatures are judged by the audited tip's trust.yaml and roles.yaml."""
+    """Checkpoint signatures are judged by the audited tip's trust.yaml and roles.yaml (each run:
+    a signature whose time nobody vouches for is checked against "now")."""
+    remote = "refs/remotes/origin/" + layout.CHECKPOINTS_REF.removeprefix("refs/heads/")
+    refs = [layout.CHECKPOINTS_REF, remote]
+    if not git.run(["for-each-ref", "--count=1", "--format=%(refname)", *refs]).strip():
+        return []  # none written: nothing to hold the history to (and no signature code to load)
     from ..approvals.review import ApprovalBook
     from .checkpoint import check_checkpoints
 
@@ -95,39 +118,46 @@ def _production(auditor: Auditor, event: Event) -> list[Finding]:
                     f"signed approval from: {', '.join(evidence.missing_roles)}{shown}")]
 
 
-def _unloadable(git: Git, auditor: Auditor, recent: set[str]) -> list[Finding]:
-    """Each document committed on the line loads at its commit (blobs read in one batch)."""
-    from .. import layout
-    from ..manifest.loader import load_bytes
+def _unloadable(git: Git, auditor: Auditor, recent: set[str],
+                progress: Progress) -> list[Finding]:  # type: ignore[type-arg]
+    """Each document committed on the line loads at its commit (each blob loaded once, ever: what
+    the cache knows is not read again; the rest is read in one batch)."""
+    known = auditor.cache.loadable()
+    firsts: dict[tuple[str, str], str] = {}  # (path, blob) -> the first commit that holds it
+    for commit, path, blob in auditor.log.documents:
+        if commit in recent:
+            firsts.setdefault((path, blob), commit)
+    todo = [key for key in firsts if f"{key[0]} {key[1]}" not in known]
+    if todo:
+        from ..manifest.loader import load_bytes
 
-    wanted = [(commit, change.path, change.blob) for commit, changes in _changes(git, auditor.log.rev)
-              if commit in recent for change in changes
-              if change.blob != NULL_OID and layout.locate(change.path) is not None]
-    blobs = git.read_objects([blob for _, _, blob in wanted])
-    findings, seen = [], set()
-    for commit, path, blob in wanted:
-        raw = blobs.get(blob)
-        if blob in seen or raw is None:
-            continue
-        seen.add(blob)
-        loaded = load_bytes(path, raw)
-        if loaded.document is None:
-            why = loaded.findings[0].message if loaded.findings else "it does not load"
-            findings.append(Finding(path, None, None, "history.unloadable",
-                                    f"at commit {commit[:12]} this document does not load: {why}"))
-    return findings
-
-
-def _changes(git: Git, rev: str) -> list[tuple[str, tuple]]:  # type: ignore[type-arg]
-    from .. import layout
-
-    return [(c.commit, c.changes) for c in git.mainline(rev, [layout.MODELS_DIR, layout.POLICIES_DIR])]
+        blobs = git.read_objects(sorted({blob for _, blob in todo}))
+        for path, blob in progress(todo, "loading committed documents"):
+            raw = blobs.get(blob)
+            if raw is None:
+                continue  # not in this clone (a shallow one): nothing to say of it
+            loaded = load_bytes(path, raw)
+            why = None if loaded.document is not None else (
+                loaded.findings[0].message if loaded.findings else "it does not load")
+            auditor.cache.keep_loadable(path, blob, why)
+    return [Finding(path, None, None, "history.unloadable",
+                    f"at commit {commit[:12]} this document does not load: {why}")
+            for (path, blob), commit in firsts.items() if (why := known.get(f"{path} {blob}"))]
 
 
-def _ledger(git: Git) -> list[Finding]:
+def _ledger(git: Git, cache: AuditCache) -> list[Finding]:
+    """The ledger's own rules: a function of its refs, so judged once per state of them."""
+    state = cache.ledger_state(git)
+    if state == NO_LEDGER:
+        return []  # no ledger, no head this clone saw or any remote published: nothing to rewind
+    known = cache.ledger_findings(state)
+    if known is not None:
+        return known
     from ..approvals.ledger import LEDGER_REF, Ledger
 
     ledger = Ledger(git)
     problems = ledger.check_history() if ledger.tip() is not None else ledger.rewinds()
-    return [Finding(p.path or LEDGER_REF, None, None, p.rule,
-                    p.message + (f" (ledger commit {p.commit[:12]})" if p.commit else "")) for p in problems]
+    found = [Finding(p.path or LEDGER_REF, None, None, p.rule,
+                     p.message + (f" (ledger commit {p.commit[:12]})" if p.commit else "")) for p in problems]
+    cache.keep_ledger_findings(state, found)
+    return found

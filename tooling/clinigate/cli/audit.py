@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,17 @@ from .options import repo_option, resolve_repo
 from .signing import SigningMethod, signing_options
 
 AUDIT_FORMATS = ("text", "json", "csv", "markdown")
+PROGRESS_FROM = 50  # items of work still to judge before a progress bar is worth showing
 branch_option = click.option("--branch", default="main", show_default=True,
                              envvar="CLINIGATE_DEPLOYMENT_BRANCH",
                              help="The deployment branch whose first-parent history is audited "
                                   "(origin/BRANCH when it exists).")
 rev_option = click.option("--rev", default=None, help="Audit the history up to this commit of the branch "
                                                       "(default: its tip).")
+cache_option = click.option("--no-cache", "no_cache", is_flag=True,
+                            help="Judge everything from Git again, ignoring (and not writing) the answers "
+                                 "this clone keeps under .git/clinigate/audit/ from earlier runs "
+                                 "(also CLINIGATE_NO_AUDIT_CACHE=1).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,14 +56,16 @@ def audit() -> None:
               help="text for people, json for tools, csv for a spreadsheet, markdown for a report.")
 @branch_option
 @rev_option
+@cache_option
 @repo_option
-def timeline(model: str, env: str | None, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
+def timeline(model: str, env: str | None, fmt: str, branch: str, rev: str | None, no_cache: bool,
+             repo: Path | None) -> None:
     """Every deployment change of MODEL: commit time (claimed), commit, pull request, versions per
     environment, change class and PCCP status by that revision's base, approvers (printed name,
     role, meaning, trusted or claimed time) and rationale; rollbacks marked."""
     from ..report.audit import render_timeline
 
-    with _auditor(branch, rev, repo, model) as auditor:
+    with _auditor(branch, rev, repo, model, no_cache) as auditor:
         click.echo(render_timeline(model, auditor.timeline(model, env), fmt), nl=False)
         _warn_unreadable(auditor, model)
 
@@ -72,9 +80,10 @@ def timeline(model: str, env: str | None, fmt: str, branch: str, rev: str | None
               help="text for people, json for tools.")
 @branch_option
 @rev_option
+@cache_option
 @repo_option
 def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: str, rev: str | None,
-       repo: Path | None) -> None:
+       no_cache: bool, repo: Path | None) -> None:
     """The version of MODEL in force in --env at TIME (ISO 8601 with an offset, e.g.
     2026-03-15T14:00:00+01:00 or …Z): the commit that authorised it, its approvals and its
     validation summary; "none" before the first deployment. A version is in force from its
@@ -87,7 +96,7 @@ def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: st
     from ..report.audit import render_at
 
     when = _moment(moment, assume_utc)
-    with _auditor(branch, rev, repo, model) as auditor:
+    with _auditor(branch, rev, repo, model, no_cache) as auditor:
         click.echo(render_at(auditor.at(model, env, when), fmt), nl=False)
         _warn_unreadable(auditor, model)
 
@@ -100,16 +109,22 @@ def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: st
               help="text for people, json for tools, github for annotations, sarif, junit.")
 @branch_option
 @rev_option
+@cache_option
 @repo_option
-def verify(since: str | None, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
+def verify(since: str | None, fmt: str, branch: str, rev: str | None, no_cache: bool,
+           repo: Path | None) -> None:
     """Check the whole history: every document loadable where it was committed; merged versions
     never edited or removed later; every version that reached production approved by each role
     the rules of its base required (valid signatures); the approval ledger append-only; every
     signed checkpoint (`audit checkpoint`) still contained in main and the ledger.
 
+    A re-run judges only what is new (commits, documents, a ledger that moved): the rest comes from
+    the answers this clone keeps (--no-cache judges it all again). A progress bar shows on a terminal.
+
     \b
     Exit codes: 0 nothing found · 1 findings (each with its rule, commit and document) · 2 usage.
     """
+    from ..audit.cache import AuditCache
     from ..audit.verify import verify_history
     from ..findings import Report, Severity
     from ..gitrepo import Git
@@ -118,7 +133,8 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, repo: Path
 
     git = Git(resolve_repo(repo))
     tip = deployable(git, rev, branch)
-    findings = verify_history(git, tip, since=since)
+    findings = verify_history(git, tip, since=since, cache=AuditCache.open(git, enabled=not no_cache),
+                              progress=_progress)
     report = Report(files=sorted({f.path for f in findings}), findings=findings)
     report.sort()
     click.echo(RENDERERS[fmt](report), nl=False)
@@ -136,15 +152,16 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, repo: Path
               help="csv for the submission's tables, json for tools.")
 @branch_option
 @rev_option
+@cache_option
 @repo_option
-def export(model: str, fmt: str, branch: str, rev: str | None, repo: Path | None) -> None:
+def export(model: str, fmt: str, branch: str, rev: str | None, no_cache: bool, repo: Path | None) -> None:
     """The modifications made to MODEL under its PCCP, for the next submission: each version merged
     on main with its merge time (claimed by Git), commit, pull request, modification id, declared and
     computed change class, PCCP status and regulatory action (by the rules of its base), valid
     approvals (printed name, role, meaning, time), and when it first reached production."""
     from ..report.audit import render_export
 
-    with _auditor(branch, rev, repo, model) as auditor:
+    with _auditor(branch, rev, repo, model, no_cache) as auditor:
         click.echo(render_export(model, auditor.modifications(model), fmt), nl=False)
 
 
@@ -226,14 +243,29 @@ def _moment(text: str, assume_utc: bool) -> datetime:
     return when
 
 
-def _auditor(branch: str, rev: str | None, repo: Path | None, model: str):  # type: ignore[no-untyped-def]
+def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
+    """A progress bar on a terminal for long work (rich, on stderr; gone when done)."""
+    import sys
+
+    if len(items) < PROGRESS_FROM or not sys.stderr.isatty():
+        return items
+    from rich.console import Console
+    from rich.progress import track
+
+    return track(items, description=label, console=Console(stderr=True), transient=True)
+
+
+def _auditor(branch: str, rev: str | None, repo: Path | None, model: str,  # type: ignore[no-untyped-def]
+             no_cache: bool = False):
+    from ..audit.cache import AuditCache
     from ..audit.query import Auditor
     from ..errors import UsageError
     from ..gitrepo import Git
     from ..registry.branch import deployable
 
     git = Git(resolve_repo(repo))
-    auditor = Auditor.open(git, deployable(git, rev, branch))
+    cache = AuditCache.open(git, enabled=not no_cache)
+    auditor = Auditor.open(git, deployable(git, rev, branch), cache=cache)
     if model not in auditor.models():
         auditor.close()
         known = ", ".join(sorted(auditor.models())) or "none"

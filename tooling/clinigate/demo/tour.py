@@ -21,8 +21,8 @@ from ..errors import EnvironmentProblem, UsageError
 from ..findings import Report
 from ..gitrepo import Git
 from ..manifest import strict_yaml
+from ..manifest.semver import SemverKey
 from ..manifest.validate import validate_registry
-from ..manifest.values import SemverKey
 from ..report import text as text_report
 from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
 from .approvals import roles as demo_roles

@@ -88,10 +88,7 @@ class GitHubApi:
     def from_environment(cls, environ: Mapping[str, str] | None = None, *, repository: str | None = None,
                          token_env: str = TOKEN_ENV) -> GitHubApi:
         env = environ if environ is not None else os.environ
-        repository = repository or env.get("GITHUB_REPOSITORY")
-        if not repository:
-            raise UsageError("which repository? GITHUB_REPOSITORY is not set",
-                             hint="pass --repository OWNER/NAME (GitHub Actions sets it)")
+        repository = _repository(env, repository)
         token = env.get(token_env, "")
         if not token:
             raise UsageError(f"{token_env} is not set: the GitHub API needs a token",
@@ -122,10 +119,7 @@ class GitHubApi:
     def app_from_environment(cls, app_id: str, key_env: str, *, repository: str | None = None,
                              environ: Mapping[str, str] | None = None) -> GitHubApi:
         env = environ if environ is not None else os.environ
-        repository = repository or env.get("GITHUB_REPOSITORY")
-        if not repository:
-            raise UsageError("which repository? GITHUB_REPOSITORY is not set",
-                             hint="pass --repository OWNER/NAME (GitHub Actions sets it)")
+        repository = _repository(env, repository)
         key = env.get(key_env, "")
         if not key.strip():
             raise UsageError(f"{key_env} is not set: it must hold the GitHub App's private key (PEM)",
@@ -185,6 +179,15 @@ class GitHubApi:
 
     def _call(self, what: str, action: Callable[[], _T]) -> _T:
         return _call(self.repository, what, action)
+
+
+def _repository(env: Mapping[str, str], repository: str | None) -> str:
+    """``--repository`` wins over the runner's ``GITHUB_REPOSITORY``; one of them must name it."""
+    repository = repository or env.get("GITHUB_REPOSITORY")
+    if not repository:
+        raise UsageError("which repository? GITHUB_REPOSITORY is not set",
+                         hint="pass --repository OWNER/NAME (GitHub Actions sets it)")
+    return repository
 
 
 def _call(repository: str, what: str, action: Callable[[], _T]) -> _T:

@@ -27,7 +27,7 @@ again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -85,6 +85,7 @@ class _Change:
     authors: ChangeAuthors
     roles: Roles
     recorded: frozenset[tuple[int, str, str, str]]  # (review id, role, document, document sha256)
+    blobs: Mapping[str, bytes | None]  # each document at the head, read once (None: absent there)
 
 
 def record_reviews(git: Git, api: GitHubApi, number: int, *, rules_rev: str,
@@ -155,7 +156,8 @@ def _read_change(git: Git, pull: PullFacts, rules_rev: str) -> _Change:
     decision = decide_pull(git, pull, rules_rev)
     authors = ChangeAuthors.read(git, decision.merge_base, pull.head_sha, roles, _event(pull))
     documents = [m.path for m in decision.manifests]
-    return _Change(pull.head_sha, decision, authors, roles, _recorded(git, documents))
+    return _Change(pull.head_sha, decision, authors, roles, _recorded(git, documents),
+                   git.read_blobs(pull.head_sha, documents))
 
 
 def _recorded(git: Git, documents: list[str]) -> frozenset[tuple[int, str, str, str]]:
@@ -192,7 +194,7 @@ def _record(git: Git, change: _Change, pull: PullFacts, review: ReviewFacts, int
                               f"{person.name} does not hold the {intent.role} role in roles.yaml on the "
                               "default branch", **said)]
     targets = [m for m in change.decision.manifests if intent.role in m.required_roles
-               and git.read_blobs(change.head, [m.path]).get(m.path) is not None]
+               and change.blobs.get(m.path) is not None]
     if not targets:
         return [ReviewOutcome(review.id, login, SKIPPED, "review.role_not_required",
                               f"no document of this pull request needs the {intent.role} role", **said)]
@@ -248,7 +250,7 @@ def _sign(git: Git, change: _Change, pull: PullFacts, review: ReviewFacts, inten
                      else ("review.commit_author", f"wrote or committed a commit that changed {target.path}"))
         return ReviewOutcome(review.id, login, REFUSED, rule, f"{person.name} {who} and cannot approve it "
                              "(separation of duties)", **said)
-    raw = git.read_blobs(change.head, [target.path])[target.path]
+    raw = change.blobs[target.path]
     assert raw is not None
     if (review.id, intent.role, target.path, sha256_hex(raw)) in change.recorded:
         return ReviewOutcome(review.id, login, RECORDED, "review.recorded",

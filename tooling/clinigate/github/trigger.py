@@ -8,9 +8,7 @@ payload only *points* at a pull request; everything that counts is then read fro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
@@ -18,7 +16,6 @@ from .api import GitHubApi
 
 # The events whose workflow file GitHub always takes from the default branch.
 TRUSTED_EVENTS = frozenset({"workflow_run", "workflow_dispatch"})
-_MAX_EVENT_BYTES = 25 * 1024 * 1024
 
 
 class NotOnDefaultBranch(UsageError):
@@ -42,19 +39,6 @@ def require_trusted_run(environ: Mapping[str, str], branch: str) -> None:
             f"(rule {NotOnDefaultBranch.rule})",
             hint="a pull request's own workflows cannot sign approvals or set the gate status; "
                  "reviewers approve in the GitHub UI, or sign personally with `clinigate approve`")
-
-
-def read_event(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    file = Path(path)
-    try:
-        if file.stat().st_size > _MAX_EVENT_BYTES:
-            raise UsageError(f"{path}: the event payload is larger than {_MAX_EVENT_BYTES:,} bytes")
-        payload = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read the event payload ({exc})") from None
-    return payload if isinstance(payload, dict) else {}
 
 
 def pull_numbers(payload: Mapping[str, Any], api: GitHubApi) -> list[int]:

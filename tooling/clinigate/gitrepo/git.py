@@ -242,6 +242,14 @@ class Git:
         out = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False).strip()
         return out or None
 
+    def git_dir(self) -> Path | None:
+        """The clone's own Git directory (the one its worktrees share); None outside a repository."""
+        dot_git = self.root / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        out = self.run(["rev-parse", "--git-common-dir"], check=False).strip()
+        return (self.root / out).resolve() if out else None
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """Whether ``ancestor`` is ``descendant`` or one of its ancestors.
 

@@ -18,7 +18,8 @@ from .loader import LoadedFile
 from .model import Model
 from .pccp import PCCP
 from .roles import Roles
-from .values import Role, SemverKey
+from .semver import SemverKey
+from .values import Role
 from .version import ModelVersion
 
 if TYPE_CHECKING:

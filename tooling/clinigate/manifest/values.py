@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import StrEnum
-from functools import total_ordering
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-API_VERSION = "clinigate/v1"
+from .semver import SEMVER_RE
 
-# semver.org 2.0.0 regular expression, verbatim.
-SEMVER_RE = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
+API_VERSION = "clinigate/v1"
 
 
 class StrictModel(BaseModel):
@@ -111,32 +104,6 @@ class RegulatoryAction(StrEnum):
     NEW_SUBMISSION = "new_submission"
 
 
-@total_ordering
-class SemverKey:
-    """Orders semver strings by semver precedence rules (build metadata ignored)."""
-
-    def __init__(self, text: str) -> None:
-        match = SEMVER_RE.match(text)
-        if match is None:
-            raise ValueError(f"not a semantic version: {text!r}")
-        self.core = tuple(int(part) for part in match.group(1, 2, 3))
-        pre = match.group(4)
-        self.pre: tuple[tuple[int, int | str], ...] | None = (
-            tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")) if pre else None
-        )
-
-    def _key(self) -> tuple[object, ...]:
-        # A release sorts after all of its pre-releases.
-        return (self.core, self.pre is None, self.pre or ())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SemverKey) and self._key() == other._key()
-
-    def __lt__(self, other: SemverKey) -> bool:
-        return self._key() < other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
 
 def unique(items: list[str], what: str) -> list[str]:

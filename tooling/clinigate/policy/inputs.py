@@ -25,8 +25,9 @@ from ..manifest.model import Model
 from ..manifest.pccp import PCCP
 from ..manifest.revision import Snapshot
 from ..manifest.roles import Roles
+from ..manifest.semver import SemverKey
 from ..manifest.strict_yaml import Locator
-from ..manifest.values import Environment, SemverKey
+from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from ..pccp import facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl

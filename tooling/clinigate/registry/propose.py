@@ -26,7 +26,7 @@ import yaml
 
 from .. import layout
 from ..errors import EnvironmentProblem, UsageError
-from ..manifest.values import SEMVER_RE, SemverKey
+from ..manifest.semver import SEMVER_RE, SemverKey
 from .actual import MlflowRegistry, _not_found
 from .digest import artifact_digest
 
