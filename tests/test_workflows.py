@@ -177,3 +177,39 @@ def test_the_gate_decides_with_real_opa_in_process_from_the_base_lock() -> None:
     assert "docker" not in runs  # no unpinned image: the OPA release is the base's locked wheel
     deciding = [line for line in runs.splitlines() if line.startswith("clinigate check") and "|| true" not in line]
     assert deciding and all("--engine opa " in line for line in deciding)
+
+
+CHECKPOINT = "clinigate audit checkpoint --sigstore --note {} --push origin --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY"
+
+
+@pytest.mark.parametrize(("name", "after"), [("audit.yml", "verify"), ("sync.yml", "sync")])
+def test_the_checkpoint_workflows_sign_from_main_in_a_job_of_their_own(name: str, after: str) -> None:
+    """Keyless, from main, with the deploy key of the approvals environment; nothing else in the job."""
+    doc = _doc(name)
+    job = doc["jobs"]["checkpoint"]
+    assert job["needs"] == after and job["if"].startswith("github.ref == 'refs/heads/main'")
+    assert job["environment"] == "approvals" and job["concurrency"]["group"] == "clinigate-checkpoints"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    (checkout,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkout["with"]["ref"] == "main"
+    runs = [str(s["run"]) for s in job["steps"] if str(s.get("run", "")).startswith("clinigate")]
+    assert runs == ["clinigate ledger fetch --token-env GITHUB_TOKEN", CHECKPOINT.format(name)]
+    others = [n for n, j in doc["jobs"].items() if n != "checkpoint"]
+    assert all("id-token" not in (doc["jobs"][n].get("permissions") or {}) for n in others)
+    assert all("CLINIGATE_LEDGER_DEPLOY_KEY" not in str(doc["jobs"][n]) for n in others)
+
+
+def test_the_workflows_that_write_checkpoints_are_the_ones_trust_yaml_lists() -> None:
+    """A workflow that signs checkpoints and is not listed would write checkpoint.invalid ones; a listed
+    one that writes none is a signer the registry does not need."""
+    writers = {f".github/workflows/{p.name}" for p in WORKFLOWS if "clinigate audit checkpoint" in _runs(p.name)}
+    ci = yaml.safe_load((REPO_ROOT / "policies/trust/trust.yaml").read_text())["sigstore"]["ci"]
+    assert writers == set(ci["checkpoint_workflows"]) == {".github/workflows/audit.yml",
+                                                          ".github/workflows/sync.yml"}
+    assert ci["workflow"] not in ci["checkpoint_workflows"]
+
+
+def test_audit_verifies_the_whole_history_before_the_checkpoint() -> None:
+    runs = [str(s.get("run", "")) for s in _doc("audit.yml")["jobs"]["verify"]["steps"]]
+    fetch = runs.index("clinigate ledger fetch --token-env GITHUB_TOKEN")
+    assert runs.index("clinigate audit verify --rev origin/main") > fetch  # whole history: no --since

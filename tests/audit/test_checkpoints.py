@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from approvals.test_ledger_remote_auth import DEPLOY_KEY, KEY_LINE, KEY_VAR, ssh_stub  # noqa: F401
 from testing.fixtures import copy_example_registry, git, init_repo
+from testing.git_http import serve_git_http
 
 from clinigate.demo.approvals import DemoPki, roles
 from clinigate.gitrepo import Git
@@ -102,3 +104,65 @@ def test_a_tampered_checkpoint_does_not_count(signed: tuple[Path, DemoPki], run_
     g.set_ref("refs/heads/clinigate/checkpoints", commit)
     code, rules = _rules(run_cli, repo)
     assert "checkpoint.invalid" in rules and "history.rewritten" not in rules, rules
+
+
+# --- publishing: --push with the ledger's credentials ---------------------------------------------
+
+TOKEN = "ghs_T0kenForTheCheckpointsServer0123456"
+TOKEN_VAR = "CLINIGATE_TEST_TOKEN"
+CHECKPOINTS = "refs/heads/clinigate/checkpoints"
+
+
+def _signing(repo: Path, pki: DemoPki) -> list[str]:
+    issued = pki.certificate(roles(repo).person("dwhitfield"))  # type: ignore[arg-type]
+    return ["--key", str(issued.key_path), "--cert", str(issued.cert_path)]
+
+
+def test_push_with_a_token_lands_on_top_of_the_remote_branch(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]
+                                                             tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second clone is a CI checkout: the branch only as refs/remotes/origin/…, no local one."""
+    repo, pki = signed
+    (tmp_path / "srv").mkdir()
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(tmp_path / "srv" / "reg.git"))
+    monkeypatch.setenv(TOKEN_VAR, TOKEN)
+    with serve_git_http(tmp_path / "srv", token=TOKEN) as server:
+        for name in ("a", "b"):
+            clone = tmp_path / name
+            git(tmp_path, "clone", "-q", str(tmp_path / "srv" / "reg.git"), name)
+            git(clone, "remote", "set-url", "origin", server.url("reg.git"))
+            result = run_cli("audit", "checkpoint", *_signing(repo, pki), "--push", "origin",
+                             "--token-env", TOKEN_VAR, "--repo", str(clone))
+            assert result.code == 0, result.stdout + result.stderr
+            assert f"pushed {CHECKPOINTS} to origin" in result.stdout and TOKEN not in result.stdout + result.stderr
+    served = git(tmp_path / "srv" / "reg.git", "rev-parse", CHECKPOINTS).strip()
+    assert served == git(tmp_path / "b", "rev-parse", CHECKPOINTS).strip()
+    assert len(git(tmp_path / "srv" / "reg.git", "ls-tree", "--name-only", served).split()) == 2
+    first = git(tmp_path / "a", "rev-parse", CHECKPOINTS).strip()
+    git(tmp_path / "srv" / "reg.git", "merge-base", "--is-ancestor", first, served)  # a fast-forward
+    code, rules = _rules(run_cli, tmp_path / "b")
+    assert "checkpoint.invalid" not in rules and "history.rewritten" not in rules, rules
+
+
+def test_push_with_the_deploy_key_goes_over_ssh_and_never_shows_it(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]
+                                                                   ssh_stub: Path,  # noqa: F811
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, pki = signed
+    git(repo, "remote", "add", "origin", "https://github.example.test/acme/reg.git")
+    monkeypatch.setenv(KEY_VAR, DEPLOY_KEY)
+    result = run_cli("audit", "checkpoint", *_signing(repo, pki), "--push", "origin", "--ssh-key-env", KEY_VAR,
+                     "--repo", str(repo))
+    assert result.code == 3, result.stdout + result.stderr
+    assert "cannot reach the remote 'origin'" in result.stderr and "deploy key" in result.stderr
+    assert "Traceback" not in result.stderr and KEY_LINE not in result.stdout + result.stderr
+    calls = [json.loads(line) for line in ssh_stub.read_text().splitlines()]
+    assert calls and all("git@github.example.test" in c["argv"] and c["key"] == DEPLOY_KEY for c in calls)
+    assert Git(repo).rev_parse(CHECKPOINTS) is None  # it fetched first: nothing was written
+
+
+@pytest.mark.parametrize("option", [["--token-env", TOKEN_VAR], ["--ssh-key-env", KEY_VAR]])
+def test_credentials_without_push_are_a_usage_error(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]
+                                                    option: list[str]) -> None:
+    repo, pki = signed
+    result = run_cli("audit", "checkpoint", *_signing(repo, pki), *option, "--repo", str(repo))
+    assert result.code == 2 and "give --push REMOTE too" in result.stderr, result.stderr

@@ -55,11 +55,12 @@ def test_main_requires_a_code_owner_review_and_the_gate_from_the_default_branch(
 
 
 def test_the_ledger_and_its_published_heads_cannot_be_deleted_or_rewritten() -> None:
-    for name, ref in (("ledger.json", "refs/heads/clinigate/ledger"), ("ledger-tags.json", "refs/tags/clinigate/ledger/*")):
+    for name, ref in (("ledger.json", "refs/heads/clinigate/ledger"), ("ledger-tags.json", "refs/tags/clinigate/ledger/*"),
+                      ("checkpoints.json", "refs/heads/clinigate/checkpoints")):
         body = json.loads((REPO_ROOT / ".github" / "rulesets" / name).read_text())
         assert body["conditions"]["ref_name"]["include"] == [ref]
         assert {"creation", "deletion", "non_fast_forward", "update"} <= set(_rules(name))
-        # Only the approval workflow's deploy key creates and updates them.
+        # Only the deploy key (the approval, audit and sync workflows') creates and updates them.
         assert body["bypass_actors"] == [{"actor_id": None, "actor_type": "DeployKey", "bypass_mode": "always"}]
 
 

@@ -27,6 +27,9 @@ class IdentityKind(StrEnum):
 
     PERSON = "person"  # an e-mail address that must be the signer's own in roles.yaml
     CI_WORKFLOW = "ci_workflow"  # the workflow pinned in trust.yaml; it asserts the reviewer
+    # One of trust.yaml's sigstore.ci.checkpoint_workflows: vouches for a checkpoint, never for an
+    # approval. Only a verifier built for checkpoints ever returns it.
+    CHECKPOINT_WORKFLOW = "checkpoint_workflow"
 
 
 class SignatureInvalid(ClinigateError):
@@ -57,8 +60,9 @@ class VerifiedSignature:
 
     def __post_init__(self) -> None:
         # A PKI certificate is always a person; only Fulcio's GitHub extensions can prove a workflow.
-        if self.identity_kind is IdentityKind.CI_WORKFLOW and self.backend != "sigstore":
-            raise ValueError(f"a {self.backend} signature cannot be the CI workflow identity")
+        if self.identity_kind is not IdentityKind.PERSON and self.backend != "sigstore":
+            raise ValueError(f"a {self.backend} signature cannot be the CI workflow identity "
+                             "(nor a checkpoint workflow's)")
 
     @property
     def time_trusted(self) -> bool:
@@ -67,6 +71,11 @@ class VerifiedSignature:
     @property
     def ci_workflow(self) -> bool:
         return self.identity_kind is IdentityKind.CI_WORKFLOW
+
+    @property
+    def workflow(self) -> bool:
+        """Any pinned workflow of this repository: the approval workflow or a checkpoint workflow."""
+        return self.identity_kind is not IdentityKind.PERSON
 
 
 @cache

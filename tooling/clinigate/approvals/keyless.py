@@ -8,7 +8,9 @@ Two identities may sign: a person (certificate SAN is an e-mail, issuer listed i
 ``person_issuers``) or the one pinned CI workflow (issuer, repository and owner ids, workflow,
 ref, trigger and runner are all pinned through Fulcio's GitHub extensions,
 shared/notes/signing.md §5). Only this verifier can mark a signature as the CI workflow's, and
-only once every pin matched; the judge never reads that from the spelling of the SAN.
+only once every pin matched; the judge never reads that from the spelling of the SAN. A verifier
+built with ``checkpoints=True`` (audit checkpoints only) also accepts the workflows listed in
+``sigstore.ci.checkpoint_workflows``, with the same pins except the trigger.
 sigstore is imported inside methods: it costs ~0.5 s and the CLI only needs it when a bundle
 is signed or verified.
 """
@@ -157,8 +159,12 @@ class _IdentityPlan:
     mismatch: SignatureInvalid | None
 
 
-def _ci_mismatch(cert: Certificate, ci: CiIdentity) -> SignatureInvalid | None:
-    """Which pinned CI value the certificate's Fulcio extensions contradict, most specific first."""
+def _ci_mismatch(cert: Certificate, ci: CiIdentity, *, checkpoint: bool = False) -> SignatureInvalid | None:
+    """Which pinned CI value the certificate's Fulcio extensions contradict, most specific first.
+
+    ``checkpoint``: a checkpoint workflow (``ci.checkpoint_workflows``) passes too; its trigger is
+    not pinned (a schedule, a push to main), since the ref pin already admits only main's file.
+    """
     pins = [
         ("approval.identity", "OIDC issuer", _ISSUER, ci.issuer),
         ("approval.ci_repository", "source repository id", _REPOSITORY_ID, ci.repository_id),
@@ -172,29 +178,37 @@ def _ci_mismatch(cert: Certificate, ci: CiIdentity) -> SignatureInvalid | None:
         if actual != expected:
             return SignatureInvalid(rule, f"CI certificate {what} is {actual!r}, "
                                           f"trust.yaml pins {expected!r}")
+    workflow = _extension(cert, _BUILD_SIGNER_URI)
+    if checkpoint and workflow in ci.checkpoint_sans:
+        return None
+    pinned = ci.san + (f" or, for a checkpoint, {', '.join(ci.checkpoint_sans)}"
+                       if checkpoint and ci.checkpoint_sans else "")
+    wrong_workflow = None if workflow == ci.san else SignatureInvalid(
+        "approval.ci_workflow", f"CI certificate was issued to workflow {workflow}, trust.yaml pins {pinned}")
+    if checkpoint and wrong_workflow:  # a workflow none of the pins names: say that, not its trigger
+        return wrong_workflow
     trigger = _extension(cert, _TRIGGER)
     if trigger not in ci.triggers:
         return SignatureInvalid("approval.ci_trigger",
                                 f"CI certificate trigger is {trigger!r}, trust.yaml allows {ci.triggers}")
-    workflow = _extension(cert, _BUILD_SIGNER_URI)
-    if workflow != ci.san:
-        return SignatureInvalid("approval.ci_workflow",
-                                f"CI certificate was issued to workflow {workflow}, trust.yaml pins {ci.san}")
-    return None
+    return wrong_workflow
 
 
-def _ci_policy(ci: CiIdentity) -> VerificationPolicy:
+def _ci_policy(ci: CiIdentity, checkpoint_san: str | None = None) -> VerificationPolicy:
+    """sigstore's own check of every pin; ``checkpoint_san``: that checkpoint workflow, any trigger."""
     from sigstore.verify import policy
 
-    triggers: list[VerificationPolicy] = [policy.OIDCBuildTrigger(t) for t in ci.triggers]
+    san = checkpoint_san or ci.san
+    triggers: list[VerificationPolicy] = [] if checkpoint_san else [
+        policy.AnyOf([policy.OIDCBuildTrigger(t) for t in ci.triggers])]
     return policy.AllOf([
-        policy.Identity(identity=ci.san, issuer=ci.issuer),
+        policy.Identity(identity=san, issuer=ci.issuer),
         policy.OIDCIssuerV2(ci.issuer),
-        policy.OIDCBuildSignerURI(ci.san),
+        policy.OIDCBuildSignerURI(san),
         policy.OIDCSourceRepositoryIdentifier(ci.repository_id),
         policy.OIDCSourceRepositoryOwnerIdentifier(ci.owner_id),
         policy.OIDCSourceRepositoryRef(ci.ref),
-        policy.AnyOf(triggers),
+        *triggers,
         policy.OIDCRunnerEnvironment(ci.runner),
     ])
 
@@ -224,21 +238,28 @@ class SigstoreVerifier:
 
     def __init__(self, trusted_root: str | Path, person_issuers: Sequence[str] = (),
                  ci: CiIdentity | None = None,
-                 revoked: Mapping[str, RevokedCertificate] | None = None) -> None:
-        """``trusted_root``: a trusted_root.json path, its JSON text, or ``"public-good"``."""
+                 revoked: Mapping[str, RevokedCertificate] | None = None, *,
+                 checkpoints: bool = False) -> None:
+        """``trusted_root``: a trusted_root.json path, its JSON text, or ``"public-good"``.
+
+        ``checkpoints``: also accept ``ci.checkpoint_workflows`` (as IdentityKind.CHECKPOINT_WORKFLOW).
+        Only audit checkpoints are verified so; an approval verifier refuses those workflows outright,
+        so a checkpoint workflow's signature can never reach the approval judge.
+        """
         self._trusted_root = trusted_root
         self._person_issuers = list(person_issuers)
         self._ci = ci
         self._revoked = {k.lower(): v for k, v in (revoked or {}).items()}
+        self._checkpoints = checkpoints
         self._verifier: Verifier | None = None
 
     @classmethod
-    def from_trust(cls, trust: Trust, repo_root: Path) -> SigstoreVerifier:
+    def from_trust(cls, trust: Trust, repo_root: Path, *, checkpoints: bool = False) -> SigstoreVerifier:
         config = trust.sigstore
         root: str | Path = config.trusted_root
         if root != PUBLIC_GOOD:
             root = trust_file(repo_root, config.trusted_root)
-        return cls(root, config.person_issuers, config.ci, trust.revoked())
+        return cls(root, config.person_issuers, config.ci, trust.revoked(), checkpoints=checkpoints)
 
     def handles(self, bundle: dict[str, object]) -> bool:
         material = bundle.get("verificationMaterial")
@@ -256,7 +277,7 @@ class SigstoreVerifier:
         payload = self._verify_dsse(bundle, plan)
         time, source = _signed_time(raw)
         # Reached only when sigstore's policy and every pin passed: plan.kind is now a verified fact.
-        ci = plan.kind is IdentityKind.CI_WORKFLOW
+        ci = plan.kind is not IdentityKind.PERSON
         return VerifiedSignature(payload=payload, backend="sigstore", identity=plan.identity,
                                  issuer=plan.issuer, time=time, time_source=source,
                                  certificate_sha256=fingerprint, details=_ci_details(cert) if ci else {},
@@ -283,8 +304,13 @@ class SigstoreVerifier:
         if issuer != self._ci.issuer:
             raise SignatureInvalid("approval.identity",
                                    f"CI certificate issuer is {issuer}, trust.yaml pins {self._ci.issuer}")
+        signer = _extension(cert, _BUILD_SIGNER_URI)
+        if self._checkpoints and signer in self._ci.checkpoint_sans:
+            return _IdentityPlan(identity, issuer, IdentityKind.CHECKPOINT_WORKFLOW,
+                                 _ci_policy(self._ci, checkpoint_san=signer),
+                                 _ci_mismatch(cert, self._ci, checkpoint=True))
         return _IdentityPlan(identity, issuer, IdentityKind.CI_WORKFLOW, _ci_policy(self._ci),
-                             _ci_mismatch(cert, self._ci))
+                             _ci_mismatch(cert, self._ci, checkpoint=self._checkpoints))
 
     def _verify_dsse(self, bundle: Bundle, plan: _IdentityPlan) -> bytes:
         from sigstore.errors import VerificationError

@@ -131,13 +131,15 @@ def _is_pki(bundle: dict[str, Any]) -> bool:
     return "x509CertificateChain" in material and not material.get("tlogEntries")
 
 
-def verifiers_for(trust: Trust, trust_root: Path, files: TrustFiles | None = None) -> list[Verifier]:
+def verifiers_for(trust: Trust, trust_root: Path, files: TrustFiles | None = None, *,
+                  checkpoints: bool = False) -> list[Verifier]:
     """One lazy verifier per backend; ``trust_root`` holds ``policies/trust/`` as trusted, ``files``
-    its certificates when the caller has already loaded them."""
+    its certificates when the caller has already loaded them. ``checkpoints``: for audit
+    checkpoints, which trust.yaml's checkpoint workflows may also sign (never for approvals)."""
 
     def keyless() -> Verifier:
         from .keyless import SigstoreVerifier
-        return SigstoreVerifier.from_trust(trust, trust_root)
+        return SigstoreVerifier.from_trust(trust, trust_root, checkpoints=checkpoints)
 
     def pki() -> Verifier:
         from .pki import PkiVerifier
@@ -169,6 +171,8 @@ class ApprovalBook:
     verifiers: Sequence[Verifier]
     ledger: Ledger
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    # The same trust, widened to the checkpoint workflows: for audit checkpoints, never for `judge`.
+    checkpoint_verifiers: Sequence[Verifier] = ()
     # What is wrong with the base's trust.yaml (empty unless opened with strict_trust=False).
     trust_findings: list[Finding] = field(default_factory=list)
     # One read of the whole ledger and batched blob reads: sync judges thousands of documents.
@@ -194,7 +198,8 @@ class ApprovalBook:
         head_roles = Snapshot(git, git.resolve(head)).roles() if head else None
         roles = RoleBook(Snapshot(git, base_sha).roles(), head_roles)
         book = cls(git, base_sha, config.trust, roles, verifiers_for(config.trust, root, config.files),
-                   Ledger(git), tmp)
+                   Ledger(git), tmp,
+                   checkpoint_verifiers=verifiers_for(config.trust, root, config.files, checkpoints=True))
         book.trust_findings = [*config.findings, *book._unverifiable(config)]
         if strict_trust and book.trust_findings:
             book.close()

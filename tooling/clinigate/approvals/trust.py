@@ -48,14 +48,18 @@ class PkiTrust(StrictModel):
         return [_no_dots(p) for p in paths]
 
 
+WorkflowFile = Annotated[str, StringConstraints(pattern=r"^\.github/workflows/[A-Za-z0-9._-]+\.ya?ml$")]
+
+
 class CiIdentity(StrictModel):
-    """The one CI workflow allowed to sign on reviewers' behalf (Fulcio GitHub extensions)."""
+    """The one CI workflow allowed to sign on reviewers' behalf (Fulcio GitHub extensions), and the
+    workflows of the same repository allowed to sign audit checkpoints."""
 
     issuer: ShortText = "https://token.actions.githubusercontent.com"
     repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     repository_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
     owner_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
-    workflow: Annotated[str, StringConstraints(pattern=r"^\.github/workflows/[A-Za-z0-9._-]+\.ya?ml$")]
+    workflow: WorkflowFile
     ref: ShortText = "refs/heads/main"
     triggers: list[ShortText] = Field(default_factory=lambda: ["workflow_run", "workflow_dispatch"])
     runner: Literal["github-hosted", "self-hosted"] = "github-hosted"
@@ -65,10 +69,25 @@ class CiIdentity(StrictModel):
     # accepts the gate only from this App (.github/rulesets/main.json, integration_id).
     status_app_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")] | None = Field(
         None, description="numeric id of the GitHub App that posts the clinigate/gate status")
+    # Workflows of the same repository that may sign audit checkpoints (audit.yml on its
+    # schedule, sync.yml after an apply), never approvals: they run on a schedule or a push,
+    # not on a review, and assert no reviewer. Pinned like `workflow` (issuer, repository and
+    # owner ids, ref, runner) except the trigger, which the governed workflow file declares.
+    checkpoint_workflows: list[WorkflowFile] = Field(
+        default_factory=list, description="workflows of this repository whose keyless signature a "
+                                          "checkpoint may carry (never an approval)")
 
     @property
     def san(self) -> str:
-        return f"{self.server}/{self.repository}/{self.workflow}@{self.ref}"
+        return self.san_of(self.workflow)
+
+    def san_of(self, workflow: str) -> str:
+        """The certificate identity (Fulcio's Build Signer URI) of ``workflow`` run at ``ref``."""
+        return f"{self.server}/{self.repository}/{workflow}@{self.ref}"
+
+    @property
+    def checkpoint_sans(self) -> list[str]:
+        return [self.san_of(w) for w in self.checkpoint_workflows if w != self.workflow]
 
 
 class SigstoreTrust(StrictModel):

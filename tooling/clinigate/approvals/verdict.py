@@ -27,7 +27,7 @@ from .. import layout
 from ..manifest.roles import Person, Roles
 from .act import act_id
 from .attestation import ApprovalPredicate, AttestationInvalid, Decision, Statement, parse_statement
-from .backend import SignatureInvalid, VerifiedSignature, Verifier
+from .backend import IdentityKind, SignatureInvalid, VerifiedSignature, Verifier
 from .claim import Claim
 
 REVOKING_ROLES = frozenset({"quality", "regulatory"})  # besides the act's own signer (see above)
@@ -262,6 +262,11 @@ def _signer(st: Statement, sig: VerifiedSignature, subject: Subject, roles: Role
     if person is None:
         return ("approval.unknown_signer",
                 f"{pred.signer.id} is not a person in roles.yaml at the base revision")
+    # A checkpoint workflow (audit.yml, sync.yml) vouches for where main stood, never for a review.
+    # Approval verifiers already refuse it; this keeps a verifier built for checkpoints harmless here.
+    if sig.identity_kind is IdentityKind.CHECKPOINT_WORKFLOW:
+        return ("approval.ci_workflow", f"{sig.identity} may sign audit checkpoints, not approvals "
+                "(trust.yaml sigstore.ci.checkpoint_workflows)")
     # Only the keyless verifier marks a signature as the pinned CI workflow, after every Fulcio
     # extension matched trust.yaml; that workflow asserts the reviewer. Anyone else signs as
     # themselves, however their certificate spells its identity (DESIGN §13).

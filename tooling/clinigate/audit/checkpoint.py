@@ -7,7 +7,8 @@
 A force-push of main or a rewound ledger leaves no trace in the history that replaced it. A
 checkpoint is an in-toto statement (predicate type :data:`PREDICATE_TYPE`) naming main's head
 and the ledger's head and the time, signed like an approval (PKI or keyless) by a person in
-roles.yaml or the pinned CI workflow, and kept on its own append-only branch
+roles.yaml, the pinned CI workflow or one of trust.yaml's ``sigstore.ci.checkpoint_workflows``
+(audit.yml, sync.yml), and kept on its own append-only branch
 :data:`CHECKPOINTS_REF` (protect it like the ledger). ``audit verify`` then requires today's main
 and ledger to *contain* every checkpointed commit: in any clone, since a clone brings the
 branch along.
@@ -15,19 +16,25 @@ branch along.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, ValidationError
 
 from ..approvals.attestation import PAYLOAD_TYPE, STATEMENT_TYPE, now_utc
 from ..approvals.backend import SignatureInvalid, Signer
-from ..errors import UsageError
+from ..errors import EnvironmentProblem, GitError, UsageError
 from ..findings import Finding, Severity
 from ..gitrepo import Git
 from ..manifest.values import GitCommit, ShortText, StrictModel
+
+if TYPE_CHECKING:
+    from ..gitrepo.auth import RemoteAuth
 
 PREDICATE_TYPE = "https://clinigate.dev/checkpoint/v1"
 CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
@@ -50,14 +57,22 @@ class CheckpointRecord:
     commit: str | None  # the checkpoints-branch commit that recorded it
 
 
-def statement(predicate: CheckpointPredicate) -> bytes:
-    subjects = [{"name": f"git:refs/heads/{predicate.branch}", "digest": {"gitCommit": predicate.main}}]
+def statement(git: Git, predicate: CheckpointPredicate) -> bytes:
+    subjects = [_subject(git, f"refs/heads/{predicate.branch}", predicate.main)]
     if predicate.ledger:
-        subjects.append({"name": "git:refs/heads/clinigate/ledger",
-                         "digest": {"gitCommit": predicate.ledger}})
+        subjects.append(_subject(git, "refs/heads/clinigate/ledger", predicate.ledger))
     body = {"_type": STATEMENT_TYPE, "subject": subjects, "predicateType": PREDICATE_TYPE,
             "predicate": predicate.model_dump(mode="json")}
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _subject(git: Git, ref: str, commit: str) -> dict[str, Any]:
+    """The ref's commit as an in-toto subject. sigstore signs only SHA-2 digests (it refuses in-toto's
+    ``gitCommit``), so the digest is the sha256 of the commit object that the SHA-1 id names: the
+    same bytes, a collision-resistant hash. The id itself is in the predicate (``main``, ``ledger``)."""
+    body = git.run_bytes(["cat-file", "commit", commit])
+    return {"name": f"git:{ref}", "digest": {"sha256": hashlib.sha256(b"commit %d\0%s" % (len(body), body))
+                                                                  .hexdigest()}}
 
 
 def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
@@ -67,7 +82,7 @@ def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
 
     predicate = CheckpointPredicate(branch=branch, main=git.resolve(main), ledger=Ledger(git).tip(),
                                     recorded_at=now_utc(), note=note)
-    bundle = signer.sign(statement(predicate))
+    bundle = signer.sign(statement(git, predicate))
     name = f"{predicate.recorded_at.strftime('%Y%m%dT%H%M%SZ')}-{predicate.main[:12]}{SUFFIX}"
     parent = git.rev_parse(CHECKPOINTS_REF)
     blob = git.write_blob(bundle.encode())
@@ -78,6 +93,63 @@ def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
     if not git.update_ref(CHECKPOINTS_REF, commit, parent):
         raise UsageError(f"{CHECKPOINTS_REF} moved while the checkpoint was written; run it again")
     return CheckpointRecord(name, predicate, commit)
+
+
+@contextmanager
+def _remote(git: Git, remote: str, auth: RemoteAuth | None) -> Iterator[tuple[Git, str]]:
+    """The git (with the credential's environment) and the name or URL to contact ``remote`` by;
+    a git failure inside the block is the remote's (exit 3, with what to check)."""
+    try:
+        if auth is None:
+            yield git, remote
+            return
+        url = git.remote_url(remote)
+        with auth.access(url) as access:
+            # The name while the URL is unchanged, so the remote's own settings (a pushurl) still apply.
+            yield git.with_remote_env(access.env), remote if access.url == url else access.url
+    except GitError as exc:
+        what = {None: "your access", "token": "the token", "SSH key": "the deploy key (write access, "
+                "host in known_hosts)"}[auth.kind if auth else None]
+        raise EnvironmentProblem(f"cannot reach the remote {remote!r}: {exc.message}",
+                                 hint=f"check `git remote get-url {remote}` and {what}") from exc
+
+
+def fetch_checkpoints(git: Git, remote: str, auth: RemoteAuth | None = None) -> str | None:
+    """Bring ``remote``'s checkpoints branch in and fast-forward the local one to it.
+
+    A CI clone has no local branch (only ``refs/remotes/…``): without this its checkpoint would
+    start a new root and its push would be refused as a rewrite. Refuses (exit 3) when the two
+    have diverged: someone rewrote the remote branch, or this clone wrote one it never pushed.
+    """
+    with _remote(git, remote, auth) as (link, target):
+        tip = link.remote_ref(target, CHECKPOINTS_REF)
+        if tip is None:
+            return git.rev_parse(CHECKPOINTS_REF)
+        tracking = f"refs/remotes/{remote}/clinigate/checkpoints"
+        link.fetch_ref(target, CHECKPOINTS_REF, tracking)
+    local = git.rev_parse(CHECKPOINTS_REF)
+    remote_tip = git.resolve(tracking)
+    if local is None or git.is_ancestor(local, remote_tip):
+        if not git.update_ref(CHECKPOINTS_REF, remote_tip, local):
+            raise EnvironmentProblem(f"{CHECKPOINTS_REF} moved while it was fetched; run it again")
+        return remote_tip
+    if git.is_ancestor(remote_tip, local):
+        return local
+    raise EnvironmentProblem(f"{CHECKPOINTS_REF} here and on {remote} have diverged (local {local[:12]}, "
+                             f"{remote} {remote_tip[:12]})",
+                             hint="checkpoints are append-only: find out which side was rewritten "
+                                  "before writing more")
+
+
+def push_checkpoints(git: Git, remote: str, auth: RemoteAuth | None = None) -> None:
+    """Publish the local checkpoints branch to ``remote`` as a fast-forward (never a force push)."""
+    commit = git.resolve(CHECKPOINTS_REF)
+    with _remote(git, remote, auth) as (link, target):
+        rejection = link.push_ref(target, commit, CHECKPOINTS_REF)
+    if rejection:
+        raise EnvironmentProblem(f"{remote} refused {CHECKPOINTS_REF}: {rejection}",
+                                 hint="another checkpoint landed first: run it again (it fetches first); "
+                                      "on GitHub, only the deploy key may update the branch (its ruleset)")
 
 
 def check_checkpoints(git: Git, main_tip: str, *, verifiers: list[Any], people: Any) -> list[Finding]:
@@ -114,7 +186,7 @@ def check_checkpoints(git: Git, main_tip: str, *, verifiers: list[Any], people: 
 def _contains(git: Git, tip: str, commit: str) -> bool:
     try:
         return git.is_ancestor(commit, tip)
-    except Exception:  # noqa: BLE001 - a commit this clone no longer has is not contained
+    except GitError:  # git cannot find the commit: one this clone no longer has is not contained
         return False
 
 
@@ -140,10 +212,12 @@ def _verified(raw: bytes | None, verifiers: list[Any],
         predicate = CheckpointPredicate.model_validate(body.get("predicate"))
     except (ValueError, ValidationError, AttributeError):
         return None, "the signed checkpoint is malformed"
-    if not signature.ci_workflow and not any(p.email.lower() == signature.identity.lower() for p in people):
+    # A pinned workflow (the approval workflow, or a checkpoint workflow: the verifier matched every
+    # pin of trust.yaml) or a person in roles.yaml; no one else vouches for where main stood.
+    if not signature.workflow and not any(p.email.lower() == signature.identity.lower() for p in people):
         return None, f"signed by {signature.identity}, who is not a person in roles.yaml"
     return predicate, None
 
 
 __all__ = ["CHECKPOINTS_REF", "PAYLOAD_TYPE", "PREDICATE_TYPE", "CheckpointRecord", "check_checkpoints",
-           "write_checkpoint"]
+           "fetch_checkpoints", "push_checkpoints", "write_checkpoint"]

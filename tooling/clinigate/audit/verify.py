@@ -74,7 +74,7 @@ def _checkpoints(git: Git, tip: str) -> list[Finding]:
 
     with ApprovalBook.open(git, base=tip, strict_trust=False) as book:
         people = book.roles.base.people if book.roles.base else []
-        return check_checkpoints(git, tip, verifiers=list(book.verifiers), people=people)
+        return check_checkpoints(git, tip, verifiers=list(book.checkpoint_verifiers), people=people)
 
 
 def _after(git: Git, auditor: Auditor, since: str | None) -> set[str]:

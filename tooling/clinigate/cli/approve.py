@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from .options import repo_option, resolve_repo
-
-if TYPE_CHECKING:
-    from ..approvals.backend import Signer
-    from ..gitrepo import Git
+from .signing import SigningMethod, signing_options
 
 # Literal, so `approve --help` needs no pydantic; tests/security/test_approve_arguments.py holds them
 # equal to the predicate's Role, Decision and Meaning.
@@ -41,32 +36,12 @@ MEANINGS = ("review", "approval", "responsibility", "authorship")
                    "in `verify --format json`, or `ledger list`).")
 @click.option("--change-class", default=None,
               help="The change class `check` computed (recorded, not trusted).")
-@click.option("--sigstore", "use_sigstore", is_flag=True,
-              help="Sign keylessly with Sigstore (an OIDC identity: ambient in GitHub Actions, "
-                   "or --identity-token).")
-@click.option("--trust-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's "
-                   "sigstore.signing_config, else public-good).")
-@click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
-              help="An OIDC token for --sigstore (default: detected from the environment).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Your PEM private key (ECDSA, RSA or Ed25519) for offline PKI signing.")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Your PEM certificate, issued by a CA listed in policies/trust/trust.yaml.")
-@click.option("--chain", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="PEM intermediate certificates between your certificate and the root.")
-@click.option("--tsa", "tsa_url", default=None, metavar="URL",
-              help="An RFC 3161 timestamp authority, so the time is trusted, not claimed "
-                   "(default: trust.yaml's pki.tsa_url).")
-@click.option("--key-password-env", default=None, metavar="VAR",
-              help="Environment variable holding the key's password (never a command-line argument).")
+@signing_options
 @click.option("--push", "push_remote", default=None, metavar="REMOTE",
               help="Also push the ledger to REMOTE (e.g. origin).")
 @repo_option
 def approve(path: str, role: str, decision: str, reason: str, meaning: str | None, signer_id: str | None,
-            pull_request: int | None, revokes: str | None, change_class: str | None, use_sigstore: bool,
-            trust_config: Path | None, identity_token: str | None, key: Path | None, cert: Path | None,
-            chain: Path | None, tsa_url: str | None, key_password_env: str | None,
+            pull_request: int | None, revokes: str | None, change_class: str | None, signing: SigningMethod,
             push_remote: str | None, repo: Path | None) -> None:
     """Sign an approval act over a committed document and record it in the ledger.
 
@@ -96,11 +71,8 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
     from dataclasses import replace
 
     from ..approvals.approve import ActRequest, check_request, normalise_document, sign_act
-    from ..gitrepo import Git
-
-    if use_sigstore == bool(key or cert):
-        raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
     from ..approvals.review import load_trust
+    from ..gitrepo import Git
 
     root = resolve_repo(repo)
     git = Git(root)
@@ -108,12 +80,7 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
                          None, pull_request, revokes, change_class)
     check_request(request)  # before any key, token or TSA is used
     # Defaults come from the registry's trust.yaml: the private Sigstore instance, the hospital TSA.
-    trust = load_trust(git, "HEAD")
-    if use_sigstore and trust_config is None and trust.sigstore.signing_config:
-        trust_config = _signing_config(git, root)
-    tsa_url = tsa_url or trust.pki.tsa_url
-    signer, email = _signer(use_sigstore, trust_config, identity_token, key, cert, chain, tsa_url,
-                            key_password_env)
+    signer, email = signing.signer(git, default_tsa=load_trust(git, "HEAD").pki.tsa_url)
     act = sign_act(git, replace(request, signer_email=email), signer)
     pred = act.predicate
     click.echo(f"signed: {pred.decision.value} {request.document} as {pred.role.value} by {pred.signer.name} "
@@ -128,38 +95,3 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
     else:
         click.echo("share it with: clinigate ledger push")
 
-
-def _signing_config(git: Git, root: Path) -> Path:
-    """trust.yaml's sigstore.signing_config, or its finding (trust.signing_config) when it is missing."""
-    from ..approvals.review import TrustInvalid, read_trust
-    from ..approvals.trust import trust_file
-
-    config = read_trust(git, "HEAD")
-    path = trust_file(root, str(config.trust.sigstore.signing_config))
-    if not path.is_file():
-        from ..approvals.trust_files import directory_reader, read_trust_files
-
-        faults = [f for f in read_trust_files(config.trust, directory_reader(root), locate=config.locate,
-                                              sigstore=True).findings if f.rule == "trust.signing_config"]
-        raise TrustInvalid("trust.yaml names a Sigstore signing config that is not there", findings=faults,
-                           hint="add it, or pass --trust-config")
-    return path
-
-
-def _signer(use_sigstore: bool, trust_config: Path | None, identity_token: str | None, key: Path | None,
-            cert: Path | None, chain: Path | None, tsa_url: str | None,
-            key_password_env: str | None) -> tuple[Signer, str | None]:
-    if use_sigstore:
-        from ..approvals.keyless import SigstoreSigner
-
-        config = trust_config.read_text(encoding="utf-8") if trust_config else None
-        return SigstoreSigner(config, identity_token), None
-    if not (key and cert):
-        raise click.UsageError("--key and --cert go together")
-    from ..approvals.approve import certificate_email
-    from ..approvals.pki import PkiSigner
-
-    password = os.environ.get(key_password_env, "").encode() if key_password_env else None
-    cert_pem = cert.read_bytes()
-    signer = PkiSigner(key.read_bytes(), cert_pem, chain.read_bytes() if chain else None, tsa_url, password)
-    return signer, certificate_email(cert_pem)

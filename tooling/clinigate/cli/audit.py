@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from .. import layout
+from .ledger import token_env_option
 from .options import repo_option, resolve_repo
+from .signing import SigningMethod, signing_options
 
 AUDIT_FORMATS = ("text", "json", "csv", "markdown")
 PROGRESS_FROM = 50  # items of work still to judge before a progress bar is worth showing
@@ -124,7 +126,7 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, no_cache: 
     """Check the whole history: every document loadable where it was committed; merged versions
     never edited or removed later; every version that reached production approved by each role
     the rules of its base required (valid signatures); the approval ledger append-only; every
-    signed checkpoint still contained in main and the ledger.
+    signed checkpoint (`audit checkpoint`) still contained in main and the ledger.
 
     A re-run judges only what is new (commits, documents, a ledger that moved): the rest comes from
     the answers this clone keeps (--no-cache judges it all again). A progress bar shows on a terminal.
@@ -174,67 +176,56 @@ def export(model: str, fmt: str, branch: str, rev: str | None, no_cache: bool, r
 
 
 @audit.command("checkpoint")
-@click.option("--sigstore", "use_sigstore", is_flag=True,
-              help="Sign keylessly (an OIDC identity: the workflow's in GitHub Actions, or "
-                   "--identity-token).")
-@click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
-              help="An OIDC token for --sigstore (default: detected from the environment).")
-@click.option("--trust-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A PEM private key for offline PKI signing.")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Its PEM certificate, issued by a CA listed in policies/trust/trust.yaml.")
-@click.option("--chain", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="PEM intermediate certificates between the certificate and the root.")
-@click.option("--tsa", "tsa_url", default=None, metavar="URL",
-              help="An RFC 3161 timestamp authority, so the checkpoint's time is trusted.")
-@click.option("--key-password-env", default=None, metavar="VAR",
-              help="Environment variable holding the key's password.")
+@signing_options
 @click.option("--note", default=None,
               help="A short note kept in the checkpoint (e.g. the job that wrote it).")
 @click.option("--push", "push_remote", default=None, metavar="REMOTE",
-              help="Also push the checkpoints branch to REMOTE (fast-forward only).")
+              help="Fetch REMOTE's checkpoints branch first (the checkpoint goes on top of it), then "
+                   "push the branch there (fast-forward only).")
+@token_env_option
+@click.option("--ssh-key-env", metavar="VAR", default=None,
+              help="With --push: authenticate over SSH with the private key held by the environment "
+                   "variable VAR (its name, never the key), as `ledger push` does: the deploy key, the "
+                   "only actor the checkpoints ruleset lets update the branch. Excludes --token-env.")
 @branch_option
 @repo_option
-def checkpoint(use_sigstore: bool, identity_token: str | None, trust_config: Path | None, key: Path | None,
-               cert: Path | None, chain: Path | None, tsa_url: str | None, key_password_env: str | None,
-               note: str | None, push_remote: str | None, branch: str, repo: Path | None) -> None:
+def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None, token_env: str | None,
+               ssh_key_env: str | None, branch: str, repo: Path | None) -> None:
     """Sign a record of where the deployment branch and the ledger stand now, and keep it on
-    refs/heads/clinigate/checkpoints (an append-only branch: protect it like the ledger).
+    refs/heads/clinigate/checkpoints (append-only; .github/rulesets/checkpoints.json protects it).
 
     `audit verify` then reports history.rewritten when main or the ledger no longer contains a
-    checkpointed commit — a force-push or a rewound ledger — in any clone. audit.yml writes one
-    on a schedule; write one after each sync --apply.
+    checkpointed commit — a force-push or a rewound ledger — in any clone. Signed by a person in
+    roles.yaml (PKI or keyless) or, keylessly, by the approval workflow or a workflow listed in
+    trust.yaml's sigstore.ci.checkpoint_workflows; any other signer makes it checkpoint.invalid.
 
     \b
-    Exit codes: 0 written · 2 usage (no signing method) · 3 the signing service unreachable.
+    In GitHub Actions, .github/workflows/audit.yml writes one daily after `audit verify`, and
+    sync.yml after each successful `sync --apply`, both as:
+      clinigate audit checkpoint --sigstore --push origin --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY
+
+    \b
+    Exit codes: 0 written · 2 usage (no signing method; --token-env/--ssh-key-env without --push;
+    the named variable unset) · 3 the signing service or the remote unreachable or refusing.
     """
-    from ..audit.checkpoint import CHECKPOINTS_REF, write_checkpoint
+    from ..audit.checkpoint import CHECKPOINTS_REF, fetch_checkpoints, push_checkpoints, write_checkpoint
+    from ..errors import UsageError
     from ..gitrepo import Git
+    from ..gitrepo.auth import RemoteAuth
     from ..registry.branch import branch_tip
-    from .approve import _signer, _signing_config
 
-    if use_sigstore == bool(key or cert):
-        raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
-    root = resolve_repo(repo)
-    git = Git(root)
-    if use_sigstore and trust_config is None:
-        from ..approvals.review import load_trust
-
-        if load_trust(git, "HEAD").sigstore.signing_config:
-            trust_config = _signing_config(git, root)
-    signer, _ = _signer(use_sigstore, trust_config, identity_token, key, cert, chain, tsa_url,
-                        key_password_env)
+    if (token_env or ssh_key_env) and not push_remote:
+        raise UsageError("--token-env and --ssh-key-env authenticate --push: give --push REMOTE too")
+    auth = RemoteAuth.from_environment(token_var=token_env, ssh_key_var=ssh_key_env)
+    git = Git(resolve_repo(repo))
+    signer, _ = signing.signer(git)
+    if push_remote:
+        fetch_checkpoints(git, push_remote, auth)
     record = write_checkpoint(git, signer, branch=branch, main=branch_tip(git, branch), note=note)
     ledger = record.predicate.ledger[:12] if record.predicate.ledger else "(none)"
     click.echo(f"checkpoint {record.path}: {branch} at {record.predicate.main[:12]}, ledger at {ledger}")
     if push_remote:
-        rejection = git.push_ref(push_remote, record.commit or CHECKPOINTS_REF, CHECKPOINTS_REF)
-        if rejection:
-            from ..errors import EnvironmentProblem
-
-            raise EnvironmentProblem(f"{push_remote} refused {CHECKPOINTS_REF}: {rejection}")
+        push_checkpoints(git, push_remote, auth)
         click.echo(f"pushed {CHECKPOINTS_REF} to {push_remote}")
 
 

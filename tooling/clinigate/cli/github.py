@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .options import repo_option, resolve_repo
+from .signing import keyless_options, keyless_signer
 
 if TYPE_CHECKING:
-    from ..approvals.backend import Signer
     from ..github.api import GitHubApi
     from ..gitrepo import Git
     from ..gitrepo.auth import RemoteAuth
@@ -63,11 +63,7 @@ def github() -> None:
 
 @github.command("record-reviews")
 @_run_options
-@click.option("--trust-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's "
-                   "sigstore.signing_config, else public-good).")
-@click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
-              help="An OIDC token (default: the workflow's ambient GitHub Actions identity).")
+@keyless_options
 def record_reviews(pull_request: int | None, branch: str, remote: str, repository: str | None, token_env: str,
                    repo: Path | None, trust_config: Path | None, identity_token: str | None) -> None:
     """Sign the pull request's clinigate reviews and append them to the local ledger.
@@ -88,7 +84,7 @@ def record_reviews(pull_request: int | None, branch: str, remote: str, repositor
     git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
     for number in numbers:
         run = record(git, api, number, rules_rev=rules_rev, remote=remote, auth=_fetch_auth(token_env),
-                     signer=lambda: _signer(git, trust_config, identity_token))
+                     signer=lambda: keyless_signer(git, trust_config, identity_token))
         if run.pull.state != "open":
             click.echo(f"#{number} is {run.pull.state}: nothing recorded")
             continue
@@ -231,16 +227,6 @@ def _fetch_auth(token_env: str) -> RemoteAuth | None:
     from ..gitrepo.auth import RemoteAuth
 
     return RemoteAuth(token=os.environ[token_env]) if os.environ.get(token_env) else None
-
-
-def _signer(git: Git, trust_config: Path | None, identity_token: str | None) -> Signer:
-    from ..approvals.keyless import SigstoreSigner
-    from ..approvals.review import load_trust
-    from .approve import _signing_config
-
-    if trust_config is None and load_trust(git, "HEAD").sigstore.signing_config:
-        trust_config = _signing_config(git, git.root)
-    return SigstoreSigner(trust_config.read_text(encoding="utf-8") if trust_config else None, identity_token)
 
 
 def _run_url() -> str | None:

@@ -2,7 +2,7 @@
 
     >>> rulesets = build(repo_root)                           # doctest: +SKIP
     >>> sorted(rulesets)                                      # doctest: +SKIP
-    ['ledger-tags.json', 'ledger.json', 'main.json']
+    ['checkpoints.json', 'ledger-tags.json', 'ledger.json', 'main.json']
 
 Apply each with ``gh api -X POST repos/OWNER/REPO/rulesets --input .github/rulesets/main.json``
 (``PUT …/rulesets/ID`` to update). What they hold (DESIGN §10, §13):
@@ -20,6 +20,9 @@ Apply each with ``gh api -X POST repos/OWNER/REPO/rulesets --input .github/rules
 * ``ledger-tags.json`` — ``refs/tags/clinigate/ledger/*``, the ledger heads ``ledger push``
   publishes: created only by that deploy key, never deleted or moved, so a fresh clone can tell
   a rewound ledger.
+* ``checkpoints.json`` — ``refs/heads/clinigate/checkpoints``, the signed audit checkpoints
+  (``audit checkpoint``): like the ledger, never deleted or rewritten, created and updated only
+  by the deploy key, which audit.yml and sync.yml hold through the ``approvals`` environment.
 
 The models below are the part of the API's request body clinigate writes, ``extra="forbid"``:
 a misspelt key is an error here instead of a rule GitHub silently ignores.
@@ -34,6 +37,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..approvals.trust import CiIdentity
+from ..audit.checkpoint import CHECKPOINTS_REF
 from ..errors import ClinigateError
 from ..findings import Finding
 
@@ -131,7 +135,7 @@ class RulesetsProblem(ClinigateError):
 
 
 def build(repo_root: Path) -> dict[str, Ruleset]:
-    """The three rulesets; the repository id comes from trust.yaml's pinned CI identity."""
+    """The four rulesets; the repository id comes from trust.yaml's pinned CI identity."""
     ci = _ci_identity(repo_root)
     repository_id = int(ci.repository_id)
     if ci.status_app_id is None:
@@ -169,7 +173,15 @@ def build(repo_root: Path) -> dict[str, Ruleset]:
         conditions=Conditions(ref_name=RefName(include=[LEDGER_TAGS])),
         rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
                SimpleRule(type="update")])
-    return {"main.json": main, "ledger.json": ledger, "ledger-tags.json": tags}
+    checkpoints = Ruleset(
+        name="clinigate: audit checkpoints", target="branch", enforcement="active",
+        # audit.yml and sync.yml push checkpoints with the same deploy key, from their environment.
+        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],
+        conditions=Conditions(ref_name=RefName(include=[CHECKPOINTS_REF])),
+        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
+               SimpleRule(type="update")])
+    return {"main.json": main, "ledger.json": ledger, "ledger-tags.json": tags,
+            "checkpoints.json": checkpoints}
 
 
 def render(ruleset: Ruleset) -> str:

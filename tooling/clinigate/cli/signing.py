@@ -1,0 +1,143 @@
+"""How a command signs: keyless (Sigstore) or PKI (a key and its certificate), chosen on the command line.
+
+    @click.command()
+    @signing_options
+    def approve(..., signing: SigningMethod) -> None:
+        signer, email = signing.signer(git)
+
+``approve`` and ``audit checkpoint`` take :func:`signing_options` (``--sigstore`` or ``--key``
+with ``--cert``); ``github record-reviews`` signs only keylessly and takes
+:func:`keyless_options`. One spelling of the options, one check that exactly one method was
+chosen, one lookup of trust.yaml's signing config: three copies had started to differ in help.
+Nothing heavy is imported here, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..approvals.backend import Signer
+    from ..gitrepo import Git
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+_KEYLESS = [
+    click.option("--trust-config", type=_FILE, default=None,
+                 help="ClientTrustConfig JSON of a private Sigstore instance (default: trust.yaml's "
+                      "sigstore.signing_config, else public-good)."),
+    click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True, default=None,
+                 help="An OIDC token for keyless signing (default: detected from the environment; in "
+                      "GitHub Actions, the workflow's own identity)."),
+]
+_CHOICE = [
+    click.option("--sigstore", "use_sigstore", is_flag=True,
+                 help="Sign keylessly with Sigstore (an OIDC identity: ambient in GitHub Actions, "
+                      "or --identity-token)."),
+    *_KEYLESS,
+    click.option("--key", type=_FILE, default=None,
+                 help="A PEM private key (ECDSA, RSA or Ed25519) for offline PKI signing."),
+    click.option("--cert", type=_FILE, default=None,
+                 help="Its PEM certificate, issued by a CA listed in policies/trust/trust.yaml."),
+    click.option("--chain", type=_FILE, default=None,
+                 help="PEM intermediate certificates between the certificate and the root."),
+    click.option("--tsa", "tsa_url", default=None, metavar="URL",
+                 help="An RFC 3161 timestamp authority, so the time is trusted, not claimed (approve "
+                      "defaults to trust.yaml's pki.tsa_url)."),
+    click.option("--key-password-env", default=None, metavar="VAR",
+                 help="Environment variable holding the key's password (never a command-line argument)."),
+]
+
+
+@dataclass(frozen=True)
+class SigningMethod:
+    """The signing options as given; exactly one method chosen (checked when the command starts)."""
+
+    use_sigstore: bool
+    trust_config: Path | None
+    identity_token: str | None
+    key: Path | None
+    cert: Path | None
+    chain: Path | None
+    tsa_url: str | None
+    key_password_env: str | None
+
+    def signer(self, git: Git, *, default_tsa: str | None = None) -> tuple[Signer, str | None]:
+        """The signer, and the e-mail its PKI certificate names (None for keyless: the token says).
+
+        ``default_tsa``: the TSA used when --tsa is not given (``approve``: trust.yaml's pki.tsa_url).
+        """
+        if self.use_sigstore:
+            return keyless_signer(git, self.trust_config, self.identity_token), None
+        if not (self.key and self.cert):
+            raise click.UsageError("--key and --cert go together")
+        from ..approvals.approve import certificate_email
+        from ..approvals.pki import PkiSigner
+
+        password = os.environ.get(self.key_password_env, "").encode() if self.key_password_env else None
+        cert_pem = self.cert.read_bytes()
+        signer = PkiSigner(self.key.read_bytes(), cert_pem, self.chain.read_bytes() if self.chain else None,
+                           self.tsa_url or default_tsa, password)
+        return signer, certificate_email(cert_pem)
+
+
+_FIELDS = [f.name for f in fields(SigningMethod)]
+
+
+def signing_options(command: FC) -> FC:
+    """``--sigstore`` (with ``--trust-config``, ``--identity-token``) or ``--key``/``--cert`` (with
+    ``--chain``, ``--tsa``, ``--key-password-env``), passed to the command as ``signing``."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        method = SigningMethod(**{name: kwargs.pop(name) for name in _FIELDS})
+        if method.use_sigstore == bool(method.key or method.cert):
+            raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
+        return command(*args, signing=method, **kwargs)
+
+    for option in reversed(_CHOICE):
+        run = option(run)
+    return run  # type: ignore[return-value]
+
+
+def keyless_options(command: FC) -> FC:
+    """``--trust-config`` and ``--identity-token``, passed as ``trust_config`` and ``identity_token``."""
+    for option in reversed(_KEYLESS):
+        command = option(command)
+    return command
+
+
+def keyless_signer(git: Git, trust_config: Path | None, identity_token: str | None) -> Signer:
+    """A Sigstore signer; without --trust-config, the signing config trust.yaml names (at HEAD)."""
+    from ..approvals.keyless import SigstoreSigner
+    from ..approvals.review import load_trust
+
+    if trust_config is None and load_trust(git, "HEAD").sigstore.signing_config:
+        trust_config = _signing_config(git)
+    return SigstoreSigner(trust_config.read_text(encoding="utf-8") if trust_config else None, identity_token)
+
+
+def _signing_config(git: Git) -> Path:
+    """trust.yaml's sigstore.signing_config, or its finding (trust.signing_config) when it is missing."""
+    from ..approvals.review import TrustInvalid, read_trust
+    from ..approvals.trust import trust_file
+
+    config = read_trust(git, "HEAD")
+    path = trust_file(git.root, str(config.trust.sigstore.signing_config))
+    if not path.is_file():
+        from ..approvals.trust_files import directory_reader, read_trust_files
+
+        faults = [f for f in read_trust_files(config.trust, directory_reader(git.root), locate=config.locate,
+                                              sigstore=True).findings if f.rule == "trust.signing_config"]
+        raise TrustInvalid("trust.yaml names a Sigstore signing config that is not there", findings=faults,
+                           hint="add it, or pass --trust-config")
+    return path
