@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, ValidationError
 
+from .. import layout
 from ..approvals.attestation import PAYLOAD_TYPE, STATEMENT_TYPE, now_utc
 from ..approvals.backend import SignatureInvalid, Signer
 from ..errors import EnvironmentProblem, GitError, UsageError
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from ..gitrepo.auth import RemoteAuth
 
 PREDICATE_TYPE = "https://clinigate.dev/checkpoint/v1"
-CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
+CHECKPOINTS_REF = layout.CHECKPOINTS_REF
 _REMOTE_REF = "refs/remotes/origin/clinigate/checkpoints"
 SUFFIX = ".sigstore.json"
 
