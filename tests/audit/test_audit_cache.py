@@ -13,7 +13,7 @@ from testing.local_tsa import LocalTSA, local_tsa  # noqa: F401
 from clinigate import layout
 from clinigate.approvals.approve import ActRequest, sign_act
 from clinigate.approvals.pki import PkiSigner
-from clinigate.audit.cache import LEDGER_REFS, AuditCache, code_digest
+from clinigate.audit.cache import DEPLOYMENT_ACTS, LEDGER_REFS, AuditCache, code_digest
 from clinigate.demo.approvals import DemoPki, roles
 from clinigate.gitrepo import Git
 
@@ -38,13 +38,13 @@ def registry(tmp_path: Path, local_tsa: LocalTSA) -> tuple[Path, DemoPki, LocalT
 
 
 def _sign(repo: Path, pki: DemoPki, person_id: str, role: str, *, tsa: LocalTSA | None,
-          decision: str = "approved", revokes: str | None = None) -> str:
+          decision: str = "approved", revokes: str | None = None, document: str = PRODUCTION) -> str:
     person = roles(repo).person(person_id)
     assert person is not None
     issued = pki.certificate(person)
     signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes(), None,
                        tsa.url if tsa else None)
-    request = ActRequest(PRODUCTION, role, decision, "reviewed", signer_id=person.id, signer_email=person.email,
+    request = ActRequest(document, role, decision, "reviewed", signer_id=person.id, signer_email=person.email,
                          revokes=revokes)
     return sign_act(Git(repo), request, signer, check_rules=False).act_id
 
@@ -171,6 +171,22 @@ def test_the_ledger_refs_the_cache_watches_are_the_ledgers() -> None:
     from clinigate.approvals import ledger
 
     assert set(LEDGER_REFS) >= {ledger.LEDGER_REF, ledger.SEEN_PREFIX, ledger.WRITTEN_REF, ledger.HEAD_TAGS}
+    assert ledger.ledger_key(layout.deployment_path("m")) == ("m", DEPLOYMENT_ACTS)
+    assert ledger.ledger_key(layout.version_path("m", "1.2.0")) == ("m", "1.2.0")
+
+
+def test_an_approval_of_another_version_leaves_this_ones_evidence_standing(  # type: ignore[no-untyped-def]
+        registry: tuple[Path, DemoPki, LocalTSA], run_cli) -> None:
+    repo, pki, tsa = registry
+    _sign(repo, pki, "jlindqvist", "clinical_reviewer", tsa=tsa)
+    _ask(run_cli, repo, "timeline", "sepsis-ews", "--format", "json")
+    kept = _cache_dir(repo) / "evidence" / "sepsis-ews.json"
+    kept.write_text(kept.read_text().replace("Johanna Lindqvist, MD", "Kept Answer"))
+    _sign(repo, pki, "dwhitfield", "quality", tsa=tsa, document="models/sepsis-ews/versions/1.3.0.yaml")
+    rows = json.loads(_ask(run_cli, repo, "timeline", "sepsis-ews", "--format", "json"))["deployments"]
+    by_env = {r["environment"]: [a["printed_name"] for a in r["evidence"]["approvals"]] for r in rows}
+    assert by_env["production"] == ["Kept Answer"]  # 1.2.0's acts did not move: its answer was kept
+    assert by_env["shadow"] == ["Diane Whitfield, RAC"]  # 1.3.0's did: judged again
 
 
 def _deploy(repo: Path, production: str, message: str) -> str:

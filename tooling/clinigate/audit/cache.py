@@ -1,13 +1,16 @@
 """Answers the audit already worked out, kept in the clone and keyed by what they depend on.
 
     >>> cache = AuditCache.open(git)                                   # doctest: +SKIP
-    >>> cache.events(tip)            # the folded history of ``tip``, or None
-    >>> cache.evidence(ledger_tip)   # {(commit, model, version): Evidence} judged with that ledger
+    >>> cache.events(tip)                          # the folded history of ``tip``, or None
+    >>> cache.evidence(git, (commit, model, version))   # as judged before, if nothing it read moved
 
 A commit id names its whole history, so the events folded from it never change; the evidence of
 a deployed version is a function of its landing commit (the documents, and its base's rules,
-trust and roles) and of the approval ledger's tip; whether a document loads, of its path and
-blob. Every key also holds a digest of clinigate's own code: another version of the tool starts
+trust and roles) and of the ledger's acts on the two documents it judges — the version manifest
+and the model's deployment.yaml, each a folder of the ledger's tree (``<model>/<version>/``,
+``<model>/_deployment/``), so a new approval or revocation of one version leaves the others'
+evidence standing; whether a document loads, of its path and blob; the ledger's own findings, of
+all its refs. Every key also holds a digest of clinigate's own code: another version of the tool starts
 an empty cache (and removes the old one). What could change with the wall clock is never kept:
 an approval whose signature time nobody vouches for is verified against "now", so evidence that
 holds one is judged afresh each time.
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 
 NO_CACHE_ENV = "CLINIGATE_NO_AUDIT_CACHE"
 FORMAT = 1  # bump when what is stored changes shape
-KEEP_HISTORIES = 4  # folded histories kept (one per tip asked about recently)
+KEEP = 4  # files kept per kind: histories of recent tips, evidence and findings of recent ledger states
 
 EvidenceKey = tuple[str, str, str]  # (landing commit, model, version)
 # Every ref the approval ledger's verdicts read: the branch (and origin's copy), the heads this
@@ -48,6 +51,7 @@ EvidenceKey = tuple[str, str, str]  # (landing commit, model, version)
 LEDGER_REFS = (layout.LEDGER_REF, "refs/remotes/origin/clinigate/ledger", layout.LEDGER_SEEN_PREFIX,
                layout.LEDGER_WRITTEN_REF, layout.LEDGER_HEAD_TAGS)
 NO_LEDGER = "no-ledger"
+DEPLOYMENT_ACTS = "_deployment"  # the ledger folder of a model's deployment.yaml (approvals/ledger.py)
 
 
 def code_digest() -> str:
@@ -63,7 +67,8 @@ def code_digest() -> str:
 @dataclass
 class AuditCache:
     root: Path | None  # None: disabled (nothing read, nothing written)
-    _evidence: dict[str, dict[EvidenceKey, Evidence]] = field(default_factory=dict, repr=False)
+    _evidence: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # model -> file body
+    _acts: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # model -> ledger folder ids
     _loadable: dict[str, str | None] | None = field(default=None, repr=False)
     _dirty: set[str] = field(default_factory=set, repr=False)
 
@@ -106,31 +111,48 @@ class AuditCache:
         if self.root is None:
             return
         self._write(f"events/{log.rev}.json", _log_to(log))
-        histories = sorted((self.root / "events").glob("*.json"), key=lambda p: p.stat().st_mtime)
-        for old in histories[:-KEEP_HISTORIES]:
-            old.unlink(missing_ok=True)
+        _prune(self.root / "events")
 
-    # -- evidence, per ledger tip ---------------------------------------------------------------
+    # -- evidence, per landing, stamped with the ledger folders it read -----------------------
 
-    def evidence(self, ledger: str | None) -> dict[EvidenceKey, Evidence]:
-        name = ledger or NO_LEDGER
-        if name not in self._evidence:
-            from .query import Evidence
+    def evidence(self, git: Git, key: EvidenceKey) -> Evidence | None:
+        commit, model, version = key
+        entry = self._model_evidence(model).get(f"{commit} {version}")
+        if not isinstance(entry, dict) or entry.get("acts") != self._stamp(git, model, version):
+            return None
+        from .query import Evidence
 
-            data = self._read(f"evidence/{name}.json")
-            try:
-                self._evidence[name] = {_key(k): _evidence_from(Evidence, v)
-                                        for k, v in (data if isinstance(data, dict) else {}).items()}
-            except (AttributeError, TypeError, ValueError):
-                self._evidence[name] = {}  # written by something else: judged afresh
-        return self._evidence[name]
+        try:
+            return _evidence_from(Evidence, entry["evidence"])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None  # written by something else: judged afresh
 
-    def keep_evidence(self, ledger: str | None, key: EvidenceKey, evidence: Evidence) -> None:
+    def keep_evidence(self, git: Git, key: EvidenceKey, evidence: Evidence) -> None:
         if self.root is None or not cacheable(evidence):
             return
-        name = ledger or NO_LEDGER
-        self.evidence(ledger)[key] = evidence
-        self._dirty.add(f"evidence/{name}")
+        commit, model, version = key
+        self._model_evidence(model)[f"{commit} {version}"] = {"acts": self._stamp(git, model, version),
+                                                               "evidence": _evidence_to(evidence)}
+        self._dirty.add(f"evidence/{model}")
+
+    def _model_evidence(self, model: str) -> dict[str, Any]:
+        if model not in self._evidence:
+            data = self._read(f"evidence/{_safe(model)}.json")
+            self._evidence[model] = data if isinstance(data, dict) else {}
+        return self._evidence[model]
+
+    def _stamp(self, git: Git, model: str, version: str) -> str:
+        """The ledger folders holding the acts on the version and on the deployment (their tree ids)."""
+        if model not in self._acts:
+            acts: dict[str, str] = {}
+            listing = git.run(["ls-tree", f"{layout.LEDGER_REF}:{model}"], check=False)  # none: no acts
+            for line in listing.splitlines():
+                meta, _, name = line.partition("\t")
+                if len(fields := meta.split()) == 3:
+                    acts[name] = fields[2]
+            self._acts[model] = acts
+        acts = self._acts[model]
+        return f"{acts.get(version, '-')} {acts.get(DEPLOYMENT_ACTS, '-')}"
 
     # -- the ledger's own findings, per ledger state -----------------------------------------
 
@@ -145,7 +167,8 @@ class AuditCache:
 
     def keep_ledger_findings(self, state: str, findings: list[Finding]) -> None:
         if self.root is not None:
-            self._write(f"ledger/{state}.json", [f.to_dict() for f in findings] or [])
+            self._write(f"ledger/{state}.json", [f.to_dict() for f in findings])
+            _prune(self.root / "ledger")
 
     # -- whether a document loads ----------------------------------------------------------------
 
@@ -169,9 +192,8 @@ class AuditCache:
             if name == "loadable":
                 self._write("loadable.json", self.loadable())
             else:
-                ledger = name.removeprefix("evidence/")
-                self._write(f"{name}.json", {" ".join(k): _evidence_to(v)
-                                             for k, v in self._evidence[ledger].items()})
+                model = name.removeprefix("evidence/")
+                self._write(f"evidence/{_safe(model)}.json", self._evidence[model])
         self._dirty.clear()
 
     def _read(self, name: str) -> Any:
@@ -202,6 +224,16 @@ def cacheable(evidence: Evidence) -> bool:
         return False  # maybe a passing fault of this machine: never made permanent
     acts = [*evidence.approvals, *evidence.release_approvals]
     return all(a.get("backend") is None or a.get("time_trusted") for a in acts)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP newest files: a ledger that moves, a main that moves, leave older answers behind."""
+    try:
+        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return
+    for old in files[:-KEEP]:
+        old.unlink(missing_ok=True)
 
 
 def _forget_other_code(top: Path, *, keep: str) -> None:
@@ -243,9 +275,9 @@ def _log_from(data: dict[str, Any]) -> EventLog | None:
     return EventLog(data["rev"], events, problems, documents=documents, from_cache=True)
 
 
-def _key(text: str) -> EvidenceKey:
-    commit, model, version = text.split(" ")
-    return commit, model, version
+def _safe(model: str) -> str:
+    """A model folder name as a file name (they are plain already; this keeps a path in the folder)."""
+    return model.replace("/", "_").replace("\\", "_").lstrip(".") or "_"
 
 
 def _evidence_to(evidence: Evidence) -> dict[str, Any]:

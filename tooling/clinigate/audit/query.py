@@ -86,7 +86,6 @@ class Auditor:
     git: Git
     log: EventLog
     cache: AuditCache = field(default_factory=AuditCache.disabled)
-    ledger: str | None = None  # what the approval ledger's refs hold: the evidence depends on it
     _deciders: dict[object, Decider] = field(default_factory=dict)
     _books: dict[object, ApprovalBook] = field(default_factory=dict)
     # Everything below is a pure function of its key: the same documents, rules and trust give
@@ -104,7 +103,7 @@ class Auditor:
         if log is None:
             log = read_events(git, tip)
             cache.store_events(log)
-        auditor = cls(git, log, cache, cache.ledger_state(git) if cache.root else None)
+        auditor = cls(git, log, cache)
         if not log.from_cache:
             auditor.git = LineReader(git.root, git.remote_env, files=log.files)
         return auditor
@@ -170,10 +169,10 @@ class Auditor:
         """``version`` of ``model`` as the rules of ``landing``'s base judged it (each judged once)."""
         key: EvidenceKey = (landing.commit, model, version)
         if key not in self._evidence_of:
-            known = self.cache.evidence(self.ledger).get(key) if self.cache.root else None
+            known = self.cache.evidence(self.git, key) if self.cache.root else None
             if known is None:
                 known = self._evidence(landing, model, version)
-                self.cache.keep_evidence(self.ledger, key, known)
+                self.cache.keep_evidence(self.git, key, known)
             self._evidence_of[key] = known
         return self._evidence_of[key]
 
