@@ -78,3 +78,22 @@ def test_a_removed_ledger_entry_is_caught(signed: Path, run_cli) -> None:  # typ
     removed = [(p, m) for p, r, m in errors if r == "ledger.rewritten_entry"]
     assert code == 1 and removed and removed[0][0] == entry and "deletes" in removed[0][1], errors
     assert any(r == "history.unapproved_production" for _, r, _ in errors)  # 1.2.0 lost a required role
+
+
+def test_long_work_is_offered_to_a_progress_bar_and_a_rerun_has_none_left(signed: Path) -> None:
+    from clinigate.audit.cache import AuditCache
+    from clinigate.audit.verify import verify_history
+
+    seen: list[tuple[str, int]] = []
+
+    def watch(items, label):  # type: ignore[no-untyped-def]
+        seen.append((label, len(items)))
+        return items
+
+    g = Git(signed)
+    first = verify_history(g, g.resolve("main"), cache=AuditCache.open(g), progress=watch)
+    labels = dict(seen)
+    assert labels["judging production changes"] == 2 and labels["loading committed documents"] > 10
+    seen.clear()
+    assert verify_history(g, g.resolve("main"), cache=AuditCache.open(g), progress=watch) == first
+    assert dict(seen) == {"judging production changes": 2}  # documents known; evidence from the cache
