@@ -166,3 +166,20 @@ def test_credentials_without_push_are_a_usage_error(signed: tuple[Path, DemoPki]
     repo, pki = signed
     result = run_cli("audit", "checkpoint", *_signing(repo, pki), *option, "--repo", str(repo))
     assert result.code == 2 and "give --push REMOTE too" in result.stderr, result.stderr
+
+
+def test_two_checkpoints_of_one_head_in_one_second_are_both_kept(signed: tuple[Path, DemoPki],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from clinigate.approvals.pki import PkiSigner
+    from clinigate.audit import checkpoint
+
+    repo, pki = signed
+    monkeypatch.setattr(checkpoint, "now_utc", lambda: datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC))
+    issued = pki.certificate(roles(repo).person("dwhitfield"))  # type: ignore[arg-type]
+    signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes())
+    names = [checkpoint.write_checkpoint(Git(repo), signer, branch="main", main="main", note=n).path
+             for n in ("first", "second")]
+    kept = git(repo, "ls-tree", "--name-only", CHECKPOINTS).split()
+    assert names[0] != names[1] and sorted(kept) == sorted(names)  # appended, nothing replaced

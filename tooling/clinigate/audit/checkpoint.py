@@ -84,9 +84,11 @@ def write_checkpoint(git: Git, signer: Signer, *, branch: str, main: str,
     predicate = CheckpointPredicate(branch=branch, main=git.resolve(main), ledger=Ledger(git).tip(),
                                     recorded_at=now_utc(), note=note)
     bundle = signer.sign(statement(git, predicate))
-    name = f"{predicate.recorded_at.strftime('%Y%m%dT%H%M%SZ')}-{predicate.main[:12]}{SUFFIX}"
-    parent = git.rev_parse(CHECKPOINTS_REF)
     blob = git.write_blob(bundle.encode())
+    # The blob id in the name: two checkpoints of one head in the same second are two files, never
+    # one replacing the other (the branch only ever gains entries).
+    name = f"{predicate.recorded_at.strftime('%Y%m%dT%H%M%SZ')}-{predicate.main[:12]}-{blob[:12]}{SUFFIX}"
+    parent = git.rev_parse(CHECKPOINTS_REF)
     tree = git.write_tree(parent, {name: blob})
     commit = git.commit_tree(tree, [parent] if parent else [],
                              f"checkpoint: {branch} at {predicate.main[:12]}", name="clinigate",
