@@ -160,28 +160,24 @@ def build(repo_root: Path) -> dict[str, Ruleset]:
             WorkflowsRule(type="workflows", parameters=WorkflowsParameters(workflows=[
                 WorkflowFile(path=GATE_WORKFLOW, repository_id=repository_id, ref="refs/heads/main")])),
         ])
-    ledger = Ruleset(
-        name="clinigate: approval ledger", target="branch", enforcement="active",
-        # The approval workflow pushes with a deploy key kept in its protected environment.
-        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],
-        conditions=Conditions(ref_name=RefName(include=[LEDGER_BRANCH])),
-        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
-               SimpleRule(type="update")])
-    tags = Ruleset(
-        name="clinigate: published ledger heads", target="tag", enforcement="active",
-        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],  # creates them; moves none
-        conditions=Conditions(ref_name=RefName(include=[LEDGER_TAGS])),
-        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
-               SimpleRule(type="update")])
-    checkpoints = Ruleset(
-        name="clinigate: audit checkpoints", target="branch", enforcement="active",
-        # audit.yml and sync.yml push checkpoints with the same deploy key, from their environment.
-        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],
-        conditions=Conditions(ref_name=RefName(include=[CHECKPOINTS_REF])),
-        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
-               SimpleRule(type="update")])
+    # The approval workflow pushes the ledger with a deploy key kept in its protected environment;
+    # the same key creates the published head tags (and moves none), and audit.yml and sync.yml push
+    # checkpoints with it from their environment.
+    ledger = _append_only("clinigate: approval ledger", "branch", LEDGER_BRANCH)
+    tags = _append_only("clinigate: published ledger heads", "tag", LEDGER_TAGS)
+    checkpoints = _append_only("clinigate: audit checkpoints", "branch", CHECKPOINTS_REF)
     return {"main.json": main, "ledger.json": ledger, "ledger-tags.json": tags,
             "checkpoints.json": checkpoints}
+
+
+def _append_only(name: str, target: Literal["branch", "tag"], ref: str) -> Ruleset:
+    """A ref nobody may create, delete, update or rewind, except the deploy key that appends to it."""
+    return Ruleset(
+        name=name, target=target, enforcement="active",
+        bypass_actors=[BypassActor(actor_id=None, actor_type="DeployKey")],
+        conditions=Conditions(ref_name=RefName(include=[ref])),
+        rules=[SimpleRule(type="creation"), SimpleRule(type="deletion"), SimpleRule(type="non_fast_forward"),
+               SimpleRule(type="update")])
 
 
 def render(ruleset: Ruleset) -> str:
