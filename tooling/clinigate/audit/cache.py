@@ -90,7 +90,7 @@ class AuditCache:
 
     @staticmethod
     def ledger_state(git: Git) -> str:
-        """A digest of the ledger's refs: evidence is judged again when any of them moves."""
+        """A digest of all the ledger's refs: the ledger's own findings are checked again when any moves."""
         refs = git.run(["for-each-ref", "--format=%(objectname) %(refname)", *LEDGER_REFS])
         return hashlib.sha256(refs.encode()).hexdigest()[:20] if refs.strip() else NO_LEDGER
 
