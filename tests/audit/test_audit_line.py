@@ -18,21 +18,11 @@ from clinigate.errors import GitError
 from clinigate.gitrepo import Git
 from clinigate.gitrepo.git import NO_COMMIT_GRAPH_ENV
 
+from .test_audit_history import DEPLOYMENT, _commit
+from .test_audit_history import _deployment as deployment_yaml
+
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-DEPLOYMENT = "models/sepsis-ews/deployment.yaml"
 TRUST = "policies/trust/trust.yaml"
-
-
-def _deployment(production: str, rationale: str) -> str:
-    return ("apiVersion: clinigate/v1\nkind: Deployment\nmodel: sepsis-ews\nenvironments:\n"
-            f"  production:\n    version: {production}\n    strategy: full\n"
-            f"rollback_target: 1.0.0\nchange:\n  rationale: '{rationale}'\n")
-
-
-def _commit(repo: Path, message: str, when: datetime) -> str:
-    git(repo, "add", "-A")
-    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date=when.isoformat())
-    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +36,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
     (repo / "docs").mkdir()
     (repo / "docs/notes.md").write_text("unrelated\n")
     commits["notes"] = _commit(repo, "notes (#1)", T0 + timedelta(hours=1))
-    (repo / DEPLOYMENT).write_text(_deployment("1.1.0", "Roll back to 1.1.0."))
+    (repo / DEPLOYMENT).write_text(deployment_yaml("1.1.0", None, "Roll back to 1.1.0."))
     commits["deploy"] = _commit(repo, "roll back (#2)", T0 + timedelta(hours=2))
     (repo / "models/readmission-30d/pccp.yaml").unlink()
     os.symlink("model.yaml", repo / "models/readmission-30d/card.yaml")
@@ -54,7 +44,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
     commits["symlink"] = _commit(repo, "link and data (#3)", T0 + timedelta(hours=3))
     git(repo, "switch", "-q", "-c", "change")
     (repo / "policies/data/extra.yaml").unlink()
-    (repo / DEPLOYMENT).write_text(_deployment("1.2.0", "Promote 1.2.0."))
+    (repo / DEPLOYMENT).write_text(deployment_yaml("1.2.0", None, "Promote 1.2.0."))
     commits["branch"] = _commit(repo, "promote", T0 + timedelta(hours=4))
     git(repo, "switch", "-q", "main")
     (repo / "docs/notes.md").write_text("more\n")
@@ -157,12 +147,12 @@ def test_one_judge_per_distinct_rules_and_one_book_per_trust(tmp_path: Path,
     git(repo, "init", "-q", "-b", "main")
     _commit(repo, "registry", T0)
     for n, version in enumerate(("1.1.0", "1.2.0", "1.1.0"), start=1):
-        (repo / DEPLOYMENT).write_text(_deployment(version, f"Change {n}."))
+        (repo / DEPLOYMENT).write_text(deployment_yaml(version, None, f"Change {n}."))
         _commit(repo, f"change {n}", T0 + timedelta(days=n))
     trust = repo / TRUST
     trust.write_text(trust.read_text().replace("require_signed_approvals: true", "require_signed_approvals: false"))
     _commit(repo, "merged is approved from now on", T0 + timedelta(days=10))
-    (repo / DEPLOYMENT).write_text(_deployment("1.2.0", "Change 4."))
+    (repo / DEPLOYMENT).write_text(deployment_yaml("1.2.0", None, "Change 4."))
     _commit(repo, "change 4", T0 + timedelta(days=11))
 
     opened = {"deciders": 0, "books": 0}
