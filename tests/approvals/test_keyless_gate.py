@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,20 +38,29 @@ sigstore:
 """
 
 
-@pytest.fixture
-def keyless_registry(tmp_path: Path, local_sigstore: LocalSigstore) -> Iterator[SignedRegistry]:  # noqa: F811
+@contextmanager
+def keyless_repo(tmp_path: Path, local_sigstore: LocalSigstore,  # noqa: F811
+                 trust: str = TRUST) -> Iterator[tuple[SignedRegistry, LocalSigstore]]:
+    """The example registry trusting the served local Sigstore (``trust``); branch ``review`` adds a
+    data update and is checked out."""
     repo = tmp_path / "registry"
     repo.mkdir()
     copy_example_registry(repo)
     (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
     pki = DemoPki.create(repo)  # unused CA; the trust below replaces its trust.yaml
-    (repo / "policies/trust/trust.yaml").write_text(TRUST, encoding="utf-8")
+    (repo / "policies/trust/trust.yaml").write_text(trust, encoding="utf-8")
     with local_sigstore.serve() as instance:
         (repo / "policies/trust/local-sigstore-root.json").write_text(instance.trusted_root_json())
         init_repo(repo)
         git(repo, "switch", "-q", "-c", "review")
         reg = SignedRegistry(repo, pki, "review", write_data_update(repo))
         reg.commit("add a data update")
+        yield reg, instance
+
+
+@pytest.fixture
+def keyless_registry(tmp_path: Path, local_sigstore: LocalSigstore) -> Iterator[SignedRegistry]:  # noqa: F811
+    with keyless_repo(tmp_path, local_sigstore) as (reg, _):
         yield reg
 
 

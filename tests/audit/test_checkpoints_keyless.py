@@ -12,51 +12,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from approvals.test_keyless_gate import TRUST as KEYLESS_TRUST
+from approvals.test_keyless_gate import keyless_repo
 from testing.approvals import SignedRegistry
-from testing.fixtures import copy_example_registry, git, init_repo
-from testing.local_sigstore import EMAIL_ISSUER, LocalSigstore, local_sigstore  # noqa: F401
+from testing.fixtures import git
+from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
 
 from clinigate.approvals.approve import ActRequest, sign_act
 from clinigate.approvals.attestation import GitHubReview
 from clinigate.approvals.keyless import SigstoreSigner
 from clinigate.approvals.review import ApprovalBook
-from clinigate.demo.approvals import DemoPki
-from clinigate.demo.tour import write_data_update
 
 AUDIT = ".github/workflows/audit.yml"
-TRUST = f"""apiVersion: clinigate/v1
-kind: Trust
-require_signed_approvals: true
-sigstore:
-  trusted_root: local-sigstore-root.json
-  person_issuers: [{EMAIL_ISSUER}]
-  ci:
-    repository: acme/clinical-models
-    repository_id: "101"
-    owner_id: "202"
-    workflow: .github/workflows/approve.yml
-    checkpoint_workflows: [{AUDIT}, .github/workflows/sync.yml]
-"""
+TRUST = KEYLESS_TRUST + f"    checkpoint_workflows: [{AUDIT}, .github/workflows/sync.yml]\n"
 
 
 @pytest.fixture
 def registry(tmp_path: Path, local_sigstore: LocalSigstore) -> Iterator[tuple[SignedRegistry, Path]]:  # noqa: F811
     """main trusts the local Sigstore and lists the checkpoint workflows; branch ``review`` adds a version."""
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
-    pki = DemoPki.create(repo)  # unused CA; the trust below replaces its trust.yaml
-    (repo / "policies/trust/trust.yaml").write_text(TRUST, encoding="utf-8")
-    with local_sigstore.serve() as instance:
-        (repo / "policies/trust/local-sigstore-root.json").write_text(instance.trusted_root_json())
-        init_repo(repo)
+    with keyless_repo(tmp_path, local_sigstore, TRUST) as (reg, instance):
         config = tmp_path / "trust-config.json"
         config.write_text(instance.client_trust_config_json())
-        git(repo, "switch", "-q", "-c", "review")
-        reg = SignedRegistry(repo, pki, "review", write_data_update(repo))
-        reg.commit("add a data update")
-        git(repo, "switch", "-q", "main")
+        git(reg.repo, "switch", "-q", "main")
         yield reg, config
 
 
