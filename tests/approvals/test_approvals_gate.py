@@ -7,6 +7,7 @@ refusal is asserted by its own rule and message.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from testing.approvals import SignedRegistry, tamper_payload
 from testing.fixtures import git
 from testing.local_tsa import local_tsa  # noqa: F401
 
+from clinigate import layout
 from clinigate.approvals.local_ca import LocalCA
 from clinigate.approvals.review import ApprovalBook
 from clinigate.approvals.verdict import ApprovalVerdict
@@ -160,7 +162,7 @@ def test_a_revoked_key_invalidates_its_signatures(signed_registry: SignedRegistr
     git(reg.repo, "switch", "-q", "main")
     trust = reg.repo / "policies/trust/trust.yaml"
     trust.write_text(trust.read_text().replace(
-        "  tsa_roots: []\n", f"  tsa_roots: []\n  revoked:\n    - certificate_sha256: {fingerprint}\n"
+        "pki:\n", f"pki:\n  revoked:\n    - certificate_sha256: {fingerprint}\n"
         "      revoked_on: 2026-11-01\n      reason: laptop stolen\n", 1))
     reg.commit("revoke a stolen key")
     git(reg.repo, "switch", "-q", reg.branch)
@@ -228,18 +230,9 @@ def test_verify_detects_a_rewritten_ledger(signed_registry: SignedRegistry, run_
     assert "[ledger.rewritten_entry]" in result.stdout
 
 
-def test_a_tsa_timestamp_makes_the_time_trusted(signed_registry: SignedRegistry, local_tsa, run_cli) -> None:  # noqa: F811
-    import shutil
-
-    reg = signed_registry
-    git(reg.repo, "switch", "-q", "main")
-    shutil.copy(local_tsa.root_path, reg.repo / "policies/trust/tsa-root.pem")
-    trust = reg.repo / "policies/trust/trust.yaml"
-    trust.write_text(trust.read_text().replace("  tsa_roots: []\n", "  tsa_roots: [tsa-root.pem]\n"
-                                               f"  tsa_url: {local_tsa.url}\n", 1))
-    reg.commit("trust the hospital TSA")
-    git(reg.repo, "switch", "-q", reg.branch)
-    git(reg.repo, "merge", "-q", "--no-edit", "main")
+def test_approve_asks_the_tsa_trust_yaml_names_and_the_time_is_trusted(signed_registry: SignedRegistry,
+                                                                         run_cli) -> None:
+    reg = signed_registry  # its trust.yaml names the test TSA under tsa_roots and as pki.tsa_url
     issued = reg.pki.certificate(reg.person("jlindqvist"))
     result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
                      "--reason", REASON, "--key", str(issued.key_path), "--cert", str(issued.cert_path),
@@ -248,3 +241,30 @@ def test_a_tsa_timestamp_makes_the_time_trusted(signed_registry: SignedRegistry,
     shown = run_cli("verify", reg.version_path, "--rev", reg.branch, cwd=reg.repo)
     assert shown.code == 0, shown.stdout
     assert "(trusted: rfc3161)" in shown.stdout
+
+
+def test_without_a_tsa_approve_signs_nothing_where_trust_yaml_requires_a_trusted_time(
+        signed_registry: SignedRegistry, run_cli) -> None:
+    reg = signed_registry
+    trust = reg.repo / "policies/trust/trust.yaml"
+    trust.write_text(re.sub(r"\n  tsa_url: .*", "", trust.read_text(), count=1))
+    reg.commit("forget the TSA's address")
+    before = reg.git.rev_parse(layout.LEDGER_REF)
+    issued = reg.pki.certificate(reg.person("jlindqvist"))
+    result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
+                     "--reason", REASON, "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                     cwd=reg.repo)
+    assert result.code == 2 and "requires a trusted signing time" in result.stderr, result.stderr
+    assert "--tsa URL or set pki.tsa_url" in result.stderr and "Traceback" not in result.stderr
+    after = reg.git.rev_parse(layout.LEDGER_REF)
+    assert before == after  # nothing was signed or recorded
+
+
+def test_a_key_stock_verifiers_cannot_check_signs_nothing(signed_registry: SignedRegistry, run_cli) -> None:
+    reg = signed_registry
+    person = reg.person("jlindqvist")
+    rsa = reg.pki.ca.issue_person("rsa-" + person.id, person.email, person.name, "rsa")
+    result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
+                     "--reason", REASON, "--key", str(rsa.key_path), "--cert", str(rsa.cert_path), cwd=reg.repo)
+    assert result.code == 2, result.stdout + result.stderr
+    assert "RSA-3072 key" in result.stderr and "ECDSA P-256" in result.stderr and "Traceback" not in result.stderr

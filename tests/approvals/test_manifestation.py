@@ -8,15 +8,12 @@ claims, rule and message), never ``?`` or "None by None".
 from __future__ import annotations
 
 import json
-import shutil
 
 from testing.approvals import SignedRegistry, tamper_payload
-from testing.fixtures import git
 from testing.ledger import add_entry
 from testing.local_tsa import local_tsa  # noqa: F401
 
 from clinigate.approvals.approve import ActRequest, build_act
-from clinigate.approvals.pki import PkiSigner
 
 BACKDATED = "2026-01-05T09:00:00Z"
 DEPLOYMENT = "models/sepsis-ews/deployment.yaml"
@@ -29,9 +26,7 @@ def sign_backdated(reg: SignedRegistry, person_id: str, role: str, signed_at: st
                                                          signer_id=person_id))
     data = json.loads(statement)
     data["predicate"]["signed_at"] = signed_at
-    issued = reg.pki.certificate(person)
-    bundle = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes()).sign(
-        json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    bundle = reg.pki.signer(person).sign(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
     reg.append_raw(reg.version_path, digest, bundle)
 
 
@@ -39,9 +34,9 @@ def no_placeholders(text: str) -> None:
     assert " ? " not in text and "(?)" not in text and "None by None" not in text and "None" not in text, text
 
 
-def test_without_a_tsa_the_claimed_time_is_signed_at_not_the_verifiers_clock(signed_registry: SignedRegistry,
+def test_without_a_tsa_the_claimed_time_is_signed_at_not_the_verifiers_clock(untimed_registry: SignedRegistry,
                                                                              run_cli) -> None:
-    reg = signed_registry
+    reg = untimed_registry
     sign_backdated(reg, "jlindqvist", "clinical_reviewer")
     shown = run_cli("verify", reg.version_path, cwd=reg.repo)
     assert shown.code == 0, shown.stdout + shown.stderr
@@ -55,14 +50,7 @@ def test_without_a_tsa_the_claimed_time_is_signed_at_not_the_verifiers_clock(sig
 
 def test_with_a_tsa_both_times_are_shown_and_labelled(signed_registry: SignedRegistry, local_tsa,  # noqa: F811
                                                       run_cli) -> None:
-    reg = signed_registry
-    git(reg.repo, "switch", "-q", "main")
-    shutil.copy(local_tsa.root_path, reg.repo / "policies/trust/tsa-root.pem")
-    trust = reg.repo / "policies/trust/trust.yaml"
-    trust.write_text(trust.read_text().replace("  tsa_roots: []\n", "  tsa_roots: [tsa-root.pem]\n", 1))
-    reg.commit("trust the hospital TSA")
-    git(reg.repo, "switch", "-q", reg.branch)
-    git(reg.repo, "merge", "-q", "--no-edit", "main")
+    reg = signed_registry  # trusts local_tsa
     issued = reg.pki.certificate(reg.person("jlindqvist"))
     signed = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
                      "--reason", "ok", "--key", str(issued.key_path), "--cert", str(issued.cert_path),
@@ -127,7 +115,7 @@ def test_ledger_list_judges_each_act_at_the_default_branch_or_rev(signed_registr
     blocks = listed.stdout.split("\n\n")
     (deployment,) = [b for b in blocks if b.startswith(DEPLOYMENT)]
     assert "approved as quality by Kwame Osei (kosei)\n    VALID\n" in deployment
-    assert "trusted time: none" in deployment and "(claimed by the signer)" in deployment
+    assert "(trusted: rfc3161)" in deployment and "(claimed by the signer)" in deployment
     assert "(a Git date: claimed)" in deployment
     (version,) = [b for b in blocks if b.startswith(reg.version_path)]
     assert "NOT JUDGED: models/sepsis-ews/versions/1.4.0.yaml is not at main" in version
@@ -140,5 +128,5 @@ def test_ledger_list_judges_each_act_at_the_default_branch_or_rev(signed_registr
     row = by_document[reg.version_path]
     assert (row["valid"], row["role"], row["decision"], row["printed_name"]) == (
         True, "clinical_reviewer", "approved", "Johanna Lindqvist, MD")
-    assert row["claimed_time"] and row["trusted_time"] is None and row["judged_at"] == reg.git.resolve(reg.branch)
+    assert row["claimed_time"] and row["trusted_time"] and row["judged_at"] == reg.git.resolve(reg.branch)
     assert {"path", "document", "bundle", "committed_at", "act_id"} <= set(row)  # the shape stays

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from testing.local_tsa import LocalTSA, foreign_tsa, local_tsa  # noqa: F401
 
@@ -38,17 +39,30 @@ class Pki:
     intermediate: LocalCA
     foreign: LocalCA
 
-    def signer(self, issued: IssuedCertificate, tsa: LocalTSA | None = None,
-               ca: LocalCA | None = None) -> PkiSigner:
-        chain = (ca or self.intermediate).chain_pem
-        return PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes(), chain_pem=chain or None,
-                         tsa_url=tsa.url if tsa else None)
+    def signer(self, issued: IssuedCertificate, tsa: LocalTSA | None = None, *,
+               portable_only: bool = True) -> PkiSigner:
+        return PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes(),
+                         tsa_url=tsa.url if tsa else None, portable_only=portable_only)
 
     def verifier(self, *, tsa: LocalTSA | None = None, now: datetime | None = None,
-                 revoked: dict[str, RevokedCertificate] | None = None) -> PkiVerifier:
+                 revoked: dict[str, RevokedCertificate] | None = None, require_timestamp: bool = False,
+                 intermediates: bool = True) -> PkiVerifier:
+        """Trusts the root, and the intermediate as trust material (trust.yaml pki.intermediates)."""
         clock = now or datetime.now(UTC)
-        return PkiVerifier(roots=[self.root.certificate], intermediates=[],
-                           tsa_roots=[tsa.root] if tsa else [], revoked=revoked or {}, now=lambda: clock)
+        return PkiVerifier(roots=[self.root.certificate],
+                           intermediates=[self.intermediate.certificate] if intermediates else [],
+                           tsa_roots=[tsa.root] if tsa else [], revoked=revoked or {}, now=lambda: clock,
+                           require_timestamp=require_timestamp)
+
+    def legacy(self, bundle: str) -> str:
+        """The bundle as clinigate wrote it before: leaf and intermediate in x509CertificateChain."""
+        data = json.loads(bundle)
+        material = data["verificationMaterial"]
+        leaf = material.pop("certificate")
+        chain = [leaf, {"rawBytes": base64.b64encode(self.intermediate.certificate.public_bytes(
+            serialization.Encoding.DER)).decode()}]
+        material["x509CertificateChain"] = {"certificates": chain}
+        return json.dumps(data)
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +100,35 @@ def edit(bundle: str, change: Callable[[dict], object]) -> str:
     return json.dumps(data)
 
 
+LEGACY = Path(__file__).parent / "data" / "legacy_pki"
+
+
+@pytest.mark.parametrize("key_type", ["ecdsa", "ed25519"])
+def test_round_trip(pki: Pki, statement: bytes, key_type: str) -> None:
+    issued = pki.intermediate.issue_person(f"r-{key_type}", f"{key_type}@hospital.example", "Pat Doe", key_type)
+
+    verified = pki.verifier().verify(pki.signer(issued).sign(statement))
+
+    assert verified.payload == statement
+    assert (verified.identity, verified.time_source) == (f"{key_type}@hospital.example", "claimed")
+    assert verified.issuer == "CN=Test Hospital Root CA"
+
+
+@pytest.mark.parametrize("key_type", ["ecdsa-p384", "rsa"])
+def test_keys_stock_verifiers_cannot_check_do_not_sign(pki: Pki, key_type: str) -> None:
+    issued = pki.intermediate.issue_person(f"n-{key_type}", f"{key_type}@hospital.example", "Pat Doe", key_type)
+
+    with pytest.raises(SigningKeyInvalid, match="ECDSA P-256 .* or Ed25519") as info:
+        pki.signer(issued)
+    assert "stock Sigstore verifiers" in info.value.message
+
+
 @pytest.mark.parametrize("key_type", ["ecdsa", "ecdsa-p384", "rsa", "ed25519"])
-def test_round_trip_for_each_key_type(pki: Pki, statement: bytes, key_type: str) -> None:
+def test_older_bundles_of_each_key_type_still_verify(pki: Pki, statement: bytes, key_type: str) -> None:
     issued = pki.intermediate.issue_person(f"p-{key_type}", f"{key_type}@hospital.example", "Pat Doe", key_type)
 
-    bundle = pki.signer(issued).sign(statement)
-    verified = pki.verifier().verify(bundle)
+    bundle = pki.legacy(pki.signer(issued, portable_only=False).sign(statement))
+    verified = pki.verifier(intermediates=False).verify(bundle)  # the chain comes from the bundle
 
     assert verified.payload == statement
     assert (verified.backend, verified.identity, verified.time_source) == ("pki", f"{key_type}@hospital.example",
@@ -101,15 +138,39 @@ def test_round_trip_for_each_key_type(pki: Pki, statement: bytes, key_type: str)
     assert verified.time.tzinfo is not None and verified.time.utcoffset() == timedelta(0)
 
 
-def test_bundle_has_the_sigstore_v03_shape(pki: Pki, alice: IssuedCertificate, statement: bytes) -> None:
+@pytest.mark.parametrize("key_type", ["ecdsa", "ecdsa-p384", "rsa", "ed25519"])
+def test_bundles_written_by_the_previous_release_still_verify(key_type: str) -> None:
+    """Bundles made by clinigate before this change (data/legacy_pki/README.md), timestamped."""
+    root, tsa = (x509.load_pem_x509_certificate((LEGACY / name).read_bytes()) for name in ("root-ca.pem",
+                                                                                          "tsa-root.pem"))
+    verifier = PkiVerifier(roots=[root], intermediates=[], tsa_roots=[tsa], revoked={})
+
+    verified = verifier.verify((LEGACY / f"{key_type}.sigstore.json").read_text())
+
+    assert (verified.identity, verified.time_source) == (f"{key_type}@hospital.example", "rfc3161")
+    assert verified.issuer == "CN=Legacy Hospital Root CA"
+
+
+def test_without_a_timestamp_the_approval_counts_only_where_trust_says_so(
+        pki: Pki, alice: IssuedCertificate, statement: bytes, local_tsa: LocalTSA) -> None:  # noqa: F811
+    bare = pki.signer(alice).sign(statement)
+
+    refused(pki.verifier(tsa=local_tsa, require_timestamp=True), bare, "approval.no_timestamp",
+            "requires a trusted signing time")
+    assert pki.verifier(tsa=local_tsa, require_timestamp=True).verify(
+        pki.signer(alice, local_tsa).sign(statement)).time_source == "rfc3161"
+    assert pki.verifier(require_timestamp=False).verify(bare).time_source == "claimed"
+
+
+def test_bundle_has_the_form_stock_verifiers_read(pki: Pki, alice: IssuedCertificate, statement: bytes) -> None:
     data = json.loads(pki.signer(alice).sign(statement))
 
     assert data["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
     material = data["verificationMaterial"]
     assert material["tlogEntries"] == [] and "timestampVerificationData" not in material
-    leaf, intermediate = (base64.b64decode(c["rawBytes"]) for c in material["x509CertificateChain"]["certificates"])
-    assert x509.load_der_x509_certificate(leaf) == alice.certificate
-    assert x509.load_der_x509_certificate(intermediate) == pki.intermediate.certificate
+    assert "x509CertificateChain" not in material  # the leaf alone; intermediates are trust material
+    assert x509.load_der_x509_certificate(base64.b64decode(material["certificate"]["rawBytes"])) \
+        == alice.certificate
     envelope = data["dsseEnvelope"]
     assert envelope["payloadType"] == PAYLOAD_TYPE and base64.b64decode(envelope["payload"]) == statement
     assert envelope["signatures"][0]["keyid"] == ""
@@ -131,7 +192,7 @@ def test_a_changed_payload_byte_is_refused(pki: Pki, alice: IssuedCertificate, s
 def test_a_certificate_from_another_ca_is_refused(pki: Pki, statement: bytes) -> None:
     mallory = pki.foreign.issue_person("mallory", "mallory@elsewhere.example", "Mallory", "ecdsa")
 
-    bundle = pki.signer(mallory, ca=pki.foreign).sign(statement)
+    bundle = pki.signer(mallory).sign(statement)
 
     refused(pki.verifier(), bundle, "approval.untrusted_root", "does not chain to a trusted root CA")
 
@@ -227,10 +288,10 @@ def test_a_key_not_matching_the_certificate_cannot_sign(pki: Pki, alice: IssuedC
 
 
 def test_an_encrypted_key_signs_only_with_its_password(pki: Pki, statement: bytes) -> None:
-    locked = pki.intermediate.issue_person("locked", "locked@hospital.example", "Locked", "rsa", password=b"s3cret")
+    locked = pki.intermediate.issue_person("locked", "locked@hospital.example", "Locked", "ecdsa", password=b"s3cret")
     key, cert = locked.key_path.read_bytes(), locked.cert_path.read_bytes()
 
-    bundle = PkiSigner(key, cert, pki.intermediate.chain_pem, password=b"s3cret").sign(statement)
+    bundle = PkiSigner(key, cert, password=b"s3cret").sign(statement)
 
     assert pki.verifier().verify(bundle).identity == "locked@hospital.example"
     with pytest.raises(SigningKeyInvalid, match="cannot be read"):
@@ -258,9 +319,13 @@ def test_from_trust_loads_the_files_trust_yaml_names(tmp_path: Path, pki: Pki, a
     trust_dir.mkdir(parents=True)
     (trust_dir / "root.pem").write_bytes(pki.root.cert_path.read_bytes())
     (trust_dir / "tsa.pem").write_bytes(local_tsa.root_path.read_bytes())
+    (trust_dir / "signing-ca.pem").write_bytes(pki.intermediate.cert_path.read_bytes())
     trust = Trust.model_validate({"apiVersion": "clinigate/v1", "kind": "Trust",
-                                  "pki": {"roots": ["root.pem"], "tsa_roots": ["tsa.pem"]}})
+                                  "pki": {"roots": ["root.pem"], "intermediates": ["signing-ca.pem"],
+                                          "tsa_roots": ["tsa.pem"]}})
+    verifier = PkiVerifier.from_trust(trust, tmp_path)
 
-    verified = PkiVerifier.from_trust(trust, tmp_path).verify(pki.signer(alice, local_tsa).sign(statement))
+    verified = verifier.verify(pki.signer(alice, local_tsa).sign(statement))
 
     assert (verified.identity, verified.time_source) == ("alice@hospital.example", "rfc3161")
+    refused(verifier, pki.signer(alice).sign(statement), "approval.no_timestamp", "pki.require_timestamp")

@@ -9,6 +9,7 @@ import pytest
 from approvals.test_ledger_remote_auth import DEPLOY_KEY, KEY_LINE, KEY_VAR, ssh_stub  # noqa: F401
 from testing.fixtures import copy_example_registry, git, init_repo
 from testing.git_http import serve_git_http
+from testing.local_tsa import LocalTSA, local_tsa  # noqa: F401
 
 from clinigate.demo.approvals import DemoPki, roles
 from clinigate.gitrepo import Git
@@ -17,12 +18,13 @@ DOC = "models/sepsis-ews/versions/1.2.0.yaml"
 
 
 @pytest.fixture
-def signed(tmp_path: Path) -> tuple[Path, DemoPki]:
+def signed(tmp_path: Path, local_tsa: LocalTSA) -> tuple[Path, DemoPki]:  # noqa: F811
+    """The example registry trusting the demo CA and a TSA served on loopback (its pki.tsa_url)."""
     repo = tmp_path / "registry"
     repo.mkdir()
     copy_example_registry(repo)
     (repo / ".gitignore").write_text(".demo-pki/\n")
-    pki = DemoPki.create(repo)
+    pki = DemoPki.create(repo, tsa=local_tsa.authority, tsa_url=local_tsa.url)
     init_repo(repo)
     return repo, pki
 
@@ -172,13 +174,11 @@ def test_two_checkpoints_of_one_head_in_one_second_are_both_kept(signed: tuple[P
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import UTC, datetime
 
-    from clinigate.approvals.pki import PkiSigner
     from clinigate.audit import checkpoint
 
     repo, pki = signed
     monkeypatch.setattr(checkpoint, "now_utc", lambda: datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC))
-    issued = pki.certificate(roles(repo).person("dwhitfield"))  # type: ignore[arg-type]
-    signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes())
+    signer = pki.signer(roles(repo).person("dwhitfield"))  # type: ignore[arg-type]
     names = [checkpoint.write_checkpoint(Git(repo), signer, branch="main", main="main", note=n).path
              for n in ("first", "second")]
     kept = git(repo, "ls-tree", "--name-only", CHECKPOINTS).split()

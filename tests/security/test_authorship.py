@@ -114,12 +114,9 @@ def test_an_author_may_not_approve_any_kind_of_document(signed_registry: SignedR
 
 def test_an_approval_for_another_pull_request_does_not_count(signed_registry: SignedRegistry) -> None:
     from clinigate.approvals.approve import ActRequest, sign_act
-    from clinigate.approvals.pki import PkiSigner
-
     reg = signed_registry
     person = reg.person("jlindqvist")
-    issued = reg.pki.certificate(person)
-    signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes())
+    signer = reg.pki.signer(person)
     sign_act(reg.git, ActRequest(reg.version_path, "clinical_reviewer", "approved", "reviewed in #7",
                                  signer_id=person.id, signer_email=person.email, pull_request=7), signer)
     [other] = _verdicts(reg, reg.version_path, number=8)

@@ -21,7 +21,6 @@ from clinigate.approvals.approve import ActRequest, sign_act
 from clinigate.approvals.backend import IdentityKind, VerifiedSignature
 from clinigate.approvals.keyless import SigstoreSigner, SigstoreVerifier
 from clinigate.approvals.local_ca import IssuedCertificate
-from clinigate.approvals.pki import PkiSigner
 from clinigate.approvals.review import ApprovalBook
 
 # Fixtures used here by name (tests/security has no conftest of its own: several authors share it).
@@ -46,7 +45,7 @@ def issue(reg: SignedRegistry, stem: str, names: list[x509.GeneralName]) -> Issu
 
 def sign_as_every_reviewer(reg: SignedRegistry, cert: IssuedCertificate) -> None:
     """Mallory's one certificate signs for each required role, naming the real reviewers."""
-    signer = PkiSigner(cert.key_path.read_bytes(), cert.cert_path.read_bytes())
+    signer = reg.pki.signer_of(cert)
     for person_id, role in REQUIRED:
         sign_act(reg.git, ActRequest(reg.version_path, role, "approved", "looks fine", signer_id=person_id),
                  signer)
@@ -94,7 +93,7 @@ def test_a_uri_beside_a_real_reviewer_email_is_refused_too(signed_registry: Sign
     reg = signed_registry
     email = reg.person("jlindqvist").email
     cert = issue(reg, "both", [x509.RFC822Name(email), x509.UniformResourceIdentifier(PINNED_WORKFLOW)])
-    signer = PkiSigner(cert.key_path.read_bytes(), cert.cert_path.read_bytes())
+    signer = reg.pki.signer_of(cert)
     sign_act(reg.git, ActRequest(reg.version_path, "clinical_reviewer", "approved", "ok",
                                  signer_id="jlindqvist"), signer)
     assert rules(reg) == {"approval.pki_uri_san"}

@@ -91,17 +91,17 @@ class Fault:
 
 
 FAULTS = {
-    "missing root": Fault(missing_root, "trust.root_missing", "hospital-ca.pem is not a file in policies/trust/", 11),
-    "root not PEM": Fault(root_not_pem, "trust.root_not_pem", "is not a PEM X.509 certificate", 11),
-    "expired root": Fault(root_expired, "trust.root_expired", "Retired Hospital CA) expired on", 11),
-    "root not a CA": Fault(root_not_ca, "trust.root_not_ca", "is not a CA certificate (basicConstraints", 11),
+    "missing root": Fault(missing_root, "trust.root_missing", "hospital-ca.pem is not a file in policies/trust/", 14),
+    "root not PEM": Fault(root_not_pem, "trust.root_not_pem", "is not a PEM X.509 certificate", 14),
+    "expired root": Fault(root_expired, "trust.root_expired", "Retired Hospital CA) expired on", 14),
+    "root not a CA": Fault(root_not_ca, "trust.root_not_ca", "is not a CA certificate (basicConstraints", 14),
     "no PKI root": Fault(no_pki_root, "trust.no_pki_root",
-                         "1 approval is signed with certificates, but no PKI root is configured", 11, False),
+                         "1 approval is signed with certificates, but no PKI root is configured", 14, False),
     "no trust.yaml": Fault(no_trust_yaml, "trust.missing", "but the ledger holds 1 approval", None, False),
     "Sigstore root unparseable": Fault(sigstore_root_unparseable, "trust.sigstore_root",
-                                       "is not a usable trusted_root.json", 16),
+                                       "is not a usable trusted_root.json", 20),
     "Sigstore root missing": Fault(sigstore_root_missing, "trust.sigstore_root",
-                                   "sigstore-root.json is not a file in policies/trust/", 16),
+                                   "sigstore-root.json is not a file in policies/trust/", 20),
 }
 
 
@@ -158,7 +158,7 @@ def test_verify_still_judges_every_entry_beside_the_finding(approved: SignedRegi
     assert row["valid"] and row["printed_name"] == "Johanna Lindqvist, MD"
     (problem,) = report["trust_problems"]
     assert (problem["rule"], problem["path"], problem["line"], problem["field"]) == (
-        "trust.root_missing", TRUST, 11, "pki.roots[1]")
+        "trust.root_missing", TRUST, FAULTS["missing root"].line, "pki.roots[1]")
     assert not report["valid"]
 
 

@@ -16,6 +16,7 @@ from clinigate.demo.tour import write_data_update
 from clinigate.gitrepo import Git
 from clinigate.manifest.roles import Person
 from testing.fixtures import copy_example_registry, git, init_repo
+from testing.local_tsa import LocalTSA, local_tsa  # noqa: F401 - the fixture signed_registry uses
 
 
 @dataclass
@@ -42,11 +43,8 @@ class SignedRegistry:
     def sign(self, person_id: str, role: str, document: str | None = None, *, decision: str = "approved",
              check_rules: bool = True, revokes: str | None = None, reason: str = "reviewed") -> SignedAct:
         """Sign on the current checkout (the branch by default) with ``person_id``'s certificate."""
-        from clinigate.approvals.pki import PkiSigner
-
         person = self.person(person_id)
-        issued = self.pki.certificate(person)
-        signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes())
+        signer = self.pki.signer(person)
         request = ActRequest(document or self.version_path, role, decision, reason, signer_id=person.id,
                              signer_email=person.email, revokes=revokes)
         return sign_act(self.git, request, signer, check_rules=check_rules)
@@ -72,13 +70,25 @@ def tamper_payload(bundle: str) -> str:
 
 
 @pytest.fixture
-def signed_registry(tmp_path: Path) -> SignedRegistry:
-    """The example registry trusting a test CA; branch ``review`` adds sepsis-ews 1.4.0."""
+def signed_registry(tmp_path: Path, local_tsa: LocalTSA) -> SignedRegistry:  # noqa: F811
+    """The example registry trusting a test CA and TSA (its pki.tsa_url); branch ``review`` adds
+    sepsis-ews 1.4.0."""
+    return _signed_registry(tmp_path, tsa=local_tsa)
+
+
+@pytest.fixture
+def untimed_registry(tmp_path: Path) -> SignedRegistry:
+    """The same without a TSA: trust.yaml says ``pki.require_timestamp: false``, times are claimed."""
+    return _signed_registry(tmp_path, tsa=None)
+
+
+def _signed_registry(tmp_path: Path, *, tsa: LocalTSA | None) -> SignedRegistry:
     repo = tmp_path / "registry"
     repo.mkdir()
     copy_example_registry(repo)
     (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
-    pki = DemoPki.create(repo)
+    pki = DemoPki.create(repo, timestamps=tsa is not None, tsa=tsa.authority if tsa else None,
+                         tsa_url=tsa.url if tsa else None)
     init_repo(repo)
     git(repo, "switch", "-q", "-c", "review")
     path = write_data_update(repo)

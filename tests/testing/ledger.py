@@ -17,7 +17,6 @@ from pathlib import Path
 from clinigate.approvals.act import act_id
 from clinigate.approvals.approve import ActRequest, build_act
 from clinigate.approvals.ledger import LEDGER_REF
-from clinigate.approvals.pki import PkiSigner
 from testing.approvals import SignedRegistry
 from testing.fixtures import git
 
@@ -110,5 +109,4 @@ def statement(reg: SignedRegistry, person_id: str, role: str, *, decision: str =
 
 def sign_statement(reg: SignedRegistry, person_id: str, statement_bytes: bytes) -> str:
     """A real bundle over any statement bytes, signed with ``person_id``'s test-CA certificate."""
-    issued = reg.pki.certificate(reg.person(person_id))
-    return PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes()).sign(statement_bytes)
+    return reg.pki.signer(reg.person(person_id)).sign(statement_bytes)

@@ -32,6 +32,13 @@ class IdentityKind(StrEnum):
     CHECKPOINT_WORKFLOW = "checkpoint_workflow"
 
 
+def is_pki_bundle(bundle: dict[str, object]) -> bool:
+    """A certificate (either form) and no transparency-log entry: the PKI backend's bundle."""
+    material = bundle.get("verificationMaterial")
+    return (isinstance(material, dict) and ("certificate" in material or "x509CertificateChain" in material)
+            and not material.get("tlogEntries"))
+
+
 class SignatureInvalid(ClinigateError):
     """A bundle failed verification. ``rule`` names the check (``approval.<what>``)."""
 

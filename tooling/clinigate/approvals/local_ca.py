@@ -5,7 +5,7 @@ and handed to :class:`.pki.PkiSigner`::
 
     ca = LocalCA.create(folder, "Demo Hospital Root CA")
     alice = ca.issue_person("alice", "alice@hospital.example", "Alice Martin", "ecdsa")
-    PkiSigner(alice.key_path.read_bytes(), alice.cert_path.read_bytes(), chain_pem=ca.chain_pem)
+    PkiSigner(alice.key_path.read_bytes(), alice.cert_path.read_bytes(), tsa_url=hospital_tsa)
 
 A hospital's production PKI replaces it; nothing here is needed to verify.
 """

@@ -1,15 +1,22 @@
 """Offline PKI approvals: a reviewer's own X.509 key signs, a hospital TSA proves when.
 
 For air-gapped sites (signing.md §7): the same Sigstore bundle v0.3 and DSSE envelope as the
-keyless path, but with the reviewer's certificate chain instead of a Fulcio certificate, no
-transparency log, and an optional RFC 3161 token over the signature bytes::
+keyless path, but with the reviewer's certificate instead of a Fulcio certificate, no
+transparency log, and an RFC 3161 token over the signature bytes::
 
-    signer = PkiSigner(key_pem, cert_pem, chain_pem=chain, tsa_url="http://tsa.hospital.example/")
+    signer = PkiSigner(key_pem, cert_pem, tsa_url="http://tsa.hospital.example/")
     bundle_json = signer.sign(statement_bytes)
     verified = PkiVerifier.from_trust(trust, repo_root).verify(bundle_json)
 
-Without a trusted timestamp the only time is the verifier's clock, so a certificate that has
-since expired no longer verifies: that is deliberate, as the claimed signing time proves nothing.
+The bundle is the form stock verifiers read (sigstore-js, given the hospital CA and TSA in a
+trusted root; ``audit export --bundle``): the leaf alone in ``verificationMaterial.certificate``
+(intermediates are trust material, listed under ``pki.intermediates`` in trust.yaml), an ECDSA
+P-256/SHA-256 or Ed25519 signature, and a timestamp. Bundles written before carried the whole chain in
+``x509CertificateChain`` and may use RSA-PSS, P-384 or Ed25519: they still verify here.
+
+A timestamp is required unless trust.yaml says ``pki.require_timestamp: false``. Without one the
+only time is the verifier's clock (labelled claimed), so a certificate that has since expired no
+longer verifies: that is deliberate, as the claimed signing time proves nothing.
 """
 
 from __future__ import annotations
@@ -45,14 +52,14 @@ from rfc3161_client import (
 )
 from rfc3161_client import VerificationError as TimestampVerificationError
 from sigstore_models.bundle.v1 import Bundle, TimestampVerificationData, VerificationMaterial
-from sigstore_models.common.v1 import RFC3161SignedTimestamp, X509Certificate, X509CertificateChain
+from sigstore_models.common.v1 import RFC3161SignedTimestamp, X509Certificate
 from sigstore_models.intoto import Envelope, Signature
 
 from .. import layout
 from .._internal.validation import first_problem
 from ..errors import ClinigateError, EnvironmentProblem
 from .attestation import PAYLOAD_TYPE
-from .backend import Backend, SignatureInvalid, VerifiedSignature, person_email
+from .backend import Backend, SignatureInvalid, VerifiedSignature, is_pki_bundle, person_email
 from .trust import RevokedCertificate, Trust
 
 if TYPE_CHECKING:
@@ -62,6 +69,10 @@ BUNDLE_MEDIA_TYPE: Literal["application/vnd.dev.sigstore.bundle.v0.3+json"] = (
     "application/vnd.dev.sigstore.bundle.v0.3+json")
 MAX_TIMESTAMPS = 4  # more is never needed and each costs a PKCS#7 verification
 TSA_TIMEOUT_SECONDS = 30
+PORTABLE_KEYS = "ECDSA P-256 (signed with SHA-256) or Ed25519"
+
+# A DER TimeStampReq in, the DER TimeStampResp out: a hospital TSA over HTTP, or the demo's own.
+Timestamper = Callable[[bytes], bytes]
 
 PkiKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 PkiPublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
@@ -137,6 +148,15 @@ def fingerprint(certificate: x509.Certificate) -> str:
 # --- signing ---------------------------------------------------------------------------------
 
 
+def _portable(key: PkiKey) -> bool:
+    """Whether stock Sigstore verifiers check this key's signatures in a PKI bundle. Measured with
+    @sigstore/verify 3.1.1: ECDSA P-256/SHA-256 and Ed25519 verify; P-384/SHA-384 and RSA-PSS fail
+    though valid (it lets Node pick the digest: SHA-256, and PKCS#1 v1.5 for RSA)."""
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return True
+    return isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1)
+
+
 def _load_key(private_key_pem: bytes, password: bytes | None) -> PkiKey:
     try:
         key = serialization.load_pem_private_key(private_key_pem, password=password)
@@ -145,8 +165,14 @@ def _load_key(private_key_pem: bytes, password: bytes | None) -> PkiKey:
                                 hint="give a PEM private key and, if it is encrypted, its password") from None
     if not isinstance(key, PkiKey):
         raise SigningKeyInvalid(f"{type(key).__name__} keys cannot sign approvals",
-                                hint="use an ECDSA (P-256/P-384), RSA (PSS) or Ed25519 key")
+                                hint="use an ECDSA P-256 or Ed25519 key")
     return key
+
+
+def _key_name(key: PkiKey) -> str:
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return f"ECDSA {key.curve.name}"
+    return "Ed25519" if isinstance(key, ed25519.Ed25519PrivateKey) else f"RSA-{key.key_size}"
 
 
 def _load_certificates(pem: bytes, what: str) -> list[x509.Certificate]:
@@ -156,24 +182,36 @@ def _load_certificates(pem: bytes, what: str) -> list[x509.Certificate]:
         raise SigningKeyInvalid(f"the {what} is not PEM X.509: {exc}") from None
 
 
-def request_timestamp(tsa_url: str, signature: bytes) -> bytes:
-    """An RFC 3161 token (DER TimeStampResponse) over the signature bytes, checked against our request."""
-    request = (TimestampRequestBuilder().hash_algorithm(HashAlgorithm.SHA256).data(signature)
-               .nonce(nonce=True).cert_request(cert_request=True).build())
-    http_request = urllib.request.Request(tsa_url, data=request.as_bytes(), method="POST",
-                                          headers={"Content-Type": "application/timestamp-query"})
-    try:
+def http_timestamper(tsa_url: str) -> Timestamper:
+    """Ask the TSA at ``tsa_url`` (RFC 3161 over HTTP)."""
+
+    def ask(query: bytes) -> bytes:
+        http_request = urllib.request.Request(tsa_url, data=query, method="POST",
+                                              headers={"Content-Type": "application/timestamp-query"})
         with urllib.request.urlopen(http_request, timeout=TSA_TIMEOUT_SECONDS) as reply:
             der: bytes = reply.read()
-        response = decode_timestamp_response(der)
+        return der
+
+    return ask
+
+
+def request_timestamp(tsa: str | Timestamper, signature: bytes, *, name: str | None = None) -> bytes:
+    """An RFC 3161 token (DER TimeStampResponse) over the signature bytes, checked against our request.
+
+    ``tsa``: the TSA's URL, or a function answering DER queries (``name`` names it in errors)."""
+    label = tsa if isinstance(tsa, str) else (name or "timestamp authority")
+    ask = http_timestamper(tsa) if isinstance(tsa, str) else tsa
+    request = (TimestampRequestBuilder().hash_algorithm(HashAlgorithm.SHA256).data(signature)
+               .nonce(nonce=True).cert_request(cert_request=True).build())
+    try:
+        response = decode_timestamp_response(der := ask(request.as_bytes()))
     except (OSError, ValueError) as exc:
-        raise TimestampUnavailable(
-            f"the TSA {tsa_url} gave no timestamp: {exc}",
-            hint="check pki.tsa_url, or sign without a TSA (the time is then only claimed)") from None
+        raise TimestampUnavailable(f"the TSA {label} gave no timestamp: {exc}",
+                                   hint="check pki.tsa_url (or --tsa) and that the TSA answers") from None
     # A replayed or misdirected token would timestamp someone else's signature.
     if (response.status != PKIStatus.GRANTED or response.tst_info.nonce != request.nonce
             or response.tst_info.message_imprint.message != request.message_imprint.message):
-        raise TimestampUnavailable(f"the TSA {tsa_url} answered with a token that does not match the request")
+        raise TimestampUnavailable(f"the TSA {label} answered with a token that does not match the request")
     return der
 
 
@@ -182,30 +220,42 @@ class PkiSigner:
 
     backend: Backend = "pki"
 
-    def __init__(self, private_key_pem: bytes, certificate_pem: bytes, chain_pem: bytes | None = None,
-                 tsa_url: str | None = None, password: bytes | None = None) -> None:
+    def __init__(self, private_key_pem: bytes, certificate_pem: bytes, tsa_url: str | None = None,
+                 password: bytes | None = None, *, timestamper: Timestamper | None = None,
+                 portable_only: bool = True) -> None:
+        """``tsa_url`` or ``timestamper``: where the RFC 3161 token comes from (neither: no token,
+        which only a trust.yaml with ``pki.require_timestamp: false`` accepts). ``portable_only``:
+        refuse keys that stock Sigstore verifiers cannot check (False only to write the older
+        bundles that clinigate alone verifies, as the compatibility tests do)."""
         key = _load_key(private_key_pem, password)
         leaf = _load_certificates(certificate_pem, "certificate")[0]
-        chain = _load_certificates(chain_pem, "certificate chain") if chain_pem else []
         if leaf.public_key() != key.public_key():
             raise SigningKeyInvalid(
                 f"the private key does not match the certificate {leaf.subject.rfc4514_string()} "
                 f"(sha256 {fingerprint(leaf)})", hint="pass the key that the certificate was issued for")
+        if portable_only and not _portable(key):
+            raise SigningKeyInvalid(
+                f"the certificate {leaf.subject.rfc4514_string()} holds a {_key_name(key)} key; approvals "
+                f"are signed with {PORTABLE_KEYS} keys only, the one kind stock Sigstore verifiers "
+                "(sigstore-js) check in a PKI bundle, so an auditor without clinigate can verify them",
+                hint="ask the CA for a certificate over an ECDSA P-256 or Ed25519 key")
         self.key = key
-        self.certificates = (leaf, *chain)  # leaf first, as the bundle lists them
-        self.tsa_url = tsa_url
+        self.certificate = leaf
+        self.timestamper: str | Timestamper | None = timestamper or tsa_url
+
+    @property
+    def timestamped(self) -> bool:
+        return self.timestamper is not None
 
     def sign(self, statement: bytes) -> str:
         signature = _sign_raw(self.key, pae(PAYLOAD_TYPE, statement))
         timestamps = None
-        if self.tsa_url is not None:
-            token = request_timestamp(self.tsa_url, signature)
+        if self.timestamper is not None:
+            token = request_timestamp(self.timestamper, signature)
             timestamps = TimestampVerificationData(
                 rfc3161_timestamps=[RFC3161SignedTimestamp(signed_timestamp=_b64(token))])
-        chain = X509CertificateChain(certificates=[X509Certificate(raw_bytes=_b64(_der(c)))
-                                                   for c in self.certificates])
-        material = VerificationMaterial(x509_certificate_chain=chain, tlog_entries=[],
-                                        timestamp_verification_data=timestamps)
+        material = VerificationMaterial(certificate=X509Certificate(raw_bytes=_b64(_der(self.certificate))),
+                                        tlog_entries=[], timestamp_verification_data=timestamps)
         envelope = Envelope(payload=_b64(statement), payload_type=PAYLOAD_TYPE,
                             signatures=[Signature(sig=_b64(signature), keyid="")])
         return Bundle(media_type=BUNDLE_MEDIA_TYPE, verification_material=material,
@@ -244,14 +294,13 @@ def _parse_bundle(bundle_json: str) -> Bundle:
 def _parse(bundle_json: str) -> _Parsed:
     bundle = _parse_bundle(bundle_json)
     material, envelope = bundle.verification_material, bundle.dsse_envelope
-    if envelope is None or material.x509_certificate_chain is None or material.tlog_entries:
-        raise _bundle_error("a PKI approval bundle needs a DSSE envelope, a certificate chain "
+    if envelope is None or _certificates_of(material) is None or material.tlog_entries:
+        raise _bundle_error("a PKI approval bundle needs a DSSE envelope, a certificate "
                             "and no tlog entries")
     if envelope.payload_type != PAYLOAD_TYPE or len(envelope.signatures) != 1:
         raise _bundle_error(f"the DSSE envelope must hold one signature over {PAYLOAD_TYPE}")
     try:
-        certificates = [x509.load_der_x509_certificate(c.raw_bytes)
-                        for c in material.x509_certificate_chain.certificates]
+        certificates = [x509.load_der_x509_certificate(c.raw_bytes) for c in _certificates_of(material) or []]
     except ValueError as exc:
         raise _bundle_error(f"a certificate in the bundle is not DER X.509: {exc}") from None
     if not certificates:
@@ -260,6 +309,15 @@ def _parse(bundle_json: str) -> _Parsed:
     return _Parsed(payload=envelope.payload, signature=envelope.signatures[0].sig, leaf=certificates[0],
                    chain=certificates[1:],
                    timestamps=[t.signed_timestamp for t in stamps.rfc3161_timestamps] if stamps else [])
+
+
+def _certificates_of(material: VerificationMaterial) -> list[X509Certificate] | None:
+    """The leaf (``certificate``, as written now) or the leaf and its chain (``x509CertificateChain``,
+    as bundles were written before stock verifiers were asked to read them)."""
+    if material.certificate is not None:
+        return [material.certificate]
+    chain = material.x509_certificate_chain
+    return None if chain is None else list(chain.certificates)
 
 
 def _check_signature(parsed: _Parsed) -> None:
@@ -347,6 +405,7 @@ class PkiVerifier:
     tsa_roots: Sequence[x509.Certificate]
     revoked: dict[str, RevokedCertificate]
     now: Callable[[], datetime] = _utc_now
+    require_timestamp: bool = True  # trust.yaml pki.require_timestamp
     backend: Backend = "pki"
 
     @classmethod
@@ -364,12 +423,10 @@ class PkiVerifier:
     def from_files(cls, files: TrustFiles, trust: Trust) -> PkiVerifier:
         """The certificates of ``files`` (already loaded and judged), with trust.yaml's revocations."""
         return cls(roots=files.roots, intermediates=files.intermediates, tsa_roots=files.tsa_roots,
-                   revoked=trust.revoked())
+                   revoked=trust.revoked(), require_timestamp=trust.pki.require_timestamp)
 
     def handles(self, bundle: dict[str, object]) -> bool:
-        material = bundle.get("verificationMaterial")
-        return (isinstance(material, dict) and "x509CertificateChain" in material
-                and not material.get("tlogEntries"))
+        return is_pki_bundle(bundle)
 
     def verify(self, bundle_json: str) -> VerifiedSignature:
         parsed = _parse(bundle_json)
@@ -385,6 +442,12 @@ class PkiVerifier:
                                  certificate_sha256=leaf_sha256)
 
     def _trusted_time(self, parsed: _Parsed) -> tuple[datetime, Literal["rfc3161", "claimed"]]:
+        if not parsed.timestamps and self.require_timestamp:
+            raise SignatureInvalid(
+                "approval.no_timestamp", f"the approval signed by {_subject(parsed.leaf)} carries no "
+                "RFC 3161 timestamp, and trust.yaml requires a trusted signing time (pki.require_timestamp)",
+                hint="sign again with a TSA (pki.tsa_url or --tsa); a registry without one says "
+                     "pki.require_timestamp: false, and its approval times are then only claimed")
         if not parsed.timestamps:
             return self.now().astimezone(UTC), "claimed"
         if len(parsed.timestamps) > MAX_TIMESTAMPS:

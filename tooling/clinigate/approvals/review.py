@@ -28,7 +28,7 @@ from ..manifest.revision import Snapshot
 from ..manifest.version import ModelVersion
 from .attestation import sha256_hex
 from .authorship import ChangeAuthors
-from .backend import Backend, VerifiedSignature, Verifier
+from .backend import Backend, VerifiedSignature, Verifier, is_pki_bundle
 from .claim import claim_of
 from .trust import Trust
 from .verdict import ApprovalVerdict, RoleBook, Subject, judge
@@ -127,8 +127,7 @@ def _is_keyless(bundle: dict[str, Any]) -> bool:
 
 
 def _is_pki(bundle: dict[str, Any]) -> bool:
-    material = _material(bundle)
-    return "x509CertificateChain" in material and not material.get("tlogEntries")
+    return is_pki_bundle(bundle)
 
 
 def verifiers_for(trust: Trust, trust_root: Path, files: TrustFiles | None = None, *,

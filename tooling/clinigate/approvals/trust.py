@@ -40,6 +40,11 @@ class PkiTrust(StrictModel):
     intermediates: list[RelPath] = Field(default_factory=list)
     tsa_roots: list[RelPath] = Field(default_factory=list, description="PEM roots of trusted RFC 3161 TSAs")
     tsa_url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=300)] | None = None
+    # Part 11 wants the time of each signing: a reviewer's clock proves nothing, so a PKI approval
+    # without an RFC 3161 token counts only where the registry says, here, that it has no TSA.
+    require_timestamp: bool = Field(
+        True, description="PKI approvals need an RFC 3161 timestamp from a TSA under tsa_roots; false "
+                          "accepts approvals without one, their time then only claimed")
     revoked: list[RevokedCertificate] = Field(default_factory=list)
 
     @field_validator("roots", "intermediates", "tsa_roots")

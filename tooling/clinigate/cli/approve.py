@@ -80,7 +80,8 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
                          None, pull_request, revokes, change_class)
     check_request(request)  # before any key, token or TSA is used
     # Defaults come from the registry's trust.yaml: the private Sigstore instance, the hospital TSA.
-    signer, email = signing.signer(git, default_tsa=load_trust(git, "HEAD").pki.tsa_url)
+    pki = load_trust(git, "HEAD").pki
+    signer, email = signing.signer(git, default_tsa=pki.tsa_url, require_timestamp=pki.require_timestamp)
     act = sign_act(git, replace(request, signer_email=email), signer)
     pred = act.predicate
     click.echo(f"signed: {pred.decision.value} {request.document} as {pred.role.value} by {pred.signer.name} "

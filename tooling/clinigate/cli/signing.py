@@ -45,11 +45,12 @@ _CHOICE = [
                       "or --identity-token)."),
     *_KEYLESS,
     click.option("--key", type=_FILE, default=None,
-                 help="A PEM private key (ECDSA, RSA or Ed25519) for offline PKI signing."),
+                 help="A PEM private key, ECDSA P-256 or Ed25519 (the types stock Sigstore verifiers "
+                      "check), for offline PKI signing."),
     click.option("--cert", type=_FILE, default=None,
                  help="Its PEM certificate, issued by a CA listed in policies/trust/trust.yaml."),
-    click.option("--chain", type=_FILE, default=None,
-                 help="PEM intermediate certificates between the certificate and the root."),
+    click.option("--chain", type=_FILE, default=None, hidden=True,
+                 help="No longer used: intermediate CAs are listed under pki.intermediates in trust.yaml."),
     click.option("--tsa", "tsa_url", default=None, metavar="URL",
                  help="An RFC 3161 timestamp authority, so the time is trusted, not claimed (approve "
                       "defaults to trust.yaml's pki.tsa_url)."),
@@ -71,22 +72,34 @@ class SigningMethod:
     tsa_url: str | None
     key_password_env: str | None
 
-    def signer(self, git: Git, *, default_tsa: str | None = None) -> tuple[Signer, str | None]:
+    def signer(self, git: Git, *, default_tsa: str | None = None,
+               require_timestamp: bool = True) -> tuple[Signer, str | None]:
         """The signer, and the e-mail its PKI certificate names (None for keyless: the token says).
 
-        ``default_tsa``: the TSA used when --tsa is not given (``approve``: trust.yaml's pki.tsa_url).
+        ``default_tsa``: the TSA used when --tsa is not given (trust.yaml's pki.tsa_url);
+        ``require_timestamp``: trust.yaml's pki.require_timestamp, so a PKI signature the
+        registry would refuse is not made at all.
         """
         if self.use_sigstore:
             return keyless_signer(git, self.trust_config, self.identity_token), None
         if not (self.key and self.cert):
             raise click.UsageError("--key and --cert go together")
+        if self.chain is not None:
+            raise click.UsageError(
+                "--chain is no longer used: approval bundles carry the reviewer's certificate alone, "
+                "as stock Sigstore verifiers read them; list the intermediate CAs under pki.intermediates "
+                "in policies/trust/trust.yaml instead")
+        tsa = self.tsa_url or default_tsa
+        if tsa is None and require_timestamp:
+            raise click.UsageError(
+                "trust.yaml requires a trusted signing time for PKI approvals (pki.require_timestamp), "
+                "and no timestamp authority is set: give --tsa URL or set pki.tsa_url")
         from ..approvals.approve import certificate_email
         from ..approvals.pki import PkiSigner
 
         password = os.environ.get(self.key_password_env, "").encode() if self.key_password_env else None
         cert_pem = self.cert.read_bytes()
-        signer = PkiSigner(self.key.read_bytes(), cert_pem, self.chain.read_bytes() if self.chain else None,
-                           self.tsa_url or default_tsa, password)
+        signer = PkiSigner(self.key.read_bytes(), cert_pem, tsa, password)
         return signer, certificate_email(cert_pem)
 
 
@@ -95,7 +108,7 @@ _FIELDS = [f.name for f in fields(SigningMethod)]
 
 def signing_options(command: FC) -> FC:
     """``--sigstore`` (with ``--trust-config``, ``--identity-token``) or ``--key``/``--cert`` (with
-    ``--chain``, ``--tsa``, ``--key-password-env``), passed to the command as ``signing``."""
+    ``--tsa``, ``--key-password-env``), passed to the command as ``signing``."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:

@@ -1,54 +1,83 @@
-"""Signed approvals for the demo: a CA trusted only in the demo's folder, and reviewers' keys.
+"""Signed approvals for the demo: a CA and a TSA trusted only in the demo's folder, and reviewers' keys.
 
-The demo's copy of ``policies/trust/trust.yaml`` lists the demo CA, so signatures made here
-verify here and nowhere else. Private keys stay in ``<workdir>/.demo-pki/`` (git-ignored).
+The demo's copy of ``policies/trust/trust.yaml`` lists the demo CA and TSA, so signatures made
+here (each with an RFC 3161 timestamp, as trust.yaml requires by default) verify here and
+nowhere else. Private keys stay in ``<workdir>/.demo-pki/`` (git-ignored).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import layout
 from ..approvals.approve import ActRequest, SignedAct, sign_act
 from ..approvals.local_ca import IssuedCertificate, LocalCA
+from ..approvals.local_tsa import OpensslTsa
 from ..gitrepo import Git
 from ..manifest.loader import load_file
 from ..manifest.roles import Person, Roles
 
 PKI_DIR = ".demo-pki"
 TRUSTED_ROOT = "demo-ca.pem"
+TRUSTED_TSA_ROOT = "demo-tsa-root.pem"
 ROLES_FILE = layout.ROLES_PATH
+
+if TYPE_CHECKING:
+    from ..approvals.pki import PkiSigner
 
 
 @dataclass
 class DemoPki:
-    """The demo CA and one certificate per reviewer, issued on first use."""
+    """The demo CA, its TSA, and one certificate per reviewer, issued on first use."""
 
     workdir: Path
     ca: LocalCA
+    tsa: OpensslTsa | None = None  # None: signatures carry no timestamp (trust.yaml allows it)
     issued: dict[str, IssuedCertificate] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, workdir: Path) -> DemoPki:
-        """Create the CA and trust it in the demo registry's trust.yaml (before the first commit)."""
+    def create(cls, workdir: Path, *, timestamps: bool = True, tsa: OpensslTsa | None = None,
+               tsa_url: str | None = None) -> DemoPki:
+        """Create the CA (and a TSA, unless ``tsa`` is given) and trust them in the demo registry's
+        trust.yaml, before the first commit; ``tsa_url`` becomes its ``pki.tsa_url`` (where
+        ``clinigate approve`` asks by default). ``timestamps=False``: no TSA, and trust.yaml says
+        ``pki.require_timestamp: false`` (for tests of claimed times, or that bring their own TSA)."""
         ca = LocalCA.create(workdir / PKI_DIR, "clinigate demo CA (trusted only in this folder)")
-        (workdir / layout.TRUST_DIR / TRUSTED_ROOT).write_bytes(ca.cert_path.read_bytes())
+        trust_dir = workdir / layout.TRUST_DIR
+        (trust_dir / TRUSTED_ROOT).write_bytes(ca.cert_path.read_bytes())
         trust = workdir / layout.TRUST_PATH
-        text = trust.read_text(encoding="utf-8")
-        trust.write_text(text.replace("  roots: []", f"  roots: [{TRUSTED_ROOT}]", 1), encoding="utf-8")
-        return cls(workdir, ca)
+        text = trust.read_text(encoding="utf-8").replace("  roots: []", f"  roots: [{TRUSTED_ROOT}]", 1)
+        if timestamps:
+            tsa = tsa or OpensslTsa.create(workdir / PKI_DIR / "tsa",
+                                           "clinigate demo TSA (trusted only in this folder)")
+            (trust_dir / TRUSTED_TSA_ROOT).write_bytes(tsa.root_path.read_bytes())
+            url = f"\n  tsa_url: {tsa_url}" if tsa_url else ""
+            text = text.replace("  tsa_roots: []", f"  tsa_roots: [{TRUSTED_TSA_ROOT}]{url}", 1)
+        else:
+            tsa = None
+            text = text.replace("  tsa_roots: []", "  tsa_roots: []\n  require_timestamp: false", 1)
+        trust.write_text(text, encoding="utf-8")
+        return cls(workdir, ca, tsa)
 
     def certificate(self, person: Person) -> IssuedCertificate:
         if person.id not in self.issued:
             self.issued[person.id] = self.ca.issue_person(person.id, person.email, person.name)
         return self.issued[person.id]
 
-    def sign(self, git: Git, person: Person, document: str, role: str, reason: str) -> SignedAct:
+    def signer(self, person: Person) -> PkiSigner:
+        """``person``'s signer: their certificate, and the TSA's timestamp on each signature."""
+        return self.signer_of(self.certificate(person))
+
+    def signer_of(self, issued: IssuedCertificate) -> PkiSigner:
         from ..approvals.pki import PkiSigner
 
-        issued = self.certificate(person)
-        signer = PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes())
+        return PkiSigner(issued.key_path.read_bytes(), issued.cert_path.read_bytes(),
+                         timestamper=self.tsa.reply if self.tsa else None)
+
+    def sign(self, git: Git, person: Person, document: str, role: str, reason: str) -> SignedAct:
+        signer = self.signer(person)
         request = ActRequest(document, role, "approved", reason, signer_id=person.id,
                              signer_email=person.email)
         return sign_act(git, request, signer)
