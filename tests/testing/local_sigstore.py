@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -287,12 +288,23 @@ def _dsse_body(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 class RekorLog:
-    """An append-only log; each integration answers like Rekor v1's POST /api/v1/log/entries."""
+    """An append-only log; each integration answers like Rekor v1's POST /api/v1/log/entries.
 
-    def __init__(self, origin: str) -> None:
+    Its checkpoints name the log as Rekor v1 does, by the host of the URL it is served at: origin
+    ``<host:port> - <tree id>`` and signature line ``— <host:port> <key hint + signature>`` (public-good:
+    ``rekor.sigstore.dev - 1193050959916656506``). sigstore-js relies on that: it accepts a checkpoint
+    only from a trusted-root tlog whose ``baseUrl`` matches the signer name of the note (@sigstore/verify
+    ``tlog/checkpoint.js``: ``tlog.baseURL.match(signature.name)``, besides the 4-byte key hint), so
+    ``url`` is kept equal to that ``baseUrl`` (LocalSigstore.serve moves both). sigstore-python checks
+    only the key hint and the signature.
+    """
+
+    TREE_ID = 1
+
+    def __init__(self, url: str) -> None:
         self.key = _new_key()
         self.log_id = _key_id(self.key.public_key())
-        self.origin = f"{origin} - 1"
+        self.url = url
         self.leaves: list[bytes] = []
         self.bodies: list[bytes] = []
         self._lock = threading.Lock()
@@ -321,11 +333,20 @@ class RekorLog:
                 "hashes": [h.hex() for h in inclusion_path(index, leaves)],
                 "checkpoint": self.checkpoint(len(leaves), root)}
 
+    @property
+    def name(self) -> str:
+        """The checkpoint signer's name: the host (and port) of ``url``."""
+        return urlsplit(self.url).netloc
+
+    @property
+    def origin(self) -> str:
+        return f"{self.name} - {self.TREE_ID}"
+
     def checkpoint(self, size: int, root: bytes) -> str:
         """A signed note (transparency-dev checkpoint format) over the tree head."""
         note = f"{self.origin}\n{size}\n{_b64(root)}\n"
         signature = self.log_id[:4] + _sign(self.key, note.encode())
-        return f"{note}\n\u2014 {self.origin.split()[0]} {_b64(signature)}\n"
+        return f"{note}\n\u2014 {self.name} {_b64(signature)}\n"
 
 
 # --- OIDC issuer ------------------------------------------------------------------------------
@@ -394,9 +415,9 @@ class LocalSigstore:
         self.name = name
         self.tsas = list(tsas)
         self.ca = FulcioCA(name, intermediate=intermediate)
-        self.rekor = RekorLog(f"{name}.rekor.test")
-        self.oidc = OidcIssuer()
         self.url = "http://127.0.0.1:9"  # replaced by serve(); the trusted root never needs it to answer
+        self.rekor = RekorLog(self.url)
+        self.oidc = OidcIssuer()
 
     # identities
 
@@ -450,7 +471,7 @@ class LocalSigstore:
               "validFor": {"start": "2020-01-01T00:00:00Z"}}
         trusted_tsas = self.tsas if tsas is None else tsas
         return {"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-                "tlogs": [_public_key_json(self.rekor.key, self.url)], "certificateAuthorities": [ca],
+                "tlogs": [_public_key_json(self.rekor.key, self.rekor.url)], "certificateAuthorities": [ca],
                 "ctlogs": [_public_key_json(self.ca.ct.key, f"{self.url}/ct")],
                 "timestampAuthorities": [_timestamp_authority(t) for t in trusted_tsas]}
 
@@ -470,10 +491,16 @@ class LocalSigstore:
 
     @contextmanager
     def serve(self) -> Iterator[LocalSigstore]:
-        """Serve Fulcio, Rekor and OIDC discovery on 127.0.0.1:<free port> until the block ends."""
+        """Serve Fulcio, Rekor and OIDC discovery on 127.0.0.1:<free port> until the block ends.
+
+        A nested ``serve()`` of the same instance moves it to a new port for the block, then back to
+        the outer one, which is still serving. A trusted root names the URL it was made at: use it
+        for bundles signed in the same block (sigstore-js matches Rekor's checkpoints to it).
+        """
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        previous = self.url
+        self.url = self.rekor.url = f"http://127.0.0.1:{server.server_address[1]}"
         # A short poll interval keeps teardown (server.shutdown) fast.
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                   name=f"{self.name}-http", daemon=True)
@@ -484,6 +511,7 @@ class LocalSigstore:
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+            self.url = self.rekor.url = previous
 
 
 # --- HTTP -------------------------------------------------------------------------------------
