@@ -26,7 +26,8 @@ from clinigate.approvals.attestation import (
 )
 from clinigate.approvals.backend import SignatureInvalid
 from clinigate.approvals.local_ca import IssuedCertificate, LocalCA
-from clinigate.approvals.pki import PkiSigner, PkiVerifier, SigningKeyInvalid, TimestampUnavailable
+from clinigate.approvals.pki import PkiSigner, PkiVerifier, SigningKeyInvalid
+from clinigate.approvals.timestamp import TimestampUnavailable
 from clinigate.approvals.trust import RevokedCertificate, Trust
 from clinigate.manifest.values import Role
 

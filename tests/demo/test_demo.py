@@ -37,10 +37,13 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
         ("clinical_reviewer", "Johanna Lindqvist, MD", "approval", True),
         ("quality", "Diane Whitfield, RAC", "approval", True)}
 
-    staged, audited = steps[-2:]
+    staged, audited, exported = steps[-3:]
     assert staged.title == "An hour later, staging moves"
     assert audited.title == "The history answers the auditor" and audited.details["findings"] == []
     assert "staging at " in audited.output and ": 1.2.1, in force since" in audited.output
+    assert exported.title == "Approvals an auditor verifies without clinigate"
+    assert str(workdir / "audit-export" / "VERIFY.md") in exported.output
+    assert (workdir / "audit-export" / "VERIFY.md").read_text().count("node sigstore_js_verify.mjs") >= 10
 
     assert _git(workdir, "branch", "--show-current").strip() == "main"
     branch = fixed.details["branch"]

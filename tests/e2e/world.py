@@ -37,7 +37,7 @@ kind: Trust
 require_signed_approvals: true
 pki:
   roots: [demo-ca.pem]
-  tsa_roots: []
+  tsa_roots: [demo-tsa-root.pem]
 sigstore:
   trusted_root: local-sigstore-root.json
   signing_config: local-sigstore-config.json
@@ -193,7 +193,8 @@ def configure(repo: Path, sigstore: LocalSigstore, *, with_pki: bool) -> dict[st
     trust_dir = repo / "policies" / "trust"
     (trust_dir / "local-sigstore-root.json").write_text(sigstore.trusted_root_json())
     (trust_dir / "local-sigstore-config.json").write_text(sigstore.client_trust_config_json())
-    text = TRUST if with_pki else TRUST.replace("roots: [demo-ca.pem]", "roots: []")
+    text = TRUST if with_pki else TRUST.replace("  roots: [demo-ca.pem]\n  tsa_roots: [demo-tsa-root.pem]",
+                                                "  roots: []\n  tsa_roots: []")
     (trust_dir / "trust.yaml").write_text(text)
     roles = yaml.safe_load((repo / "policies/data/roles.yaml").read_text())
     return {p["id"]: p for p in roles["people"]}

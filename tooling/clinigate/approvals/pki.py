@@ -22,7 +22,6 @@ longer verifies: that is deliberate, as the claimed signing time proves nothing.
 from __future__ import annotations
 
 import base64
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,24 +41,17 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 from pydantic import ValidationError
-from rfc3161_client import (
-    HashAlgorithm,
-    PKIStatus,
-    TimestampRequestBuilder,
-    TimeStampResponse,
-    VerifierBuilder,
-    decode_timestamp_response,
-)
-from rfc3161_client import VerificationError as TimestampVerificationError
+from rfc3161_client import decode_timestamp_response
 from sigstore_models.bundle.v1 import Bundle, TimestampVerificationData, VerificationMaterial
 from sigstore_models.common.v1 import RFC3161SignedTimestamp, X509Certificate
 from sigstore_models.intoto import Envelope, Signature
 
 from .. import layout
 from .._internal.validation import first_problem
-from ..errors import ClinigateError, EnvironmentProblem
+from ..errors import ClinigateError
 from .attestation import PAYLOAD_TYPE
 from .backend import Backend, SignatureInvalid, VerifiedSignature, is_pki_bundle, person_email
+from .timestamp import Timestamper, request_timestamp, timestamp_failure
 from .trust import RevokedCertificate, Trust
 
 if TYPE_CHECKING:
@@ -68,11 +60,7 @@ if TYPE_CHECKING:
 BUNDLE_MEDIA_TYPE: Literal["application/vnd.dev.sigstore.bundle.v0.3+json"] = (
     "application/vnd.dev.sigstore.bundle.v0.3+json")
 MAX_TIMESTAMPS = 4  # more is never needed and each costs a PKCS#7 verification
-TSA_TIMEOUT_SECONDS = 30
 PORTABLE_KEYS = "ECDSA P-256 (signed with SHA-256) or Ed25519"
-
-# A DER TimeStampReq in, the DER TimeStampResp out: a hospital TSA over HTTP, or the demo's own.
-Timestamper = Callable[[bytes], bytes]
 
 PkiKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 PkiPublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
@@ -82,10 +70,6 @@ class SigningKeyInvalid(ClinigateError):
     """The key or certificate given to the signer cannot make a valid approval signature."""
 
     exit_code = 2
-
-
-class TimestampUnavailable(EnvironmentProblem):
-    """The TSA named by ``pki.tsa_url`` did not return a usable RFC 3161 token."""
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -180,39 +164,6 @@ def _load_certificates(pem: bytes, what: str) -> list[x509.Certificate]:
         return x509.load_pem_x509_certificates(pem)
     except ValueError as exc:
         raise SigningKeyInvalid(f"the {what} is not PEM X.509: {exc}") from None
-
-
-def http_timestamper(tsa_url: str) -> Timestamper:
-    """Ask the TSA at ``tsa_url`` (RFC 3161 over HTTP)."""
-
-    def ask(query: bytes) -> bytes:
-        http_request = urllib.request.Request(tsa_url, data=query, method="POST",
-                                              headers={"Content-Type": "application/timestamp-query"})
-        with urllib.request.urlopen(http_request, timeout=TSA_TIMEOUT_SECONDS) as reply:
-            der: bytes = reply.read()
-        return der
-
-    return ask
-
-
-def request_timestamp(tsa: str | Timestamper, signature: bytes, *, name: str | None = None) -> bytes:
-    """An RFC 3161 token (DER TimeStampResponse) over the signature bytes, checked against our request.
-
-    ``tsa``: the TSA's URL, or a function answering DER queries (``name`` names it in errors)."""
-    label = tsa if isinstance(tsa, str) else (name or "timestamp authority")
-    ask = http_timestamper(tsa) if isinstance(tsa, str) else tsa
-    request = (TimestampRequestBuilder().hash_algorithm(HashAlgorithm.SHA256).data(signature)
-               .nonce(nonce=True).cert_request(cert_request=True).build())
-    try:
-        response = decode_timestamp_response(der := ask(request.as_bytes()))
-    except (OSError, ValueError) as exc:
-        raise TimestampUnavailable(f"the TSA {label} gave no timestamp: {exc}",
-                                   hint="check pki.tsa_url (or --tsa) and that the TSA answers") from None
-    # A replayed or misdirected token would timestamp someone else's signature.
-    if (response.status != PKIStatus.GRANTED or response.tst_info.nonce != request.nonce
-            or response.tst_info.message_imprint.message != request.message_imprint.message):
-        raise TimestampUnavailable(f"the TSA {label} answered with a token that does not match the request")
-    return der
 
 
 class PkiSigner:
@@ -467,7 +418,7 @@ class PkiVerifier:
         except ValueError as exc:
             raise SignatureInvalid("approval.timestamp",
                                    f"the RFC 3161 timestamp cannot be read: {exc}") from None
-        failures = [why for root in self.tsa_roots if (why := _timestamp_failure(response, root, signature))]
+        failures = [why for root in self.tsa_roots if (why := timestamp_failure(response, root, signature))]
         if len(failures) == len(self.tsa_roots):
             raise SignatureInvalid("approval.timestamp", "the RFC 3161 timestamp does not verify against "
                                    f"the trusted TSA roots (pki.tsa_roots): {failures[0]}")
@@ -505,12 +456,3 @@ class PkiVerifier:
             raise SignatureInvalid(
                 "approval.revoked_key", f"certificate {_subject(leaf)} (sha256 {leaf_sha256}) was revoked on "
                 f"{revoked.revoked_on.isoformat()}: {revoked.reason}")
-
-
-def _timestamp_failure(response: TimeStampResponse, root: x509.Certificate, signature: bytes) -> str | None:
-    """Why the token does not verify under this TSA root, or None when it does."""
-    try:
-        VerifierBuilder().add_root_certificate(root).build().verify_message(response, signature)
-    except TimestampVerificationError as exc:
-        return str(exc)
-    return None

@@ -177,8 +177,8 @@ def pki_trusted_root(*, roots: Sequence[x509.Certificate], intermediates: Sequen
     _check(intermediates, "intermediate", ca=True)
     _check(tsa_roots, "TSA root", ca=True)
     _check(tsa_certificates, "TSA certificate", ca=False)
-    ours = [c for c in intermediates if _chains_to(c, intermediates, roots)]
-    stray = [c for c in intermediates if c not in ours and not _chains_to(c, intermediates, tsa_roots)]
+    ours = [c for c in intermediates if chains_to(c, intermediates, roots)]
+    stray = [c for c in intermediates if c not in ours and not chains_to(c, intermediates, tsa_roots)]
     if stray:
         raise TrustedRootError(
             f"the intermediate {_name(stray[0])} chains to none of the roots or TSA roots given")
@@ -201,8 +201,9 @@ def _tsa_chains(tsa_roots: Sequence[x509.Certificate], tsa_certificates: Sequenc
     return chains
 
 
-def _chains_to(certificate: x509.Certificate, intermediates: Sequence[x509.Certificate],
-               roots: Sequence[x509.Certificate]) -> bool:
+def chains_to(certificate: x509.Certificate, intermediates: Sequence[x509.Certificate],
+              roots: Sequence[x509.Certificate]) -> bool:
+    """Whether ``certificate`` chains through ``intermediates`` to one of ``roots``."""
     try:
         _chain(certificate, intermediates, roots)
     except TrustedRootError:

@@ -42,7 +42,7 @@ def audit() -> None:
     at        the version in force at a moment, the commit that authorised it, its approvals
     verify    the whole history: nothing edited, nothing unapproved reached production
     checkpoint sign where main and the ledger stand, so a later rewrite is caught
-    export    the modifications made under a model's PCCP, for the next submission
+    export    the modifications under a model's PCCP, or every approval for stock verifiers
 
     \b
     Exit codes: 0 answered · 2 usage (an unknown model, a time without a UTC offset) · 3 Git missing.
@@ -156,23 +156,74 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, no_cache: 
 
 
 @audit.command("export")
-@click.option("--pccp", "model", required=True, metavar="MODEL",
+@click.option("--pccp", "model", default=None, metavar="MODEL",
               help="The model whose modifications under its PCCP to export.")
+@click.option("--bundle", "bundle_dir", default=None, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Write every approval, the bytes it covers and the roots of trust into DIR (new or "
+                   "empty), with VERIFY.md: the commands that verify them with stock Sigstore tools.")
+@click.option("--model", "bundle_model", default=None, metavar="MODEL",
+              help="With --bundle: only this model.")
+@click.option("--version", "bundle_version", default=None, metavar="VERSION",
+              help="With --bundle: only approvals of this version.")
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True,
-              help="csv for the submission's tables, json for tools.")
+              help="With --pccp: csv for the submission's tables, json for tools.")
 @branch_option
 @rev_option
 @cache_option
 @repo_option
-def export(model: str, fmt: str, branch: str, rev: str | None, no_cache: bool, repo: Path | None) -> None:
-    """The modifications made to MODEL under its PCCP, for the next submission: each version merged
-    on main with its merge time (claimed by Git), commit, pull request, modification id, declared and
-    computed change class, PCCP status and regulatory action (by the rules of its base), valid
-    approvals (printed name, role, meaning, time), and when it first reached production."""
+def export(model: str | None, bundle_dir: Path | None, bundle_model: str | None, bundle_version: str | None,
+           fmt: str, branch: str, rev: str | None, no_cache: bool, repo: Path | None) -> None:
+    """Export for a submission or for an auditor without clinigate.
+
+    \b
+    --pccp MODEL: the modifications made to MODEL under its PCCP, for the next submission: each
+    version merged on main with its merge time (claimed by Git), commit, pull request, modification
+    id, declared and computed change class, PCCP status and regulatory action (by the rules of its
+    base), valid approvals (printed name, role, meaning, time), and when it first reached production.
+
+    \b
+    --bundle DIR: every approval on the ledger (--model/--version narrow it) judged at the branch
+    tip (or --rev): each Sigstore bundle byte for byte, the exact document bytes it covers with a
+    commit that holds them, trusted_root.json (the hospital CA and TSA) and client_trust_config.json
+    (the Sigstore instance), index.json (document → approvals → identity), and VERIFY.md with the
+    sigstore-python and sigstore-js commands that check each one, run as written.
+
+    \b
+    Examples:
+      clinigate audit export --pccp sepsis-ews > modifications.csv
+      clinigate audit export --bundle /media/usb/approvals-2026 --model sepsis-ews
+
+    Exit codes: 0 written · 1 the trust at REV cannot form the roots (nothing written) · 2 usage
+    (neither or both of --pccp and --bundle, DIR not empty).
+    """
+    if (model is None) == (bundle_dir is None):
+        raise click.UsageError("choose one: --pccp MODEL (modifications) or --bundle DIR (approvals)")
+    if bundle_dir is None and (bundle_model or bundle_version):
+        raise click.UsageError("--model and --version narrow --bundle")
+    if bundle_dir is not None:
+        _export_bundle(bundle_dir, bundle_model, bundle_version, branch, rev, repo)
+        return
     from ..report.audit import render_export
 
+    assert model is not None
     with _auditor(branch, rev, repo, model, no_cache) as auditor:
         click.echo(render_export(model, auditor.modifications(model), fmt), nl=False)
+
+
+def _export_bundle(out: Path, model: str | None, version: str | None, branch: str, rev: str | None,
+                   repo: Path | None) -> None:
+    from ..audit.bundles import export_bundles
+    from ..gitrepo import Git
+    from ..registry.branch import deployable
+
+    git = Git(resolve_repo(repo))
+    commit = deployable(git, rev, branch)
+    export = export_bundles(git, rev=rev or branch, commit=commit, out=out, model=model, version=version)
+    total, left = len(export.approvals), len(export.skipped)
+    click.echo(f"exported {total} approval act(s) of {rev or branch} at {commit[:12]} to {out}")
+    click.echo(f"  {total - left} verifiable with stock Sigstore tools; {left} not (VERIFY.md says why)")
+    click.echo(f"  next: read {out / 'VERIFY.md'} and run its commands from {out}")
 
 
 @audit.command("checkpoint")
@@ -208,6 +259,7 @@ def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None
     Exit codes: 0 written · 2 usage (no signing method; --token-env/--ssh-key-env without --push;
     the named variable unset) · 3 the signing service or the remote unreachable or refusing.
     """
+    from ..approvals.review import load_trust
     from ..audit.checkpoint import CHECKPOINTS_REF, fetch_checkpoints, push_checkpoints, write_checkpoint
     from ..errors import UsageError
     from ..gitrepo import Git
@@ -218,7 +270,8 @@ def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None
         raise UsageError("--token-env and --ssh-key-env authenticate --push: give --push REMOTE too")
     auth = RemoteAuth.from_environment(token_var=token_env, ssh_key_var=ssh_key_env)
     git = Git(resolve_repo(repo))
-    signer, _ = signing.signer(git)
+    pki = load_trust(git, branch_tip(git, branch)).pki  # the TSA and time rule that will judge it
+    signer, _ = signing.signer(git, default_tsa=pki.tsa_url, require_timestamp=pki.require_timestamp)
     if push_remote:
         fetch_checkpoints(git, push_remote, auth)
     record = write_checkpoint(git, signer, branch=branch, main=branch_tip(git, branch), note=note)
