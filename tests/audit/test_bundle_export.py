@@ -26,24 +26,9 @@ from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
 from testing.sigstore_js import SigstoreJs, sigstore_js  # noqa: F401
 
 from clinigate.audit.verify_recipe import VERIFY_HEADING
-from clinigate.demo.approvals import DemoPki, sign_deployed_versions
 from clinigate.gitrepo import Git
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def demo_registry(tmp_path: Path) -> Path:
-    """The bundled registry with the demo's approvals: every deployed version signed for each
-    required role, with the demo CA and an RFC 3161 timestamp from the demo TSA."""
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
-    pki = DemoPki.create(repo)
-    init_repo(repo)
-    assert sign_deployed_versions(Git(repo), pki)
-    return repo
 
 
 def export(run_cli, repo: Path, out: Path, *args: str) -> dict:  # type: ignore[no-untyped-def]

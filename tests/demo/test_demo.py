@@ -37,10 +37,14 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
         ("clinical_reviewer", "Johanna Lindqvist, MD", "approval", True),
         ("quality", "Diane Whitfield, RAC", "approval", True)}
 
-    staged, audited, exported = steps[-3:]
+    staged, audited, reported, exported = steps[-4:]
     assert staged.title == "An hour later, staging moves"
     assert audited.title == "The history answers the auditor" and audited.details["findings"] == []
     assert "staging at " in audited.output and ": 1.2.1, in force since" in audited.output
+    assert reported.title == "The report a reviewer reads"
+    page = (workdir / "reports" / "sepsis-ews-1.3.0.html").read_text()
+    assert str(workdir / "reports" / "sepsis-ews-1.3.0.html") in reported.output
+    assert 'id="forest-plot"' in page and 'id="approvals-table"' in page and "Diane Whitfield, RAC" in page
     assert exported.title == "Approvals an auditor verifies without clinigate"
     assert str(workdir / "audit-export" / "VERIFY.md") in exported.output
     assert (workdir / "audit-export" / "VERIFY.md").read_text().count("node sigstore_js_verify.mjs") >= 10

@@ -107,3 +107,19 @@ def statement() -> bytes:
         "signed_at": "2026-01-05T09:00:00Z",
     })
     return build_statement(predicate, document_sha256="ab" * 32, artifact_sha256="cd" * 32)
+
+
+@pytest.fixture
+def demo_registry(tmp_path: Path) -> Path:
+    """The bundled registry with the demo's approvals on main: every deployed version signed for each
+    role its PCCP requires, with the demo CA and an RFC 3161 timestamp from the demo TSA."""
+    from clinigate.demo.approvals import sign_deployed_versions
+
+    repo = tmp_path / "demo-registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
+    pki = DemoPki.create(repo)
+    init_repo(repo)
+    assert sign_deployed_versions(Git(repo), pki)
+    return repo

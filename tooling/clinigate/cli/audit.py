@@ -43,6 +43,9 @@ def audit() -> None:
     verify    the whole history: nothing edited, nothing unapproved reached production
     checkpoint sign where main and the ledger stand, so a later rewrite is caught
     export    the modifications under a model's PCCP, or every approval for stock verifiers
+    report    a version's audit report (HTML, PDF, Markdown) with the subgroup forest plot
+    card      its model card and HTI-1 attribute sheet
+    release-notes what changed against its parent and production
 
     \b
     Exit codes: 0 answered · 2 usage (an unknown model, a time without a UTC offset) · 3 Git missing.
@@ -334,3 +337,8 @@ def _auditor(branch: str, rev: str | None, repo: Path | None, model: str,  # typ
         known = ", ".join(sorted(auditor.models())) or "none"
         raise UsageError(f"no model {model!r} in the history of {branch}", hint=f"models: {known}")
     return auditor
+
+
+from .audit_documents import register as _register_documents  # noqa: E402 - the group must exist first
+
+_register_documents(audit)

@@ -59,6 +59,8 @@ def prepare_workdir(workdir: Path) -> None:
 
 
 def run_tour(workdir: Path) -> Iterator[Step]:
+    from .records import export_step, report_step  # they build on this module's Step
+
     prepare_workdir(workdir)
     git, pki = yield from _copy_registry(workdir)
     yield _backfill_step(git, pki)
@@ -69,7 +71,8 @@ def run_tour(workdir: Path) -> Iterator[Step]:
     yield from _approval_steps(workdir, git, branch, pki, pending.details["report"])
     yield from _sync_steps(workdir, git)
     yield from _audit_steps(workdir, git)
-    yield _export_step(workdir, git)
+    yield report_step(workdir, git)
+    yield export_step(workdir, git)
 
 
 def _backfill_step(git: Git, pki: DemoPki) -> Step:
@@ -271,7 +274,7 @@ def _copy_registry(workdir: Path) -> Generator[Step, None, tuple[Git, DemoPki]]:
     for part in REGISTRY_PARTS:
         shutil.copytree(source / part, workdir / part, ignore=shutil.ignore_patterns(".keep"))
     # The demo's MLflow store, private keys and audit export live beside the registry, never in it.
-    ignored = "mlflow.db\nmlflow.db.*\nmlartifacts/\n.demo-pki/\naudit-export/\n"
+    ignored = "mlflow.db\nmlflow.db.*\nmlartifacts/\n.demo-pki/\naudit-export/\nreports/\n"
     (workdir / ".gitignore").write_text(ignored, encoding="utf-8")
     pki = DemoPki.create(workdir)
     git = Git.init(workdir)
@@ -423,25 +426,3 @@ def write_data_update(workdir: Path, model: str = DEMO_MODEL) -> str:
     path = latest.parent / f"{new_version}.yaml"
     _write_manifest(path, _as_new_version(data, new_version))
     return path.relative_to(workdir).as_posix()
-
-
-def _export_step(workdir: Path, git: Git) -> Step:
-    """Every approval written out for an auditor who has neither clinigate nor GitHub."""
-    from ..audit.bundles import export_bundles
-
-    out = workdir / "audit-export"
-    export = export_bundles(git, rev="main", commit=git.resolve("main"), out=out)
-    unmerged = [a for a in export.approvals if a.document_file is None]
-    return Step(
-        "Approvals an auditor verifies without clinigate",
-        "A Part 11 record must outlive the tool that made it. The export holds each approval's "
-        "Sigstore bundle, the exact document bytes it covers, the roots of trust (the demo CA and "
-        "TSA as a Sigstore trusted root) and VERIFY.md: the stock sigstore-js (and, for keyless "
-        "approvals, sigstore-python) commands that check each one, plus the subject check they leave "
-        "to the auditor.",
-        command=f"clinigate audit export --bundle {out}",
-        output=f"{len(export.approvals)} approval act(s) written to {out}; "
-               f"{len(export.approvals) - len(export.skipped)} verifiable with stock tools "
-               f"({len(unmerged)} for a version still on its branch); read {out / 'VERIFY.md'}",
-        ok=bool(export.approvals) and all(a in unmerged for a in export.skipped),
-    )

@@ -1,1 +1,2 @@
-"""Human-readable dossiers: the HTI-1 crosswalk and the charts a model card or audit report shows."""
+"""Documents people read about a model version: model card, audit report, release notes (the
+facts, the HTI-1 crosswalk, the charts, and their HTML, Markdown and PDF renderings)."""

@@ -1,0 +1,56 @@
+"""One entry point for the documents: gather the dossier, draw the charts, render the format.
+
+    with Auditor.open(git, "main") as auditor:
+        pdf = render_document(auditor, model="sepsis-ews", version="1.2.1", kind="report", fmt="pdf")
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..audit.query import Auditor
+from .facts import Dossier, gather
+from .render import TITLES, Kind, render_html, render_markdown
+from .view import ReportView, build_view
+
+Format = Literal["html", "pdf", "md"]
+FORMATS: tuple[Format, ...] = ("html", "pdf", "md")
+
+
+def view_of(dossier: Dossier, kind: Kind) -> ReportView:
+    from .hti1 import hti1_crosswalk
+    from .plots import (
+        distribution_svg,
+        forest_plot_svg,
+        overall_point,
+        subgroup_points,
+        training_distribution,
+        validation_distribution,
+    )
+
+    hti1 = hti1_crosswalk(dossier.model, dossier.version, dossier.pccp)
+    if kind != "report":
+        return build_view(dossier, hti1=hti1)
+    version = dossier.version
+    plan = dossier.acceptance
+    gap, min_n = (plan.max_subgroup_gap, plan.min_subgroup_n) if plan else (None, None)
+    forest = forest_plot_svg(subgroup_points(version), overall_point(version), max_gap=gap, min_n=min_n,
+                             title=f"{dossier.model.name} {version.version}: AUC by subgroup (95% CI)")
+    chart = distribution_svg(training_distribution(version), validation_distribution(version),
+                             title=f"{dossier.model.name} {version.version}: share per group")
+    return build_view(dossier, hti1=hti1, forest_svg=forest, distribution_svg=chart)
+
+
+def render_document(auditor: Auditor, *, model: str, version: str, kind: Kind, fmt: Format) -> bytes:
+    view = view_of(gather(auditor, model=model, version=version), kind)
+    if fmt == "md":
+        return render_markdown(view, kind).encode("utf-8")
+    html = render_html(view, kind)
+    if fmt == "html":
+        return html.encode("utf-8")
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(html)
+
+
+__all__ = ["FORMATS", "TITLES", "Format", "render_document", "view_of"]
