@@ -23,6 +23,7 @@ from ..approvals.attestation import APPROVABLE_KINDS
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..gitrepo import Git
+from . import subgroup_delta
 from .bundle import PolicyBundle, bundle_at
 from .decision import (
     ApprovalRecord,
@@ -146,15 +147,9 @@ class Decider:
         if item.document is None:
             return decision  # invalid document: its validation findings already fail the check
         decision.approvals = [ApprovalRecord.model_validate(a) for a in item.document.get("approvals") or []]
-        try:
-            verdict = evaluate(engine or self.engine, item.document)
-        except OutputInvalid as exc:
-            decision.findings.append(Finding(subject.path, None, None, "policy.output",
-                                             f"the policies returned a malformed decision: {exc}"))
-            return decision
+        verdict = _verdict(engine or self.engine, item, decision)
+        decision.production_comparison = _production_comparison(item, verdict)
         if verdict is None:
-            decision.findings.append(Finding(subject.path, None, None, "policy.undefined",
-                                             "the policies returned no decision for this document"))
             return decision
         decision.change_class, decision.pccp_status = verdict.change_class, verdict.pccp_status
         decision.regulatory_action = verdict.regulatory_action
@@ -212,6 +207,35 @@ class Decider:
 
 def evaluate(engine: PolicyEngine, document: dict[str, Any]) -> EngineVerdict | None:
     return EngineVerdict.from_engine(engine.evaluate(DECISION_RULE, document))
+
+
+def _verdict(engine: PolicyEngine, item: PolicyInput, decision: DocumentDecision) -> EngineVerdict | None:
+    """The engine's verdict; None, with the finding that fails the document, when it gave none usable."""
+    assert item.document is not None
+    path = item.subject.path
+    try:
+        verdict = evaluate(engine, item.document)
+    except OutputInvalid as exc:
+        decision.findings.append(Finding(path, None, None, "policy.output",
+                                         f"the policies returned a malformed decision: {exc}"))
+        return None
+    if verdict is None:
+        decision.findings.append(Finding(path, None, None, "policy.undefined",
+                                         "the policies returned no decision for this document"))
+    return verdict
+
+
+def _production_comparison(item: PolicyInput,
+                           verdict: EngineVerdict | None) -> subgroup_delta.ProductionComparison | None:
+    """A changed version against production; the overall row by the PCCP tolerance of its class."""
+    if item.version is None or item.production is None or item.document is None:
+        return None
+    change_class = verdict.change_class if verdict else None
+    criteria = item.document["facts"].get("criteria_e4", {}).get(change_class or "")
+    tolerance = criteria.get("max_regression_e4") if isinstance(criteria, dict) else None
+    return subgroup_delta.compare(item.version, production_version=item.production.version,
+                                  production=item.production.manifest,
+                                  max_regression_e4=tolerance if isinstance(tolerance, int) else None)
 
 
 def approval_inputs(book: ApprovalBook, path: str, *, rev: str,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .._internal.validation import first_problem
 from ..findings import Finding, Report, Severity
+from .subgroup_delta import ProductionComparison
 
 
 class _Typed(BaseModel):
@@ -89,6 +90,8 @@ class DocumentDecision(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     required_roles: list[str] = Field(default_factory=list)
     approvals: list[ApprovalRecord] = Field(default_factory=list)
+    # A changed ModelVersion's AUC beside production's, per subgroup: shown to reviewers, not deciding.
+    production_comparison: ProductionComparison | None = None
 
     @property
     def missing_roles(self) -> list[str]:
@@ -113,6 +116,8 @@ class DocumentDecision(BaseModel):
                           "field": f.field, "line": f.line} for f in self.findings],
             "required_roles": self.required_roles, "missing_roles": self.missing_roles,
             "approvals": [a.model_dump() for a in self.approvals],
+            "production_comparison": self.production_comparison.model_dump(mode="json")
+            if self.production_comparison else None,
         }
 
 

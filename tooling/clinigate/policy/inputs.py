@@ -51,12 +51,23 @@ class Subject:
                 "change": self.change, "merged_at_base": self.merged_at_base}
 
 
+@dataclass(frozen=True)
+class InProduction:
+    """What deployment.yaml at the base names for production, and that version's manifest there."""
+
+    version: str | None  # None: nothing in production (a first release)
+    manifest: ModelVersion | None  # None also when the named version does not load at the base
+
+
 @dataclass
 class PolicyInput:
     subject: Subject
     document: dict[str, Any] | None  # the policy input; None when the document is invalid
     findings: list[Finding] = field(default_factory=list)  # strict-loading / cross-reference
     locate: Locator | None = None  # field path -> line in the head document
+    # A changed ModelVersion, typed, and production's, for the reports' comparison (subgroup_delta.py).
+    version: ModelVersion | None = None
+    production: InProduction | None = None
 
     def position(self, field_path: str | None) -> tuple[int | None, int | None]:
         if not field_path or self.locate is None:
@@ -139,9 +150,12 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
     document = _common(subject, loaded, head, base)
     if subject.kind == "ModelVersion" and loaded is not None:
         assert isinstance(loaded.document, ModelVersion)
-        document["facts"].update(_version_facts(loaded.document, head, base, defaults))
-        document.update(_version_context(loaded.document, head, base))
-    elif subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
+        version = loaded.document
+        production = _in_production(base, version.model)
+        document["facts"].update(_version_facts(version, head, production.manifest, defaults))
+        document.update(_version_context(version, head, production.manifest))
+        return PolicyInput(subject, document, findings, loaded.locate, version, production)
+    if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
         document["facts"].update({"criteria_e4": facts.criteria_e4(None, defaults)})
     if subject.kind == "Deployment" and subject.model:
         document["facts"]["deployment"] = _deployment_facts(subject.model, head, base)
@@ -186,19 +200,23 @@ def _production_version(deployment: BaseModel | None) -> str | None:
     return None
 
 
-def _version_context(doc: ModelVersion, head: Snapshot, base: Snapshot) -> dict[str, Any]:
+def _in_production(base: Snapshot, model: str) -> InProduction:
+    """The version in production at ``base``: the one the no-regression gates compare with."""
+    name = _production_version(base.doc(layout.deployment_path(model)))
+    return InProduction(name, base.version(model, name))
+
+
+def _version_context(doc: ModelVersion, head: Snapshot, production: ModelVersion | None) -> dict[str, Any]:
     pccp = head.doc(layout.pccp_path(doc.model))
-    production = base.version(doc.model, _production_version(base.doc(layout.deployment_path(doc.model))))
     authorised = head.version(doc.model, pccp.authorised_baseline) if isinstance(pccp, PCCP) else None
     return {"parent": _dump(head.version(doc.model, doc.parent)), "production": _dump(production),
             "authorised": _dump(authorised)}
 
 
-def _version_facts(doc: ModelVersion, head: Snapshot, base: Snapshot,
+def _version_facts(doc: ModelVersion, head: Snapshot, production: ModelVersion | None,
                    defaults: dict[str, Any]) -> dict[str, Any]:
     pccp = head.doc(layout.pccp_path(doc.model))
     pccp = pccp if isinstance(pccp, PCCP) else None
-    production = base.version(doc.model, _production_version(base.doc(layout.deployment_path(doc.model))))
     authorised = head.version(doc.model, pccp.authorised_baseline) if pccp else None
     return version_facts(doc, parent=head.version(doc.model, doc.parent), production=production,
                          authorised=authorised, pccp=pccp, defaults=defaults)

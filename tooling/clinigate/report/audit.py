@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..audit.query import Deployed, Evidence, InForce, Modification
-from .signatures import markdown_code, person, time_label
+from .markdown import markdown_code
+from .signatures import person, time_label
 
 FORMATS = ("text", "json", "csv", "markdown")
 APPLIED_SOURCE = "claimed by sync (its clock)"

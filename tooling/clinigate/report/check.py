@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from ..findings import Severity
 from ..policy.decision import ApprovalRecord, DocumentDecision, GateDecision, HeadPreview
-from . import github, junit, sarif
-from .signatures import claim_text, markdown_code, person
+from . import github, junit, sarif, subgroup_delta
+from .markdown import markdown_code, markdown_text
+from .signatures import claim_text, person
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING (approvals missing)"}
 
@@ -102,21 +103,30 @@ def markdown(report: GateDecision) -> str:
                          f"{m.regulatory_action or '–'} | {', '.join(m.required_roles) or '–'} | {result} |")
         lines.append("")
     for m in report.manifests:
-        if m.findings or m.approvals:
-            lines.append(f"### `{m.path}`")
-            for f in m.findings:
-                icon = "❌" if f.severity is Severity.ERROR else "⚠️"
-                where = f" `{f.field}`:" if f.field else ""
-                lines.append(f"- {icon} **{f.rule}**{where} {f.message}")
-            if m.approvals:
-                # Who signed and who did not count, and why (21 CFR 11.50: name and meaning shown).
-                lines += ["", "Signatures:", *(_approval_item(a) for a in m.approvals)]
-            lines.append("")
+        lines.extend(_document_section(m))
     preview = _preview_lines(report.head_preview)
     if preview:
         lines += ["### The change's own policies (shown, not deciding)", "", "```",
                   *(p.strip() for p in preview[1:]), "```", ""]
     return "\n".join(lines) + "\n"
+
+
+def _document_section(m: DocumentDecision) -> list[str]:
+    if not (m.findings or m.approvals or m.production_comparison):
+        return []
+    lines = [f"### `{m.path}`"]
+    for f in m.findings:
+        icon = "❌" if f.severity is Severity.ERROR else "⚠️"
+        where = f" `{f.field}`:" if f.field else ""
+        # Messages quote manifests (a subgroup's name in a gap finding): inert, like the table.
+        lines.append(f"- {icon} **{f.rule}**{where} {markdown_text(f.message)}")
+    if m.production_comparison:
+        # How the version performs per subgroup against what patients are scored by today.
+        lines += ["", *subgroup_delta.markdown_lines(m.production_comparison, m.model or "the model")]
+    if m.approvals:
+        # Who signed and who did not count, and why (21 CFR 11.50: name and meaning shown).
+        lines += ["", "Signatures:", *(_approval_item(a) for a in m.approvals)]
+    return [*lines, ""]
 
 
 CHECK_RENDERERS: dict[str, Callable[[GateDecision], str]] = {

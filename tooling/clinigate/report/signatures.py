@@ -38,11 +38,6 @@ def claim_text(claimed: dict[str, str | None] | None, quote: Callable[[str], str
     return f"it claims (unverified): {quote(shown)}" if shown else "it names no signer or role"
 
 
-def markdown_code(text: str) -> str:
-    """``text`` as one inline code span: no markdown or HTML in it takes effect."""
-    return "`" + text.replace("`", "'") + "`"
-
-
 def person(name: str | None, person_id: str | None) -> str:
     if name and person_id:
         return f"{name} ({person_id})"
