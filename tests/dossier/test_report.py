@@ -120,7 +120,7 @@ def test_manifest_text_prints_as_text_in_every_format(demo_registry: Path, tmp_p
                       "--format", "md").read_text()
     assert "<script>" not in markdown and r"\<script\>alert(1)\</script\>" in markdown
     assert r"\*\*bold\*\* \| pipe \| \[link\](http://evil.example) \`tick\`" in markdown
-    assert r"\{\{ 7\*7 \}\}" in markdown
+    assert r"{{ 7\*7 }}" in markdown  # braces are not Markdown; the template never evaluates data
     dom = dom_of(tmp_path / "r.html")
     assert "alert(1)" in dom and "<script>alert" not in dom  # shown, never run
     pdf = report(run_cli, demo_registry, tmp_path / "r.pdf", "report", "sepsis-ews", "1.2.0", "--format", "pdf")

@@ -25,15 +25,16 @@ SECTIONS: dict[Kind, tuple[str, ...]] = {
     "release-notes": ("release", "provenance"),
 }
 TITLES: dict[Kind, str] = {"report": "Audit report", "card": "Model card", "release-notes": "Release notes"}
-# Characters that open Markdown or HTML syntax anywhere in a line; escaped so text stays text.
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]<>|~])")
-_MD_LEADING = re.compile(r"^(#|=|!|[-+] |\d+[.)] )")  # block syntax, only where a line starts
+# Where a value starts a line, these open a block (a heading, a list, a quote); inside a line
+# report/markdown.py's markdown_text makes the rest inert.
+_MD_LEADING = re.compile(r"^(#|=|!|[-+] |\d+[.)] )")
 
 
 def md_escape(value: object) -> str:
     """Markdown-literal text on one line (a table cell holds no newline); None prints as nothing."""
-    text = " ".join(("" if value is None else str(value)).split())
-    text = _MD_INLINE.sub(r"\\\1", text.replace("&", "&amp;"))
+    from ..report.markdown import markdown_text
+
+    text = markdown_text(" ".join(("" if value is None else str(value)).split()))
     return _MD_LEADING.sub(r"\\\1", text)
 
 
