@@ -131,7 +131,8 @@ def gather(auditor: Auditor, *, model: str, version: str) -> Dossier:
         baseline=baseline if baseline and baseline.version != version else None,
         history=modifications)
     dossier.acceptance = _plan(pccp, evidence.change_class)
-    dossier.criteria = criteria(manifest, dossier.acceptance, dossier.production, dossier.baseline)
+    dossier.criteria = criteria(manifest, dossier.acceptance, dossier.production, dossier.baseline,
+                                in_production=production is not None and production.version == version)
     dossier.signatures = [_signature(dossier.path, a) for a in evidence.approvals]
     dossier.signatures += [_signature(layout.deployment_path(model), a) for a in evidence.release_approvals]
     dossier.deployments = [_deployment(d) for d in auditor.timeline(model)
@@ -162,7 +163,7 @@ def _gap(version: ModelVersion) -> float:
 
 
 def criteria(version: ModelVersion, plan: AcceptanceCriteria | None, production: ModelVersion | None,
-             baseline: ModelVersion | None) -> list[Criterion]:
+             baseline: ModelVersion | None, *, in_production: bool = False) -> list[Criterion]:
     """The change class's acceptance criteria, each with its threshold and the measured value."""
     if plan is None:
         return []
@@ -175,7 +176,8 @@ def criteria(version: ModelVersion, plan: AcceptanceCriteria | None, production:
                       _f(_gap(baseline)) if baseline else None, _gap(version) <= plan.max_subgroup_gap)]
     drop = (production.validation.overall.auc_roc - auc) if production else None
     rows.append(Criterion("AUC drop against production", f"≤ {plan.max_regression:.3f}",
-                          f"{drop:.3f}" if drop is not None else "no production version", None,
+                          f"{drop:.3f}" if drop is not None else
+                          ("this version is production" if in_production else "no production version"), None,
                           _f(baseline.validation.overall.auc_roc - auc) if baseline else None,
                           None if drop is None else drop <= plan.max_regression + 1e-9))
     smallest = min(s.n for s in version.validation.subgroups)
