@@ -17,7 +17,8 @@ Format = Literal["html", "pdf", "md"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "md")
 
 
-def view_of(dossier: Dossier, kind: Kind) -> ReportView:
+def view_of(dossier: Dossier, kind: Kind, *, charts: bool = True) -> ReportView:
+    """The view the templates print; ``charts=False`` skips drawing (Markdown shows none)."""
     from .hti1 import hti1_crosswalk
     from .plots import (
         distribution_svg,
@@ -29,7 +30,7 @@ def view_of(dossier: Dossier, kind: Kind) -> ReportView:
     )
 
     hti1 = hti1_crosswalk(dossier.model, dossier.version, dossier.pccp)
-    if kind != "report":
+    if kind != "report" or not charts:
         return build_view(dossier, hti1=hti1)
     version = dossier.version
     plan = dossier.acceptance
@@ -42,7 +43,7 @@ def view_of(dossier: Dossier, kind: Kind) -> ReportView:
 
 
 def render_document(auditor: Auditor, *, model: str, version: str, kind: Kind, fmt: Format) -> bytes:
-    view = view_of(gather(auditor, model=model, version=version), kind)
+    view = view_of(gather(auditor, model=model, version=version), kind, charts=fmt != "md")
     if fmt == "md":
         return render_markdown(view, kind).encode("utf-8")
     html = render_html(view, kind)
