@@ -68,6 +68,7 @@ def test_demo_command_prints_a_readable_tour(tmp_path: Path, run_cli: Callable[.
                  "Reviewers sign; the gate passes", "decision: pass", "meaning: approval"):
         assert text in result.stdout
     assert (workdir / ".git").is_dir() and (workdir / "models" / "sepsis-ews" / "pccp.yaml").is_file()
+    assert " INFO " not in result.stdout + result.stderr  # MLflow's own log lines stay quiet
 
 
 def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -79,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # --debug is honoured anywhere on the line, so it also works after a subcommand.
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    if debug:
+        os.environ["CLINIGATE_DEBUG"] = "1"  # libraries' own logs too (registry/actual.py)
     try:
         code = cli.main(args=args, prog_name="clinigate", standalone_mode=False)
     except click.exceptions.Abort:

@@ -62,6 +62,9 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str | None, bran
     """
     if dry_run == do_apply:
         raise click.UsageError("pass exactly one of --dry-run and --apply")
+    from ..registry.tracking_uri import check_tracking_uri
+
+    check_tracking_uri(tracking_uri, creates=do_apply)  # before MLflow can create anything
     from ..gitrepo import Git
     from ..registry.actual import MlflowRegistry
     from ..registry.branch import deployable

@@ -7,7 +7,6 @@ candidates that never got a manifest — which is what a real registry looks lik
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections import defaultdict
@@ -28,8 +27,11 @@ def seed(workdir: Path) -> dict[str, int]:
     """Register every manifest's artifact (and the candidates between); returns versions per model."""
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
     # MLflow announces its schema migrations at INFO level; the tour has its own narration.
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
     from mlflow import MlflowClient
+
+    from ..registry.actual import quiet_mlflow_logs
+
+    quiet_mlflow_logs()
 
     uri = tracking_uri(workdir)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)

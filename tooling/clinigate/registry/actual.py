@@ -19,6 +19,7 @@ CPU is the floor, and 2, 4, 8 or 16 threads all read 1,000 models in 22-28 s (se
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import tempfile
 import threading
@@ -34,6 +35,7 @@ from urllib.parse import urlparse
 from ..errors import EnvironmentProblem
 from .digest import artifact_digest
 from .model_signature import SignatureVerdict, TrustedKey, find_signature, verify_signature
+from .tracking_uri import redact, redact_all
 
 T = TypeVar("T")
 
@@ -156,12 +158,20 @@ class MlflowRegistry:
     def _mlflow(self) -> Any:
         with self._lock:  # reads run in threads (read_each)
             if self._client is None:
-                for key, value in HTTP_DEFAULTS.items():
-                    os.environ.setdefault(key, value)  # the user's own setting wins
-                from mlflow import MlflowClient
-
-                self._client = MlflowClient(tracking_uri=self._uri, registry_uri=self._uri)
+                self._client = self._connect()
             return self._client
+
+    def _connect(self) -> Any:
+        for key, value in HTTP_DEFAULTS.items():
+            os.environ.setdefault(key, value)  # the user's own setting wins
+        from mlflow import MlflowClient
+
+        quiet_mlflow_logs()  # after the import: importing mlflow sets its loggers up at INFO
+        try:
+            return MlflowClient(tracking_uri=self._uri, registry_uri=self._uri)
+        except Exception as exc:  # a store MLflow cannot open: the environment, never a traceback
+            raise EnvironmentProblem(f"MLflow cannot open the registry at {redact(self._uri)}: "
+                                     f"{_first_line(exc)}", hint="check --tracking-uri") from exc
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one MLflow call; anything but 'does not exist' is an environment problem (exit 3)."""
@@ -170,9 +180,8 @@ class MlflowRegistry:
         except Exception as exc:
             if _not_found(exc):
                 raise
-            message = str(exc).splitlines()[0][:400] if str(exc) else type(exc).__name__
             raise EnvironmentProblem(
-                f"MLflow at {self._uri} failed to {what}: {message}",
+                f"MLflow at {redact(self._uri)} failed to {what}: {_first_line(exc)}",
                 hint="check that the tracking server is running and reachable (--tracking-uri)",
             ) from exc
 
@@ -262,6 +271,19 @@ class MlflowRegistry:
         with _quiet_deprecation():
             self._call(f"move {name} version {version} to stage {stage}",
                        lambda: self._mlflow().transition_model_version_stage(name, version, stage))
+
+
+def _first_line(exc: Exception) -> str:
+    return redact_all(str(exc).splitlines()[0][:400]) if str(exc) else type(exc).__name__
+
+
+def quiet_mlflow_logs() -> None:
+    """MLflow logs schema migrations and retries at INFO on stderr; clinigate narrates its own work.
+    ``--debug`` (CLINIGATE_DEBUG=1) keeps them. Call it once mlflow is imported."""
+    if os.environ.get("CLINIGATE_DEBUG") == "1":
+        return
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _quote(name: str) -> str:
