@@ -20,8 +20,11 @@ def demo(workdir: Path | None) -> None:
     manifest with deliberate mistakes being caught and fixed. Everything it does is left
     in WORKDIR for you to explore.
     """
+    from .._internal.extras import require
     from ..demo import run_tour
 
+    for module in ("mlflow", "matplotlib", "jinja2"):  # before anything is written
+        require(module, "the demo")
     target = workdir or Path(tempfile.mkdtemp(prefix="clinigate-demo-"))
     click.secho(f"clinigate demo in {target}", bold=True)
     ok = True

@@ -27,6 +27,9 @@ def seed(workdir: Path) -> dict[str, int]:
     """Register every manifest's artifact (and the candidates between); returns versions per model."""
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
     # MLflow announces its schema migrations at INFO level; the tour has its own narration.
+    from .._internal.extras import require
+
+    require("mlflow", "the demo's MLflow registry")
     from mlflow import MlflowClient
 
     from ..registry.actual import quiet_mlflow_logs

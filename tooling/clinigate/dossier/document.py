@@ -19,6 +19,7 @@ FORMATS: tuple[Format, ...] = ("html", "pdf", "md")
 
 def view_of(dossier: Dossier, kind: Kind, *, charts: bool = True) -> ReportView:
     """The view the templates print; ``charts=False`` skips drawing (Markdown shows none)."""
+    from .._internal.extras import require
     from .hti1 import hti1_crosswalk
     from .plots import (
         distribution_svg,
@@ -32,6 +33,7 @@ def view_of(dossier: Dossier, kind: Kind, *, charts: bool = True) -> ReportView:
     hti1 = hti1_crosswalk(dossier.model, dossier.version, dossier.pccp)
     if kind != "report" or not charts:
         return build_view(dossier, hti1=hti1)
+    require("matplotlib", "drawing the report's charts")
     version = dossier.version
     plan = dossier.acceptance
     gap, min_n = (plan.max_subgroup_gap, plan.min_subgroup_n) if plan else (None, None)

@@ -40,6 +40,9 @@ def md_escape(value: object) -> str:
 
 @cache
 def _environment(markdown: bool) -> jinja2.Environment:
+    from .._internal.extras import require
+
+    require("jinja2", "rendering reports")
     import jinja2
 
     loader = jinja2.PackageLoader("clinigate.dossier", "templates")

@@ -164,6 +164,9 @@ class MlflowRegistry:
     def _connect(self) -> Any:
         for key, value in HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)  # the user's own setting wins
+        from .._internal.extras import require
+
+        require("mlflow", "talking to the MLflow registry")
         from mlflow import MlflowClient
 
         quiet_mlflow_logs()  # after the import: importing mlflow sets its loggers up at INFO

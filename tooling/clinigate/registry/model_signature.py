@@ -101,6 +101,9 @@ def verify_signature(folder: Path, signature: Path, keys: tuple[TrustedKey, ...]
 
 
 def _verify_with(folder: Path, signature: Path, key: TrustedKey, scratch: Path) -> str | None:
+    from .._internal.extras import require
+
+    require("model_signing", "verifying OpenSSF model signatures")
     import model_signing  # lazily: it pulls in sigstore and (undeclared) pyopenssl
 
     key_file = scratch / "key.pub"
