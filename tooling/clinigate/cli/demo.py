@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 import tempfile
 from pathlib import Path
 
@@ -42,5 +44,14 @@ def demo(workdir: Path | None) -> None:
             click.secho("  (this step did not go as expected)", fg="red")
     click.echo()
     click.secho(f"Done. The registry is a Git repository in {target}", bold=True)
-    click.echo(f"  cd {target} && git log --all --oneline && clinigate validate")
+    click.echo(f"  cd {target} && git log --all --oneline && {_this_clinigate()} validate")
     raise SystemExit(0 if ok else 1)
+
+
+def _this_clinigate() -> str:
+    """How to run the clinigate that runs now: its absolute path (a venv's bin/ is often not on
+    PATH), else ``python -m clinigate`` with this interpreter."""
+    launched = Path(sys.argv[0])
+    if launched.name == "clinigate" and launched.exists():
+        return shlex.quote(str(launched.resolve()))
+    return f"{shlex.quote(sys.executable)} -m clinigate"
