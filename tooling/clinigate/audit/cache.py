@@ -56,12 +56,9 @@ DEPLOYMENT_ACTS = "_deployment"  # the ledger folder of a model's deployment.yam
 
 def code_digest() -> str:
     """A digest of the installed clinigate package (every file of it): the answers are its answers."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(f"{FORMAT}".encode())
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:20]
+    from .._internal.code import package_digest
+
+    return package_digest(f"{FORMAT}")
 
 
 @dataclass

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .options import format_option, repo_option, resolve_repo
+
+if TYPE_CHECKING:
+    from ..findings import Report
 
 
 @click.command()
@@ -17,8 +22,11 @@ from .options import format_option, repo_option, resolve_repo
               help="Refuse files larger than this many bytes.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Worker processes for large registries (default: one per CPU).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Judge every file again, ignoring (and not writing) the answer kept under "
+                   ".git/clinigate/validate/ for an unchanged registry (also CLINIGATE_NO_VALIDATE_CACHE=1).")
 def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: int,
-             jobs: int | None) -> None:
+             jobs: int | None, no_cache: bool) -> None:
     """Check manifests strictly: YAML safety, schema, value ranges and cross-references.
 
     PATHS are files or folders inside the repository; with none, the whole registry
@@ -31,12 +39,33 @@ def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: in
       clinigate validate models/sepsis-ews/versions/1.3.0.yaml
       clinigate validate --format github      # annotations in a GitHub workflow
     """
-    from ..manifest.strict_yaml import Limits
-    from ..manifest.validate import validate_registry
     from ..report import RENDERERS
 
     root = resolve_repo(repo)
-    report = validate_registry(root, list(paths) or None, limits=Limits(max_bytes=max_bytes),
-                               jobs=jobs)
+    if paths:
+        from ..manifest.strict_yaml import Limits
+        from ..manifest.validate import validate_registry
+
+        report = validate_registry(root, list(paths), limits=Limits(max_bytes=max_bytes), jobs=jobs)
+    else:
+        report = _whole_registry(root, max_bytes, jobs, cached=not no_cache)
     click.echo(RENDERERS[fmt](report), nl=False)
     raise SystemExit(0 if report.passed else 1)
+
+
+def _whole_registry(root: Path, max_bytes: int, jobs: int | None, *, cached: bool) -> Report:
+    """The whole registry, answered from the cache when no file changed (manifest/validate_cache.py)."""
+    from ..manifest import validate_cache
+
+    enabled = cached and os.environ.get(validate_cache.DISABLE_ENV) != "1"
+    folder = validate_cache.cache_folder(root) if enabled else None
+    key = validate_cache.state_key(root, f"max_bytes={max_bytes}") if folder else None
+    report = validate_cache.load(folder, key) if folder and key else None
+    if report is None:
+        from ..manifest.strict_yaml import Limits  # only on a miss: loading the models costs ~0.2 s
+        from ..manifest.validate import validate_registry
+
+        report = validate_registry(root, None, limits=Limits(max_bytes=max_bytes), jobs=jobs)
+        if folder and key:
+            validate_cache.store(folder, key, report)
+    return report
