@@ -189,3 +189,23 @@ def test_broken_roles_file_fails_the_check(registry: Path) -> None:
     m = _only(report, "policies/data/roles.yaml")
     assert report.decision == "fail"
     assert any(f.rule == "schema.unknown-field" for f in m.findings)
+
+
+def test_uncommitted_registry_changes_get_a_note(registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    path = _new_version(registry)  # written, not committed
+    result = run_cli("check", "--base", "main", cwd=registry)
+    assert result.code == 0 and "no registry documents changed" in result.stdout
+    assert f"note: 1 uncommitted change(s) under models/ or policies/ (e.g. {path}) were not judged" \
+        in result.stderr
+
+
+def test_text_findings_name_file_line_and_column_and_junit_names_the_command(
+        registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    path = _new_version(registry, lambda t: t.replace("auc_roc: 0.881", "auc_roc: 0.781", 1))
+    _commit(registry, "sepsis 1.4.0 with a weak overall AUC")
+    text = run_cli("check", "--base", "main", cwd=registry).stdout
+    assert re.search(rf"  deny {re.escape(path)}:\d+:\d+: \[[a-z_]+\.[a-z_-]+\] ", text), text
+    junit = run_cli("check", "--base", "main", "--format", "junit", cwd=registry).stdout
+    assert 'testsuite name="clinigate.check"' in junit and "clinigate.validate" not in junit

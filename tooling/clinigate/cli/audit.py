@@ -150,7 +150,12 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, no_cache: 
                               progress=_progress)
     report = Report(files=sorted({f.path for f in findings}), findings=findings)
     report.sort()
-    click.echo(RENDERERS[fmt](report), nl=False)
+    if fmt == "junit":
+        from ..report import junit
+
+        click.echo(junit.render(report, suite="clinigate.audit"), nl=False)
+    else:
+        click.echo(RENDERERS[fmt](report), nl=False)
     if fmt == "text":
         click.echo(f"audit verify: {branch} at {tip[:12]}" + (f" since {since}" if since else "")
                    + f": {len(report.findings)} finding(s)")

@@ -51,6 +51,21 @@ def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_ur
     from ..policy.check import run_check
     from ..report.check import CHECK_RENDERERS
 
-    report = run_check(resolve_repo(repo), base=base, head=head, engine_name=engine, opa_url=opa_url)
+    root = resolve_repo(repo)
+    report = run_check(root, base=base, head=head, engine_name=engine, opa_url=opa_url)
     click.echo(CHECK_RENDERERS[fmt](report), nl=False)
+    if not report.manifests and head == "HEAD":
+        _note_uncommitted(root)
     raise SystemExit(0 if report.decision == "pass" else 1)
+
+
+def _note_uncommitted(root: Path) -> None:
+    """check judges commits: say so when the registry's work tree holds changes it did not see."""
+    from ..gitrepo import Git
+
+    status = Git(root).run(["status", "--porcelain", "--", "models", "policies"], check=False)
+    changed = [line[3:] for line in status.splitlines() if line.strip()]
+    if changed:
+        click.echo(f"note: {len(changed)} uncommitted change(s) under models/ or policies/ (e.g. "
+                   f"{changed[0]}) were not judged: check compares commits (merge-base of --base and "
+                   "--head); commit them, then run check again", err=True)

@@ -11,6 +11,7 @@ from ..policy.decision import ApprovalRecord, DocumentDecision, GateDecision, He
 from . import github, junit, sarif, subgroup_delta
 from .markdown import markdown_code, markdown_text
 from .signatures import claim_text, person
+from .text import location
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING (approvals missing)"}
 
@@ -28,9 +29,9 @@ def text(report: GateDecision) -> str:
         lines.append(f"\n{m.path}\n  {_classification(m)}")
         for f in m.findings:
             label = "deny" if f.severity is Severity.ERROR else "warn"
-            where = f" {f.field}" if f.field else ""
-            where += f" (line {f.line})" if f.line else ""
-            lines.append(f"  {label} [{f.rule}]{where}: {f.message}")
+            field = f" {f.field}:" if f.field else ""
+            lines.append(f"  {label} {location(f.path or m.path, f.line, f.column)}: [{f.rule}]{field} "
+                         f"{f.message}")
         if m.required_roles:
             lines.append(f"  required approvals: {', '.join(m.required_roles)}"
                          f" (missing: {', '.join(m.missing_roles) or 'none'})")
@@ -135,5 +136,5 @@ CHECK_RENDERERS: dict[str, Callable[[GateDecision], str]] = {
     "markdown": markdown,
     "github": lambda r: github.render(r.as_findings()),
     "sarif": lambda r: sarif.render(r.as_findings()),
-    "junit": lambda r: junit.render(r.as_findings()),
+    "junit": lambda r: junit.render(r.as_findings(), suite="clinigate.check"),
 }

@@ -8,13 +8,14 @@ from ..findings import Report, Severity
 from .text import location
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, suite: str = "clinigate.validate") -> str:
+    """``suite``: the command that judged (clinigate.validate, clinigate.check, clinigate.audit)."""
     paths = list(dict.fromkeys([*report.files, *(f.path for f in report.findings)]))
     failing = {f.path for f in report.errors}
-    suite = ET.Element("testsuite", name="clinigate.validate", tests=str(len(paths)),
+    tests = ET.Element("testsuite", name=suite, tests=str(len(paths)),
                        failures=str(len(failing)), errors="0", skipped="0")
     for path in paths:
-        case = ET.SubElement(suite, "testcase", classname="clinigate.validate", name=path)
+        case = ET.SubElement(tests, "testcase", classname=suite, name=path)
         for f in report.findings_for(path):
             where = location(f.path, f.line, f.column)
             field = f" {f.field}:" if f.field else ""
@@ -26,6 +27,6 @@ def render(report: Report) -> str:
                 out = out if out is not None else ET.SubElement(case, "system-out")
                 out.text = (out.text or "") + f"warning {text}\n"
     root = ET.Element("testsuites")
-    root.append(suite)
+    root.append(tests)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
