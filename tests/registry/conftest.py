@@ -1,4 +1,10 @@
-"""A real ``mlflow server`` (SQLite backend, local artifacts) on loopback, and registries wired to it."""
+"""A real ``mlflow server`` on loopback (local artifacts; SQLite or PostgreSQL backend store), and registries
+wired to it.
+
+``mlflow_server`` is the SQLite one most tests share. The key sync scenarios run on both backends
+hospitals use: a test asking for ``backend_registry`` (or ``backend``) runs twice, as
+``test_x[sqlite]`` and ``test_x[postgresql]``; the PostgreSQL cluster is ``testing/postgres.py``'s.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from typing import Any
 
 import pytest
 from testing.fixtures import copy_example_registry, git, init_repo, merged_is_approved
+from testing.postgres import PostgresCluster, postgres_cluster, postgres_uri  # noqa: F401 (fixtures, by import)
 
 from clinigate.registry.actual import MlflowRegistry, VersionState
 from clinigate.registry.digest import artifact_digest
@@ -32,13 +39,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_mlflow_server(root: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start ``mlflow server`` on loopback (SQLite store and artifacts under ``root``, in its own
-    process group) and wait until /health answers; output goes to ``root/server.log``."""
+def start_mlflow_server(root: Path, port: int, backend_store_uri: str | None = None) -> subprocess.Popen[bytes]:
+    """Start ``mlflow server`` on loopback (artifacts under ``root``, in its own process group) and
+    wait until /health answers; output goes to ``root/server.log``. The backend store is
+    ``backend_store_uri``, by default a SQLite database under ``root``."""
     env = {**os.environ, "HOME": str(root), "MLFLOW_TRACKING_URI": ""}
+    store = backend_store_uri or f"sqlite:///{root}/mlflow.db"
     with open(root / "server.log", "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
+            [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", store,
              "--default-artifact-root", str(root / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
              "--workers", "1"],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -69,7 +78,7 @@ def stop_mlflow_server(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM)
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a real MLflow tracking server, started once per test session."""
+    """The URL of a real MLflow tracking server (SQLite store), started once per test session."""
     root = tmp_path_factory.mktemp("mlflow")
     port = free_port()
     proc = start_mlflow_server(root, port)
@@ -77,6 +86,44 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_mlflow_server(proc)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server_postgresql(tmp_path_factory: pytest.TempPathFactory,
+                             postgres_uri: str) -> Iterator[str]:  # noqa: F811 (the fixture imported above)
+    """The URL of a real MLflow tracking server whose backend store is PostgreSQL, started once per session."""
+    root = tmp_path_factory.mktemp("mlflow-postgresql")
+    port = free_port()
+    proc = start_mlflow_server(root, port, postgres_uri)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_mlflow_server(proc)
+
+
+SESSION_SERVERS = {"sqlite": "mlflow_server", "postgresql": "mlflow_server_postgresql"}  # backend -> fixture
+BACKENDS = tuple(SESSION_SERVERS)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The MLflow backend store a test runs on; the test runs once for each (ids ``[sqlite]``, ``[postgresql]``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def backend_server(backend: str, request: pytest.FixtureRequest) -> str:
+    """The URL of the session's MLflow server on ``backend`` (each started only when a test asks for it)."""
+    return str(request.getfixturevalue(SESSION_SERVERS[backend]))
+
+
+def new_backend_store(backend: str, root: Path, request: pytest.FixtureRequest) -> str:
+    """A new, empty backend store on ``backend`` for a dedicated server: a file under ``root``, or a new
+    database on the session's PostgreSQL cluster."""
+    if backend == "sqlite":
+        return f"sqlite:///{root}/mlflow.db"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database(f"mlflow_{next(_counter)}_{os.getpid()}")
 
 
 class CountingRegistry(MlflowRegistry):
@@ -237,6 +284,12 @@ def build_registry(uri: str, tmp_path: Path, client: Any | None = None, *, signe
 def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
     """The example registry, its deployed versions logged to the session server."""
     return build_registry(mlflow_server, tmp_path)
+
+
+@pytest.fixture
+def backend_registry(backend_server: str, tmp_path: Path) -> SyncRegistry:
+    """The example registry, its deployed versions logged to the session server of each backend."""
+    return build_registry(backend_server, tmp_path)
 
 
 def in_process_cli(capsys: pytest.CaptureFixture[str], command: str) -> Callable[..., tuple[int, str, str]]:

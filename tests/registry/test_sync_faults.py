@@ -1,7 +1,8 @@
 """`clinigate sync --apply` under faults: the server dies mid-apply, two applies race, a lease is held.
 
-(a) uses a dedicated ``mlflow server`` (not the session one, which other tests share) on a
-SQLite backend store and a local artifact root under ``tmp_path``. The crashing client is a
+(a) uses a dedicated ``mlflow server`` (not the session one, which other tests share) on a new
+backend store (a SQLite file under ``tmp_path``, or a new database on the session's PostgreSQL
+cluster) and a local artifact root under ``tmp_path``. The crashing client is a
 ``python`` subprocess running the real ``clinigate sync --apply`` entry point with its registry
 client (``clinigate.registry.actual.MlflowRegistry``, which the command imports at call time)
 replaced by a subclass of the real client whose **second write** to a synced model (lock writes
@@ -13,8 +14,10 @@ then restarted on the same backend store, artifact root and port; the crashed cl
 is gone, so a re-run on this host takes its lease over at once and must converge.
 
 (b) starts two ``python -m clinigate sync --apply`` subprocesses together against the session
-server: each must end cleanly (exit 0, or 3 if it gave up on the lock; never a traceback), and
-a dry run afterwards exits 0.
+server: each must end cleanly (exit 0, or 3 if it gave up on the lock; never a traceback),
+together they make each write of the plan exactly once, and a dry run afterwards exits 0.
+
+(a) and (b) run on both backend stores, ``[sqlite]`` and ``[postgresql]``.
 
 (c) plants leases on the session server's lock: one whose process is alive on this host and one
 from another host; both block (exit 3 naming the holder) until the process dies or the lease
@@ -23,6 +26,7 @@ expires.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -42,6 +46,7 @@ from .conftest import (
     SyncRegistry,
     build_registry,
     free_port,
+    new_backend_store,
     start_mlflow_server,
     stop_mlflow_server,
 )
@@ -71,14 +76,14 @@ def actual_aliases(reg: SyncRegistry) -> dict[str, dict[str, str]]:
 class Server:
     """A dedicated ``mlflow server`` whose store outlives the process."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, backend_store_uri: str) -> None:
+        self.root, self.backend_store_uri = root, backend_store_uri
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = start_mlflow_server(self.root, self.port)
+        self.proc = start_mlflow_server(self.root, self.port, self.backend_store_uri)
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -92,10 +97,10 @@ class Server:
 
 
 @pytest.fixture
-def dedicated_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+def dedicated_server(backend: str, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     root = tmp_path / "dedicated-mlflow"
     root.mkdir()
-    server = Server(root)
+    server = Server(root, new_backend_store(backend, root, request))
     server.start()
     try:
         yield server
@@ -224,15 +229,34 @@ def run_concurrently(reg: SyncRegistry, *args: str, count: int = 2) -> list[tupl
     return results
 
 
-def test_two_concurrent_applies_against_a_server(sync_registry: SyncRegistry) -> None:
-    reg = sync_registry
-    results = run_concurrently(reg, "--apply")
+_WRITES = ("set_alias", "remove_alias", "set_tags", "transition_stage")
+
+
+def _write_key(write: dict[str, object]) -> tuple[object, ...]:
+    """What a write changes (not the timestamps it records): one key per alias, stage or set of tags."""
+    tags = write.get("tags")
+    return (write["kind"], write["model"], write.get("alias"), write.get("version"), write.get("stage"),
+            tuple(sorted(tags)) if isinstance(tags, dict) else None)
+
+
+def test_two_concurrent_applies_against_a_server(backend_registry: SyncRegistry) -> None:
+    reg = backend_registry
+    dry = _spawn(reg, "--dry-run", "--format", "json")
+    out, err = dry.communicate(timeout=300)
+    assert dry.returncode == 1, out + err
+    planned = sorted(_write_key(a) for a in json.loads(out)["actions"] if a["kind"] in _WRITES)
+    assert planned
+    results = run_concurrently(reg, "--apply", "--format", "json")
+    written = []
     for code, out, err in results:
         assert code in (0, 3), out + err
         assert "Traceback" not in err and "internal error" not in err, err
         if code == 3:
             assert "lock" in err, err
+        else:
+            written += [_write_key(w) for w in json.loads(out)["written"]]
     assert 0 in [code for code, _, _ in results]
+    assert sorted(written) == planned  # each write exactly once: the second replanned under the lock
     assert actual_aliases(reg) == expected_aliases(reg)
     dry = _spawn(reg, "--dry-run")
     out, err = dry.communicate(timeout=300)

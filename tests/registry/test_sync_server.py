@@ -1,4 +1,8 @@
-"""`clinigate sync` against a real MLflow server (SQLite backend, local artifacts, loopback)."""
+"""`clinigate sync` against a real MLflow server (SQLite backend, local artifacts, loopback).
+
+The first sync and the repair of a hand-moved alias also run on a PostgreSQL backend store
+(``backend_registry``: ``[sqlite]`` and ``[postgresql]``).
+"""
 
 from __future__ import annotations
 
@@ -32,8 +36,8 @@ def _plan_apply(reg: SyncRegistry, **options):  # type: ignore[no-untyped-def]
     return plan, apply(plan, client, lock_timeout=5), client
 
 
-def test_first_sync_from_empty(sync_registry: SyncRegistry, sync_cli) -> None:  # type: ignore[no-untyped-def]
-    reg = sync_registry
+def test_first_sync_from_empty(backend_registry: SyncRegistry, sync_cli) -> None:  # type: ignore[no-untyped-def]
+    reg = backend_registry
     code, out, err = _sync(reg, sync_cli, "--dry-run")
     assert code == 1, out + err
     assert "new alias" in out
@@ -79,8 +83,8 @@ def test_first_sync_searches_per_model_then_one_search_serves_the_registry(sync_
     assert client.reads == [("versions_tagged", "clinigate.manifest_sha256")]  # O(1) version reads
 
 
-def test_hand_moved_production_is_put_back(sync_registry: SyncRegistry, sync_cli) -> None:  # type: ignore[no-untyped-def]
-    reg = sync_registry
+def test_hand_moved_production_is_put_back(backend_registry: SyncRegistry, sync_cli) -> None:  # type: ignore[no-untyped-def]
+    reg = backend_registry
     assert _sync(reg, sync_cli, "--apply")[0] == 0
     name, shadow = reg.names["sepsis-ews"], reg.logged[("sepsis-ews", "1.3.0")].version
     reg.mlflow().set_registered_model_alias(name, "production", shadow)

@@ -31,7 +31,8 @@ CASES = [
     ("file:///tmp/mlruns", 2, "folder store"),
     ("http://", 2, "names no host"),
     ("sqlite:///no/such/folder/mlflow.db", 3, "a dry run reads; it never creates one"),
-    ("postgresql://reader:s3cret@127.0.0.1:1/mlflow", 3, "needs the Python database driver psycopg"),
+    # psycopg 3 (postgresql://'s driver) is in the test extra for the PostgreSQL-backed server; psycopg2 is not.
+    ("postgresql+psycopg2://reader:s3cret@127.0.0.1:1/mlflow", 3, "needs the Python database driver psycopg2"),
 ]
 
 
