@@ -33,6 +33,9 @@ CASES = [
     ("sqlite:///no/such/folder/mlflow.db", 3, "a dry run reads; it never creates one"),
     # psycopg 3 (postgresql://'s driver) is in the test extra for the PostgreSQL-backed server; psycopg2 is not.
     ("postgresql+psycopg2://reader:s3cret@127.0.0.1:1/mlflow", 3, "needs the Python database driver psycopg2"),
+    # One short connection attempt, not MLflow's ten retries over ~100 s with a warning each.
+    ("postgresql://reader:s3cret@127.0.0.1:1/mlflow", 3, "cannot reach the MLflow database at "
+                                                         "postgresql://reader:***@127.0.0.1:1/mlflow"),
 ]
 
 

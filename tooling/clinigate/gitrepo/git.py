@@ -171,7 +171,8 @@ class Git:
         out = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False).strip()
         if not out:
             raise GitError(f"{ref!r} is not a commit in {self.root}",
-                           hint="fetch it first (e.g. git fetch origin main) or pass another --base")
+                           hint="check the revision you named (a branch, tag or commit id); if it is "
+                                "another clone's, fetch it first (e.g. git fetch origin main)")
         return out
 
     def changes(self, base: str, head: str) -> list[Change]:

@@ -27,6 +27,7 @@ DRIVERS = {
     "mssql+pymssql": ("pymssql", "pymssql"),
 }
 SQLITE_FORMS = "sqlite:///mlflow.db (relative) or sqlite:////srv/mlflow/mlflow.db (absolute)"
+CONNECT_TIMEOUT_SECONDS = 5
 SERVED = ("http", "https", "databricks", "databricks-uc", "uc")
 FORMS = ("http(s)://HOST:PORT (a tracking server), sqlite:///PATH (a database file; four slashes for an "
          "absolute path), postgresql://…, mysql://…, mssql://… (a database), or databricks")
@@ -81,12 +82,28 @@ def check_tracking_uri(uri: str, *, creates: bool) -> TrackingUri:
         if importlib.util.find_spec(module) is None:
             raise EnvironmentProblem(f"{scheme} needs the Python database driver {module}, which is not "
                                      "installed", hint=f"pip install '{package}' into clinigate's venv")
+        if module == "psycopg":
+            _reach_postgres(uri)
         return TrackingUri(uri, scheme)
     if scheme == "file":
         raise TrackingUriInvalid("MLflow 3 keeps its folder store (file:, ./mlruns) in maintenance mode, "
                                  "without a model registry clinigate can sync", hint=f"use {FORMS}")
     raise TrackingUriInvalid(f"--tracking-uri {redact(uri)!r}: no MLflow registry speaks {scheme}://",
                              hint=f"use {FORMS}")
+
+
+def _reach_postgres(uri: str) -> None:
+    """One connection attempt with a short timeout: MLflow itself retries an unreachable database
+    ten times over ~100 s, printing a warning each time, before it fails."""
+    import psycopg
+
+    conninfo = re.sub(r"^postgresql\+psycopg://", "postgresql://", uri)
+    try:
+        psycopg.connect(conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except psycopg.Error as exc:
+        first = redact_all(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        raise EnvironmentProblem(f"cannot reach the MLflow database at {redact(uri)}: {first}",
+                                 hint="check the host, port, database name and credentials") from None
 
 
 def _sqlite(uri: str, *, creates: bool) -> TrackingUri:
