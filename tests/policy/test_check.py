@@ -189,3 +189,18 @@ def test_broken_roles_file_fails_the_check(registry: Path) -> None:
     m = _only(report, "policies/data/roles.yaml")
     assert report.decision == "fail"
     assert any(f.rule == "schema.unknown-field" for f in m.findings)
+
+
+def test_nan_hyperparameter_fails_the_check_at_its_line_not_as_an_engine_error(
+        registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    path = _new_version(registry, lambda t: t.replace("      gamma: 0.5\n", "      gamma: .nan\n", 1))
+    _commit(registry, "sepsis 1.4.0 with a NaN")
+    result = run_cli("check", "--base", "main", cwd=registry)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    line = (registry / path).read_text().split("gamma: .nan")[0].count("\n") + 1
+    section = result.stdout.split(path, 1)[1]
+    assert f"deny [yaml.non-finite] training.algorithm.hyperparameters.gamma (line {line})" in section, \
+        result.stdout
+    assert "decision: fail" in result.stdout
