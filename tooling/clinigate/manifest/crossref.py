@@ -97,9 +97,11 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
 def _check_precedence(loaded: LoadedFile, doc: ModelVersion, versions: Iterable[str]) -> None:
     """``1.3.0`` and ``1.3.0+build.1`` are one version to every ordering (semver.org §10): which is
     "newer", which one a parent or a deployment means, would depend on the reader."""
-    stem, key = PurePosixPath(loaded.path).stem, SemverKey(doc.version)
-    for other in sorted(v for v in versions if v not in (stem, doc.version) and SEMVER_RE.match(v)):
-        if SemverKey(other) == key:
+    stem = PurePosixPath(loaded.path).stem
+    # Semver forbids leading zeros, so equal precedence is equal text once build metadata is cut.
+    core = doc.version.partition("+")[0]
+    for other in sorted(v for v in versions if v.partition("+")[0] == core and v not in (stem, doc.version)):
+        if SEMVER_RE.match(other) and SemverKey(other) == SemverKey(doc.version):
             _add(loaded, "xref.duplicate-version", ("version",),
                  f"{loaded.path} and {layout.version_path(doc.model, other)} are the same version under "
                  f"semver precedence ({doc.version} = {other}: build metadata after '+' is ignored); "

@@ -55,20 +55,24 @@ def problems(data: Any, text: str | None = None) -> list[ValueProblem]:
 
 
 def _numbers_are_plain(data: Any) -> bool:
+    """No NaN, no Infinity, no unsafe integer among the values (keys that are numbers are left to the
+    schema, whose keys are all text). Runs on every file: kept to a flat loop over containers."""
+    if type(data) not in (dict, list):
+        return not any(_number(data, ()))
     stack = [data]
     while stack:
-        value = stack.pop()
-        kind = type(value)
-        if kind is dict:
-            stack.extend(value)  # a key may be a number too
-            stack.extend(value.values())
-        elif kind is list:
-            stack.extend(value)
-        elif kind is float:
-            if not math.isfinite(value):
+        container = stack.pop()
+        for value in container.values() if type(container) is dict else container:
+            kind = type(value)
+            if kind is str:
+                continue
+            if kind is dict or kind is list:
+                stack.append(value)
+            elif kind is float:
+                if not math.isfinite(value):
+                    return False
+            elif kind is int and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
                 return False
-        elif kind is int and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            return False
     return True
 
 
