@@ -209,3 +209,52 @@ def test_text_findings_name_file_line_and_column_and_junit_names_the_command(
     assert re.search(rf"  deny {re.escape(path)}:\d+:\d+: \[[a-z_]+\.[a-z_-]+\] ", text), text
     junit = run_cli("check", "--base", "main", "--format", "junit", cwd=registry).stdout
     assert 'testsuite name="clinigate.check"' in junit and "clinigate.validate" not in junit
+
+
+def test_nan_hyperparameter_fails_the_check_at_its_line_not_as_an_engine_error(
+        registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    path = _new_version(registry, lambda t: t.replace("      gamma: 0.5\n", "      gamma: .nan\n", 1))
+    _commit(registry, "sepsis 1.4.0 with a NaN")
+    result = run_cli("check", "--base", "main", cwd=registry)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    line = (registry / path).read_text().split("gamma: .nan")[0].count("\n") + 1
+    section = result.stdout.split(path, 1)[1]
+    assert re.search(rf"deny {re.escape(path)}:{line}:\d+: \[yaml\.non-finite\] "
+                     r"training\.algorithm\.hyperparameters\.gamma:", section), result.stdout
+    assert "decision: fail" in result.stdout
+
+
+def _without_80_plus(text: str) -> str:
+    start = text.index("    - attribute: age_band\n      group: 80+\n")
+    return text[:start] + text[text.index("    - attribute:", start + 1):]
+
+
+def test_deleting_the_80_plus_group_fails_the_check(registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    # The policies alone would call this data_update · conforming: the gate must still refuse it.
+    _branch(registry)
+    path = _new_version(registry, _without_80_plus)
+    _commit(registry, "sepsis 1.4.0 without the 80+ band")
+    result = run_cli("check", "--base", "main", cwd=registry)
+    assert result.code == 1, result.stdout + result.stderr
+    section = result.stdout.split(path, 1)[1]
+    assert re.search(rf"deny {re.escape(path)}:\d+:\d+: \[xref\.subgroup-missing\] validation\.subgroups:",
+                     section), result.stdout
+    assert "no age_band subgroup '80+' in validation.subgroups" in section
+    assert "decision: fail" in result.stdout
+    m = _only(_check(registry), path)
+    assert m.decision == "fail" and [f.rule for f in m.findings if f.severity.value == "error"] == [
+        "xref.subgroup-missing"]
+
+
+def test_a_build_metadata_twin_of_a_merged_version_fails_the_check(registry: Path) -> None:
+    _branch(registry)
+    text = (registry / SEPSIS / "versions/1.3.0.yaml").read_text()
+    twin = f"{SEPSIS}/versions/1.3.0+build.1.yaml"
+    (registry / twin).write_text(text.replace("version: 1.3.0\n", "version: 1.3.0+build.1\n", 1))
+    _commit(registry, "1.3.0 again, with build metadata")
+    m = _only(_check(registry), twin)
+    assert m.decision == "fail"
+    assert any(f.rule == "xref.duplicate-version" and f"{SEPSIS}/versions/1.3.0.yaml" in f.message
+               for f in m.findings), [(f.rule, f.message) for f in m.findings]

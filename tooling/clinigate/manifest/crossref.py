@@ -1,13 +1,16 @@
-"""Checks that span documents: names match their folders, lineage and people exist.
+"""Checks that span documents: names match their folders, lineage and people exist, a version's
+validation covers every group its PCCP requires, no two versions are one under semver precedence.
 
-They need only the documents being validated plus file existence and roles.yaml, so a
-pull request touching one model is checked without reading the rest of the registry.
-trust.yaml's certificate and Sigstore files are checked the way the gate will load them.
+They need only the documents being validated plus their model's version listing, its PCCP and
+roles.yaml, so a pull request touching one model is checked without reading the rest of the
+registry. trust.yaml's certificate and Sigstore files are checked the way the gate will load them.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -18,8 +21,8 @@ from .loader import LoadedFile
 from .model import Model
 from .pccp import PCCP
 from .roles import Roles
-from .semver import SemverKey
-from .values import Role
+from .semver import SEMVER_RE, SemverKey
+from .values import REQUIRED_DEMOGRAPHICS, Role, SubgroupAttribute
 from .version import ModelVersion
 
 if TYPE_CHECKING:
@@ -28,8 +31,16 @@ if TYPE_CHECKING:
 VersionExists = Callable[[str, str], bool]
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """What a version's checks read of its model besides the version: as the caller's revision has it."""
+
+    versions: Callable[[str], Iterable[str]]  # model -> the version of every versions/<v>.yaml
+    pccp: Callable[[str], PCCP | None]  # model -> its pccp.yaml, None when missing or invalid
+
+
 def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: VersionExists,
-          trust_files: Reader | None = None) -> None:
+          trust_files: Reader | None = None, *, neighbours: Neighbours) -> None:
     """Append cross-document findings to each loaded file; ``trust_files`` reads policies/trust/."""
     for loaded in files:
         doc = loaded.document
@@ -38,6 +49,8 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
         folder = PurePosixPath(loaded.path).parts[1] if layout.is_under_models(loaded.path) else None
         if isinstance(doc, ModelVersion):
             _check_version(loaded, doc, folder, roles, version_exists)
+            _check_precedence(loaded, doc, neighbours.versions(doc.model))
+            _check_subgroups(loaded, doc, neighbours.pccp(doc.model))
         elif isinstance(doc, Deployment):
             _check_folder(loaded, doc.model, folder, "model")
             _check_deployment(loaded, doc, version_exists)
@@ -79,6 +92,64 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
         elif Role.DATA_SCIENTIST not in person.roles:
             _add(loaded, "xref.submitter-role", ("submitted_by",),
                  f"submitted_by '{doc.submitted_by}' does not hold the data_scientist role")
+
+
+def _check_precedence(loaded: LoadedFile, doc: ModelVersion, versions: Iterable[str]) -> None:
+    """``1.3.0`` and ``1.3.0+build.1`` are one version to every ordering (semver.org §10): which is
+    "newer", which one a parent or a deployment means, would depend on the reader."""
+    stem = PurePosixPath(loaded.path).stem
+    # Semver forbids leading zeros, so equal precedence is equal text once build metadata is cut.
+    core = doc.version.partition("+")[0]
+    for other in sorted(v for v in versions if v.partition("+")[0] == core and v not in (stem, doc.version)):
+        if SEMVER_RE.match(other) and SemverKey(other) == SemverKey(doc.version):
+            _add(loaded, "xref.duplicate-version", ("version",),
+                 f"{loaded.path} and {layout.version_path(doc.model, other)} are the same version under "
+                 f"semver precedence ({doc.version} = {other}: build metadata after '+' is ignored); "
+                 "a model holds each version once: remove one")
+
+
+def _required_attributes(pccp: PCCP | None) -> list[SubgroupAttribute]:
+    """The union over every change class of the PCCP (the demographics alone without one).
+
+    Not the declared class's list: declared_class is the submitter's claim and the policies compute
+    the real class from the diff only later, so validation must already meet the strictest plan.
+    """
+    wanted = set(REQUIRED_DEMOGRAPHICS)
+    if pccp is not None:
+        wanted.update(a for plan in pccp.change_classes.values()
+                      for a in plan.acceptance.required_subgroup_attributes)
+    return [a for a in SubgroupAttribute if a in wanted]
+
+
+def _expected_groups(doc: ModelVersion, attribute: SubgroupAttribute) -> tuple[list[str], str]:
+    """The groups validation must report for ``attribute``, and where they are listed."""
+    if attribute is not SubgroupAttribute.SITE:
+        return list(doc.training.demographics.get(attribute, {})), f"training.demographics.{attribute.value}"
+    # A site the locked validation set does not hold cannot be validated on it (a site that joined
+    # after the plan's authorisation); validation.dataset.sites says which sites it holds.
+    covered = set(doc.validation.dataset.sites)
+    sites = [s.name for s in doc.training.dataset.sites if not covered or s.name in covered]
+    return sites, "training.dataset.sites" + (" (and validation.dataset.sites)" if covered else "")
+
+
+def _check_subgroups(loaded: LoadedFile, doc: ModelVersion, pccp: PCCP | None) -> None:
+    """Every group the model was trained on, for every attribute the PCCP requires, is validated."""
+    subgroups = doc.validation.subgroups
+    for attribute in _required_attributes(pccp):
+        present = [s.group for s in subgroups if s.attribute is attribute]
+        expected, source = _expected_groups(doc, attribute)
+        unmatched = [g for g in present if g not in expected]
+        for group in (g for g in expected if g not in present):
+            message = (f"no {attribute.value} subgroup '{group}' in validation.subgroups, though {source} "
+                       f"lists it: {attribute.value} is a required subgroup attribute, so every group "
+                       "trained on must be validated")
+            near = difflib.get_close_matches(group, unmatched, n=1, cutoff=0.6)
+            if near:
+                unmatched.remove(near[0])
+                index = next(i for i, s in enumerate(subgroups)
+                             if s.attribute is attribute and s.group == near[0])
+                message += f"; validation.subgroups[{index}] is named '{near[0]}': did you mean '{group}'?"
+            _add(loaded, "xref.subgroup-missing", ("validation", "subgroups"), message)
 
 
 def _check_trust(loaded: LoadedFile, doc: Trust, read: Reader) -> None:

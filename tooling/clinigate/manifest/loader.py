@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..findings import Finding, Severity
-from . import phi, strict_yaml
+from . import phi, plain_data, strict_yaml
 from .documents import DOCUMENT_TYPES, expected_kind
 from .messages import describe, field_path
 from .strict_yaml import DEFAULT_LIMITS, Limits, YamlProblem
@@ -100,9 +100,19 @@ def _load(result: LoadedFile, raw: bytes, limits: Limits, known_emails: frozense
     except YamlProblem as problem:
         result.add(problem.rule, problem.message, line=problem.line, column=problem.column)
         return result
+    if _refuse_values(result):
+        return result
     _scan_phi(result, known_emails)
     _validate(result, skip=_scan_drafts(result))
     return result
+
+
+def _refuse_values(result: LoadedFile) -> bool:
+    """Report NaN, unsafe integers and deceptive text (plain_data.py); True when any was found."""
+    found = plain_data.problems(result.data, result.text)
+    for problem in found:
+        result.add(problem.rule, problem.message, field=problem.field, at=_at(result, problem.loc))
+    return bool(found)
 
 
 def _read_bytes(repo_root: Path, result: LoadedFile, limits: Limits) -> bytes | None:

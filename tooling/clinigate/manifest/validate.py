@@ -15,6 +15,7 @@ from ..findings import Finding, Report, Severity
 from . import crossref
 from .documents import expected_kind
 from .loader import LoadedFile, load_file
+from .pccp import PCCP
 from .roles import Roles
 from .strict_yaml import DEFAULT_LIMITS, Limits
 from .version import ModelVersion
@@ -133,34 +134,36 @@ _FileResult = tuple[list[Finding], tuple[str, str] | None]  # findings, (registe
 def _map(context: _Context, files: list[str], jobs: int | None) -> Iterable[_FileResult]:
     workers = min(jobs or os.cpu_count() or 1, 8)
     if workers < 2 or len(files) < PARALLEL_THRESHOLD:
-        return [_check_file(context, f) for f in files]
+        tree = _WorkTree(context)
+        return [_check_file(context, tree, f) for f in files]
     chunk = max(16, len(files) // (workers * 8))
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(context,))
     with pool:
         return list(pool.map(_check_in_worker, files, chunksize=chunk))
 
 
-_WORKER_CONTEXT: _Context | None = None
+_WORKER_CONTEXT: tuple[_Context, _WorkTree] | None = None
 
 
 def _init_worker(context: _Context) -> None:
     global _WORKER_CONTEXT
-    _WORKER_CONTEXT = context
+    _WORKER_CONTEXT = context, _WorkTree(context)
 
 
 def _check_in_worker(relpath: str) -> _FileResult:
     assert _WORKER_CONTEXT is not None
-    return _check_file(_WORKER_CONTEXT, relpath)
+    return _check_file(*_WORKER_CONTEXT, relpath)
 
 
-def _check_file(context: _Context, relpath: str) -> _FileResult:
+def _check_file(context: _Context, tree: _WorkTree, relpath: str) -> _FileResult:
     location = _location_finding(relpath)
     if location is not None and location.severity is Severity.ERROR:
         return [location], None
     loaded = load_file(context.repo_root, relpath, limits=context.limits,
                        known_emails=context.known_emails)
+    tree.remember(loaded)
     crossref.check([loaded], context.roles, _version_exists(context.repo_root),
-                   _trust_reader(context.repo_root))
+                   _trust_reader(context.repo_root), neighbours=tree.neighbours)
     doc = loaded.document
     registered = (doc.artifact.mlflow.registered_model, relpath) \
         if isinstance(doc, ModelVersion) and layout.is_under_models(relpath) else None
@@ -207,6 +210,35 @@ def _trust_reader(repo_root: Path) -> Reader:
 
         return directory_reader(repo_root)(name)
     return read
+
+
+class _WorkTree:
+    """Each model's version listing and PCCP from the work tree, read once per run (or worker)."""
+
+    def __init__(self, context: _Context) -> None:
+        self._context = context
+        self._listings: dict[str, list[str]] = {}
+        self._pccps: dict[str, PCCP | None] = {}
+        self.neighbours = crossref.Neighbours(versions=self.versions, pccp=self.pccp)
+
+    def versions(self, model: str) -> list[str]:
+        if model not in self._listings:
+            folder = self._context.repo_root / layout.versions_dir(model)
+            names = sorted(os.listdir(folder)) if folder.is_dir() else []
+            self._listings[model] = [n.removesuffix(".yaml") for n in names if n.endswith(".yaml")]
+        return self._listings[model]
+
+    def pccp(self, model: str) -> PCCP | None:
+        if model not in self._pccps:
+            self.remember(load_file(self._context.repo_root, layout.pccp_path(model),
+                                    limits=self._context.limits))
+        return self._pccps[model]
+
+    def remember(self, loaded: LoadedFile) -> None:
+        """Keep a PCCP this run loaded anyway (sorted paths put pccp.yaml before versions/)."""
+        model = layout.model_of(loaded.path)
+        if model is not None and loaded.path == layout.pccp_path(model):
+            self._pccps[model] = loaded.document if isinstance(loaded.document, PCCP) else None
 
 
 def _version_exists(repo_root: Path) -> crossref.VersionExists:

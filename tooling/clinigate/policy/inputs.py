@@ -142,7 +142,8 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
     loaded = head.get(subject.path) if subject.change != "deleted" and _is_document(subject) else None
     findings = list(loaded.findings) if loaded else []
     if loaded is not None and loaded.document is not None and subject.model:
-        crossref.check([loaded], roles, lambda m, v: v in head.versions(m))
+        crossref.check([loaded], roles, lambda m, v: v in head.versions(m),
+                       neighbours=crossref.Neighbours(versions=head.versions, pccp=lambda m: _pccp(head, m)))
         findings = list(loaded.findings)
     invalid = loaded is None or loaded.document is None
     if subject.change != "deleted" and subject.kind not in GOVERNANCE_KINDS and invalid:
@@ -160,6 +161,11 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
     if subject.kind == "Deployment" and subject.model:
         document["facts"]["deployment"] = _deployment_facts(subject.model, head, base)
     return PolicyInput(subject, document, findings, loaded.locate if loaded else None)
+
+
+def _pccp(docs: Snapshot, model: str) -> PCCP | None:
+    doc = docs.doc(layout.pccp_path(model))
+    return doc if isinstance(doc, PCCP) else None
 
 
 def _dump(doc: BaseModel | None) -> dict[str, Any] | None:
