@@ -6,7 +6,8 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import click
 
@@ -80,10 +81,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     # --debug is honoured anywhere on the line, so it also works after a subcommand.
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    with _debug_environment(debug):
+        code = _run(args, debug)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+@contextmanager
+def _debug_environment(debug: bool) -> Iterator[None]:
+    """CLINIGATE_DEBUG=1 for the command (libraries' own logs too, registry/actual.py); restored
+    after, so main() called in process (tests, embedding) leaves no --debug behind."""
+    previous = os.environ.get("CLINIGATE_DEBUG")
     if debug:
-        os.environ["CLINIGATE_DEBUG"] = "1"  # libraries' own logs too (registry/actual.py)
+        os.environ["CLINIGATE_DEBUG"] = "1"
     try:
-        code = cli.main(args=args, prog_name="clinigate", standalone_mode=False)
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CLINIGATE_DEBUG", None)
+        else:
+            os.environ["CLINIGATE_DEBUG"] = previous
+
+
+def _run(args: list[str], debug: bool) -> object:
+    try:
+        code: object = cli.main(args=args, prog_name="clinigate", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 130
@@ -105,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(f"clinigate: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("hint: re-run with --debug for the traceback, and report it", err=True)
         code = 3
-    sys.exit(code if isinstance(code, int) else 0)
+    return code
 
 
 def _finding_lines(exc: ClinigateError) -> list[str]:
