@@ -102,8 +102,8 @@ def _load(result: LoadedFile, raw: bytes, limits: Limits, known_emails: frozense
         return result
     if _refuse_values(result):
         return result
-    _scan_phi(result, known_emails)
-    _validate(result, skip=_scan_drafts(result))
+    hidden = _scan_phi(result, known_emails)
+    _validate(result, skip=_scan_drafts(result), hidden=hidden)
     return result
 
 
@@ -164,14 +164,29 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 _NO_PHI_KINDS = frozenset({"Trust"})
 
 
-def _scan_phi(result: LoadedFile, known_emails: frozenset[str]) -> None:
-    if result.kind in _NO_PHI_KINDS or not phi.might_contain_phi(result.text or ""):
-        return
-    for path, what in phi.scan(result.data, known_emails):
-        line, column = result.locate(path) if result.locate else (None, None)
-        result.add("phi.suspected",
-                   f"looks like it contains {what}; patient identifiers must never be stored in "
-                   "a manifest (value not shown)", line=line, column=column, field=field_path(path))
+def _scan_phi(result: LoadedFile, known_emails: frozenset[str]) -> frozenset[tuple[Any, ...]]:
+    """Report suspected identifiers; return the fields and keys that must not be named again."""
+    if result.kind in _NO_PHI_KINDS:
+        return frozenset()
+    suspects = phi.scan_document(result.text or "", result.data, known_emails)
+    for suspect in suspects:
+        rule, where, hidden = _PHI_PLACES[suspect.place]
+        # A key is named by the mapping that holds it: its own name is what must not be shown.
+        shown = suspect.path[:-1] if suspect.place is phi.Place.KEY else suspect.path
+        in_comment = suspect.place is phi.Place.COMMENT
+        result.add(rule, f"{where}looks like it contains {phi.describe(suspect.kinds)}; patient "
+                   f"identifiers must never be stored in a manifest{hidden}", field=field_path(shown) or None,
+                   at=(suspect.line, suspect.column) if in_comment else _at(result, suspect.path))
+    # As text: a key YAML read as a number (123456789: x) is a number in pydantic's location.
+    return frozenset(tuple(map(str, s.path)) for s in suspects if s.place is not phi.Place.COMMENT)
+
+
+# Rule, how the message starts, how it ends: the value itself is never shown.
+_PHI_PLACES = {
+    phi.Place.VALUE: ("phi.suspected", "", " (value not shown)"),
+    phi.Place.KEY: ("phi.in-key", "a key of this mapping ", " (key not shown)"),
+    phi.Place.COMMENT: ("phi.in-comment", "a comment ", ", comments included (comment not shown)"),
+}
 
 
 # `clinigate propose` writes this marker wherever a person must state or confirm a value.
@@ -202,7 +217,8 @@ def _markers(data: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...],
             yield from _markers(value, (*loc, index))
 
 
-def _validate(result: LoadedFile, skip: frozenset[tuple[Any, ...]] = frozenset()) -> None:
+def _validate(result: LoadedFile, skip: frozenset[tuple[Any, ...]] = frozenset(),
+              hidden: frozenset[tuple[Any, ...]] = frozenset()) -> None:
     data = result.data
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
@@ -228,8 +244,14 @@ def _validate(result: LoadedFile, skip: frozenset[tuple[Any, ...]] = frozenset()
             loc = tuple(error["loc"])
             if loc in skip:  # already reported as draft.todo
                 continue
+            if hidden and _under(tuple(map(str, loc)), hidden):  # its name or value could echo PHI
+                continue
             rule, message = describe(error, result.kind, model)
             result.add(rule, message, field=field_path(loc) or None, at=_at(result, loc))
+
+
+def _under(loc: tuple[str, ...], paths: frozenset[tuple[str, ...]]) -> bool:
+    return any(loc[:len(path)] == path for path in paths)
 
 
 def _at(result: LoadedFile, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
