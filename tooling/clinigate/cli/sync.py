@@ -62,9 +62,6 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str | None, bran
     """
     if dry_run == do_apply:
         raise click.UsageError("pass exactly one of --dry-run and --apply")
-    from ..registry.tracking_uri import check_tracking_uri
-
-    check_tracking_uri(tracking_uri, creates=do_apply)  # before MLflow can create anything
     from ..gitrepo import Git
     from ..registry.actual import MlflowRegistry
     from ..registry.branch import deployable
@@ -78,7 +75,7 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str | None, bran
     commit = deployable(git, rev, branch)
     desired = read_desired(git, rev=commit, model=model)
     # OpenSSF model signatures are checked with the keys of the revision being synced.
-    client = MlflowRegistry(tracking_uri, model_keys=trusted_keys(git, desired.commit))
+    client = MlflowRegistry(tracking_uri, model_keys=trusted_keys(git, desired.commit), creates=do_apply)
     if model is not None and not desired.models:
         raise click.UsageError(f"--model {model}: no such model under models/ on {rev or branch}")
     def plan_now() -> Plan:

@@ -100,10 +100,10 @@ def _load(result: LoadedFile, raw: bytes, limits: Limits, known_emails: frozense
     except YamlProblem as problem:
         result.add(problem.rule, problem.message, line=problem.line, column=problem.column)
         return result
-    if _refuse_values(result):
-        return result
-    hidden = _scan_phi(result, known_emails)
-    _validate(result, skip=_scan_drafts(result), hidden=hidden)
+    refused = _refuse_values(result)
+    hidden = _scan_phi(result, known_emails)  # an identifier is reported whatever else is wrong
+    if not refused:
+        _validate(result, skip=_scan_drafts(result), hidden=hidden)
     return result
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlparse
 
-from ..errors import EnvironmentProblem
+from ..errors import ClinigateError, EnvironmentProblem
 from .digest import artifact_digest
 from .model_signature import SignatureVerdict, TrustedKey, find_signature, verify_signature
 from .tracking_uri import redact, redact_all
@@ -145,8 +145,12 @@ def _not_found(exc: Exception) -> bool:
 class MlflowRegistry:
     """:class:`RegistryClient` over ``mlflow.MlflowClient`` (imported on first use)."""
 
-    def __init__(self, tracking_uri: str, *, model_keys: tuple[TrustedKey, ...] = ()) -> None:
+    def __init__(self, tracking_uri: str, *, model_keys: tuple[TrustedKey, ...] = (),
+                 creates: bool = True) -> None:
+        """``creates``: this client may write (sync --apply), so a new sqlite store may be made;
+        False (a dry run) refuses a store that does not exist before MLflow could create it."""
         self._uri = tracking_uri
+        self._creates = creates
         self._client: Any = None
         self._lock = threading.Lock()
         self.model_keys = model_keys  # see clinigate.registry.model_signature.trusted_keys
@@ -165,7 +169,9 @@ class MlflowRegistry:
         for key, value in HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)  # the user's own setting wins
         from .._internal.extras import require
+        from .tracking_uri import check_tracking_uri
 
+        check_tracking_uri(self._uri, creates=self._creates)  # before MLflow can create anything
         require("mlflow", "talking to the MLflow registry")
         from mlflow import MlflowClient
 
@@ -181,7 +187,7 @@ class MlflowRegistry:
         try:
             return fn()
         except Exception as exc:
-            if _not_found(exc):
+            if _not_found(exc) or isinstance(exc, ClinigateError):  # ours already says what is wrong
                 raise
             raise EnvironmentProblem(
                 f"MLflow at {redact(self._uri)} failed to {what}: {_first_line(exc)}",

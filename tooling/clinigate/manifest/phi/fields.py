@@ -60,8 +60,15 @@ def leaves(data: Any) -> Iterator[Leaf]:
                 yield leaf
 
 
+# An identifier has at most a few dozen digits; the loader refuses integers beyond 2**53 on its
+# own (plain_data.py), and str() of one with more than 4,300 digits raises.
+_MAX_SCANNED_INT = 10 ** 40
+
+
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) < _MAX_SCANNED_INT
+    return isinstance(value, str)
 
 
 def _scalar_leaf(path: FieldPath, value: str | int) -> Leaf | None:
