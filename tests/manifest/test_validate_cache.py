@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from testing.fixtures import copy_example_registry, git, init_repo
+from testing.fixtures import git
 
 from clinigate.manifest import validate_cache
 
@@ -14,11 +14,9 @@ VERSION = "models/sepsis-ews/versions/1.2.0.yaml"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    return init_repo(repo)
+def repo(registry: Path) -> Path:
+    """testing.fixtures' registry (a committed copy of the bundled one), by this module's name."""
+    return registry
 
 
 def cached_files(repo: Path) -> list[Path]:

@@ -9,17 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from testing.fixtures import copy_example_registry, init_repo
 
 from clinigate.registry.tracking_uri import redact, redact_all
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    return init_repo(repo)
+def repo(registry: Path) -> Path:
+    """testing.fixtures' registry (a committed copy of the bundled one), by this module's name."""
+    return registry
 
 
 CASES = [
