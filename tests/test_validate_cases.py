@@ -48,6 +48,7 @@ def _matches(expected: dict[str, Any], finding: Finding) -> bool:
         finding.rule == expected["rule"]
         and expected["message"] in finding.message
         and expected.get("line", finding.line) == finding.line
+        and expected.get("column", finding.column) == finding.column
         and expected.get("field", finding.field) == finding.field
     )
 
@@ -61,6 +62,8 @@ def test_failing_case_produces_its_findings(case: Path, registry: Path) -> None:
     for expected in spec["expect"]:
         assert any(_matches(expected, f) for f in found), (
             f"{case.name}: expected {expected}, got {[(f.rule, f.line, f.field, f.message) for f in found]}")
+    for rule in spec.get("absent", []):  # a rule the case must not also produce (one mistake, one finding)
+        assert not any(f.rule == rule for f in found), (case.name, [(f.rule, f.message) for f in found])
 
 
 @pytest.mark.parametrize("case", _cases("pass"), ids=lambda p: p.name)

@@ -211,6 +211,27 @@ def test_text_findings_name_file_line_and_column_and_junit_names_the_command(
     assert 'testsuite name="clinigate.check"' in junit and "clinigate.validate" not in junit
 
 
+def test_github_format_annotates_and_ends_with_the_decision(
+        registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    _branch(registry)
+    path = _new_version(registry)
+    _commit(registry, "sepsis 1.4.0")
+    pending = run_cli("check", "--base", "main", "--format", "github", cwd=registry).stdout.splitlines()
+    assert f"::notice file={path}::approvals missing: clinical_reviewer, quality" in pending
+    assert re.fullmatch(r"clinigate check: decision: pending \(0 denied, \d+ warnings, 1 documents\)",
+                        pending[-1]), pending
+    weak = registry / path
+    weak.write_text(weak.read_text().replace("auc_roc: 0.881", "auc_roc: 0.781", 1))
+    _commit(registry, "weaker")
+    failed = run_cli("check", "--base", "main", "--format", "github", cwd=registry)
+    lines = failed.stdout.splitlines()
+    assert failed.code == 1
+    assert any(line.startswith(f"::error file={path},line=") for line in lines), lines
+    assert re.fullmatch(r"clinigate check: decision: fail \([1-9]\d* denied, \d+ warnings, 1 documents\)",
+                        lines[-1]), lines
+    assert not any("::notice" in line for line in lines)  # a blocked version is not 'awaiting approvals'
+
+
 def test_nan_hyperparameter_fails_the_check_at_its_line_not_as_an_engine_error(
         registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)

@@ -40,6 +40,10 @@ class Report:
         return [f for f in self.findings if f.severity is Severity.ERROR]
 
     @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
     def passed(self) -> bool:
         return not self.errors
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ..findings import Finding, Severity
 from . import phi, plain_data, strict_yaml
 from .documents import DOCUMENT_TYPES, expected_kind
-from .messages import describe, field_path
+from .messages import describe, field_path, misspelt
 from .strict_yaml import DEFAULT_LIMITS, Limits, YamlProblem
 
 
@@ -240,13 +240,17 @@ def _validate(result: LoadedFile, skip: frozenset[tuple[Any, ...]] = frozenset()
     try:
         result.document = model.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        typos = misspelt(errors)
+        for index, error in enumerate(errors):
             loc = tuple(error["loc"])
             if loc in skip:  # already reported as draft.todo
                 continue
             if hidden and _under(tuple(map(str, loc)), hidden):  # its name or value could echo PHI
                 continue
-            rule, message = describe(error, result.kind, model)
+            if error["type"] == "missing" and index in typos:
+                continue  # said once, at the misspelt key
+            rule, message = describe(error, result.kind, model, typos.get(index))
             result.add(rule, message, field=field_path(loc) or None, at=_at(result, loc))
 
 

@@ -57,16 +57,40 @@ def field_names(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(names)
 
 
-def describe(error: ErrorDetails, doc_kind: str, model: type[BaseModel] | None = None) -> tuple[str, str]:
-    """(rule, message) for one pydantic error; never echoes a string value."""
+def misspelt(errors: list[ErrorDetails]) -> dict[int, str]:
+    """Which unknown fields are a misspelling of a required field missing beside them.
+
+    Maps the index of each such ``extra_forbidden`` error to the field it stands for, and the
+    index of that ``missing`` error to the same name: a typo is one mistake, reported once.
+    """
+    missing: dict[tuple[Any, ...], dict[str, int]] = {}
+    for index, error in enumerate(errors):
+        if error["type"] == "missing" and error["loc"] and isinstance(error["loc"][-1], str):
+            missing.setdefault(tuple(error["loc"][:-1]), {})[error["loc"][-1]] = index
+    pairs: dict[int, str] = {}
+    for index, error in enumerate(errors):
+        loc = tuple(error["loc"])
+        if error["type"] != "extra_forbidden" or not loc or not isinstance(loc[-1], str):
+            continue
+        beside = {name: i for name, i in missing.get(loc[:-1], {}).items() if i not in pairs}
+        close = difflib.get_close_matches(loc[-1], beside, n=1)
+        if close:
+            pairs[index] = pairs[beside[close[0]]] = close[0]
+    return pairs
+
+
+def describe(error: ErrorDetails, doc_kind: str, model: type[BaseModel] | None = None,
+             meant: str | None = None) -> tuple[str, str]:
+    """(rule, message) for one pydantic error; never echoes a string value.
+
+    ``meant``: for an unknown field, the missing required field it misspells (``misspelt``).
+    """
     kind, ctx = error["type"], error.get("ctx", {})
     leaf = next((s for s in reversed(error["loc"]) if isinstance(s, str)), "")
     if kind == "missing":
         return "schema.missing", f"required field '{leaf}' is missing from this {doc_kind}"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(leaf, field_names(model), n=1) if model else []
-        hint = f"did you mean '{close[0]}'?" if close else "a typo?"
-        return "schema.unknown-field", f"unknown field '{leaf}' ({hint}): {doc_kind} does not allow it"
+        return "schema.unknown-field", _unknown_text(leaf, doc_kind, model, meant)
     if kind == "string_pattern_mismatch":
         hint = _FORMAT_HINTS.get(leaf, f"text matching {ctx.get('pattern')}")
         return "schema.format", f"must be {hint}"
@@ -84,6 +108,14 @@ def describe(error: ErrorDetails, doc_kind: str, model: type[BaseModel] | None =
         expected = error["msg"].replace("Input should be", "must be")
         return "schema.type", f"{expected} (found {_type_name(error['input'])})"
     return "schema.invalid", error["msg"]
+
+
+def _unknown_text(leaf: str, doc_kind: str, model: type[BaseModel] | None, meant: str | None) -> str:
+    if meant:
+        return f"unknown field '{leaf}': did you mean '{meant}'? (the required field '{meant}' is missing)"
+    close = difflib.get_close_matches(leaf, field_names(model), n=1) if model else []
+    hint = f"did you mean '{close[0]}'?" if close else "a typo?"
+    return f"unknown field '{leaf}' ({hint}): {doc_kind} does not allow it"
 
 
 def _range_text(kind: str, ctx: dict[str, Any]) -> str:

@@ -100,10 +100,33 @@ def _from_rs_error(message: str, text: str) -> YamlProblem:
     if "recursion" in reason or "depth" in reason:
         return YamlProblem("yaml.depth", f"nesting is too deep ({reason})",
                            *_position(position))
-    if "tab" in reason:
-        return YamlProblem("yaml.tab", f"tab characters cannot indent YAML; use spaces ({reason})",
-                           *_position(position))
-    return YamlProblem("yaml.syntax", f"not valid YAML: {reason}", *_position(position))
+    return _syntax_problem(reason, text, *_position(position))
+
+
+def _syntax_problem(reason: str, text: str, line: int | None, column: int | None) -> YamlProblem:
+    """A parser's complaint as a finding; a tab gets its own rule at the tab, not the parser's words."""
+    if "tab" not in reason:
+        return YamlProblem("yaml.syntax", f"not valid YAML: {reason}", line, column)
+    tab = _tab_indent(text, line)
+    if tab:
+        return YamlProblem("yaml.tab", "this line is indented with a tab character; YAML indents with "
+                           "spaces only (replace the tab with spaces)", *tab)
+    return YamlProblem("yaml.tab", f"a tab character where YAML does not allow one ({reason})", line, column)
+
+
+def _tab_indent(text: str, until: int | None) -> tuple[int, int] | None:
+    """(line, column) of the first tab in a line's indentation, up to the line the parser stopped at.
+
+    The parser reports where it gave up (often the end of the scalar before the tab, or the
+    line above): the first tab-indented line is what the author has to change.
+    """
+    for number, line in enumerate(text.splitlines(), start=1):
+        if until is not None and number > until + 1:
+            return None
+        indent = line[:len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip():
+            return number, indent.index("\t") + 1
+    return None
 
 
 def _position(match: re.Match[str] | None) -> tuple[int | None, int | None]:
@@ -125,7 +148,7 @@ def check_structure(text: str, limits: Limits) -> None:
         if _is_nesting_limit(exc):
             raise YamlProblem("yaml.depth", f"nesting is deeper than {limits.max_depth} levels",
                               line, column) from None
-        raise YamlProblem("yaml.syntax", f"not valid YAML: {exc.problem}", line, column) from None
+        raise _syntax_problem(str(exc.problem), text, line, column) from None
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
         raise YamlProblem("yaml.syntax", f"not valid YAML: {exc}".splitlines()[0]) from None
     finally:

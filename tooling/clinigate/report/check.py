@@ -130,11 +130,23 @@ def _document_section(m: DocumentDecision) -> list[str]:
     return [*lines, ""]
 
 
+def github_commands(report: GateDecision) -> str:
+    """Annotations for the findings, a notice per version still awaiting approvals, and the gate's
+    decision last: the line a reader of the job log looks for."""
+    findings = report.as_findings()
+    lines = github.finding_commands(findings)
+    lines += [github.notice(m.path, f"approvals missing: {', '.join(m.missing_roles)}")
+              for m in report.manifests if m.missing_roles and not m.blocked]
+    lines.append(f"clinigate check: decision: {report.decision} ({len(findings.errors)} denied, "
+                 f"{len(findings.warnings)} warnings, {len(report.manifests)} documents)")
+    return "\n".join(lines) + "\n"
+
+
 CHECK_RENDERERS: dict[str, Callable[[GateDecision], str]] = {
     "text": text,
     "json": json_format,
     "markdown": markdown,
-    "github": lambda r: github.render(r.as_findings()),
+    "github": github_commands,
     "sarif": lambda r: sarif.render(r.as_findings()),
     "junit": lambda r: junit.render(r.as_findings(), suite="clinigate.check"),
 }

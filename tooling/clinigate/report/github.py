@@ -15,6 +15,16 @@ def _escape_property(value: str) -> str:
 
 
 def render(report: Report) -> str:
+    return "\n".join([*finding_commands(report), summary(report)]) + "\n"
+
+
+def notice(path: str, message: str) -> str:
+    """A ``::notice`` on a file: shown in the pull request's checks, never failing it."""
+    return f"::notice file={_escape_property(path)}::{_escape_data(message)}"
+
+
+def finding_commands(report: Report) -> list[str]:
+    """One ``::error`` or ``::warning`` line per finding."""
     lines = []
     for f in report.findings:
         command = "error" if f.severity is Severity.ERROR else "warning"
@@ -26,5 +36,4 @@ def render(report: Report) -> str:
         props.append(f"title={_escape_property(f.rule)}")
         field = f"{f.field}: " if f.field else ""
         lines.append(f"::{command} {','.join(props)}::{_escape_data(field + f.message)}")
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    return lines
