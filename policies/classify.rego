@@ -299,9 +299,9 @@ deny contains {
 deny contains {
 	"rule": "classify.class_not_authorised",
 	"msg": concat("", [
-		"This is a ",
+		"The change class is ",
 		change_class,
-		" change (",
+		" (",
 		class_reason,
 		"), which the ",
 		model_name,

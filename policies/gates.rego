@@ -553,9 +553,9 @@ deny contains {
 	"msg": concat("", [
 		"change.declared_class says ",
 		declared,
-		", but this is a ",
+		", but the change class is ",
 		cls,
-		" change (",
+		" (",
 		classify.class_reason,
 		"): declare ",
 		cls,
@@ -588,9 +588,9 @@ warn contains {
 	"msg": concat("", [
 		"change.declared_class says ",
 		declared,
-		", but the diff against the parent makes this a ",
+		", but the diff against the parent makes the change class ",
 		cls,
-		" change (",
+		" (",
 		classify.class_reason,
 		"); it is judged as ",
 		cls,

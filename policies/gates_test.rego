@@ -336,7 +336,7 @@ test_declared_class_lower_than_computed_denies if {
 	some f in d
 	f.rule == "gates.declared_class"
 	f.field == "change.declared_class"
-	contains(f.msg, "says data_update, but this is a hyperparameter_tuning change (because artifact.sha256, training.algorithm.hyperparameters changed)")
+	contains(f.msg, "says data_update, but the change class is hyperparameter_tuning (because artifact.sha256, training.algorithm.hyperparameters changed)")
 }
 
 test_declared_class_equal_passes if {

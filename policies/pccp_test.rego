@@ -104,7 +104,7 @@ test_outside_for_an_unauthorised_class if {
 	p := {"diff": fx.diff_only({"features", "artifact"})}
 	status_of(p) == "outside_pccp"
 	action_of(p) == "new_submission"
-	fx.says(deny_of(p), "classify.class_not_authorised", "feature_engineering change (because artifact.sha256, training.features changed)")
+	fx.says(deny_of(p), "classify.class_not_authorised", "change class is feature_engineering (because artifact.sha256, training.features changed)")
 }
 
 test_outside_for_an_unauthorised_architecture_change if {

@@ -41,3 +41,20 @@ def test_stale_schema_fails_the_check_and_writing_fixes_it(
     assert run_cli("schema", "--repo", str(tmp_path)).code == 0
     fresh = run_cli("schema", "--check", "--repo", str(tmp_path))
     assert fresh.code == 0 and "6 schemas are up to date" in fresh.stdout
+
+
+def test_every_example_document_names_its_kinds_schema_for_editors() -> None:
+    """The `# yaml-language-server: $schema=` line on each bundled document resolves to its kind's schema."""
+    import yaml
+    seen = set()
+    for path in sorted([*(REPO_ROOT / "models").rglob("*.yaml"), *(REPO_ROOT / "policies").rglob("*.yaml")]):
+        text = path.read_text(encoding="utf-8")
+        kind = yaml.safe_load(text).get("kind")
+        if kind not in schema_export.SCHEMA_FILES:
+            continue  # policy data, not a document
+        first = text.splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("=", 1)[1]).resolve()
+        assert target == REPO_ROOT / "schemas" / schema_export.SCHEMA_FILES[kind], path
+        seen.add(kind)
+    assert seen == set(schema_export.SCHEMA_FILES)

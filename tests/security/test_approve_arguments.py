@@ -109,7 +109,7 @@ def test_a_signing_config_trust_yaml_names_but_lacks_is_a_trust_finding(signed_r
     result = run_cli("approve", reg.version_path, "--role", "quality", "--decision", "approved", "--reason",
                      "ok", "--sigstore", "--identity-token", "x", cwd=reg.repo)
     assert result.code == 1, result.stderr
-    assert "policies/trust/trust.yaml:21:3: [trust.signing_config] sigstore.signing_config:" in result.stderr
+    assert "policies/trust/trust.yaml:22:3: [trust.signing_config] sigstore.signing_config:" in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 

@@ -91,17 +91,17 @@ class Fault:
 
 
 FAULTS = {
-    "missing root": Fault(missing_root, "trust.root_missing", "hospital-ca.pem is not a file in policies/trust/", 14),
-    "root not PEM": Fault(root_not_pem, "trust.root_not_pem", "is not a PEM X.509 certificate", 14),
-    "expired root": Fault(root_expired, "trust.root_expired", "Retired Hospital CA) expired on", 14),
-    "root not a CA": Fault(root_not_ca, "trust.root_not_ca", "is not a CA certificate (basicConstraints", 14),
+    "missing root": Fault(missing_root, "trust.root_missing", "hospital-ca.pem is not a file in policies/trust/", 15),
+    "root not PEM": Fault(root_not_pem, "trust.root_not_pem", "is not a PEM X.509 certificate", 15),
+    "expired root": Fault(root_expired, "trust.root_expired", "Retired Hospital CA) expired on", 15),
+    "root not a CA": Fault(root_not_ca, "trust.root_not_ca", "is not a CA certificate (basicConstraints", 15),
     "no PKI root": Fault(no_pki_root, "trust.no_pki_root",
-                         "1 approval is signed with certificates, but no PKI root is configured", 14, False),
+                         "1 approval is signed with certificates, but no PKI root is configured", 15, False),
     "no trust.yaml": Fault(no_trust_yaml, "trust.missing", "but the ledger holds 1 approval", None, False),
     "Sigstore root unparseable": Fault(sigstore_root_unparseable, "trust.sigstore_root",
-                                       "is not a usable trusted_root.json", 20),
+                                       "is not a usable trusted_root.json", 21),
     "Sigstore root missing": Fault(sigstore_root_missing, "trust.sigstore_root",
-                                   "sigstore-root.json is not a file in policies/trust/", 20),
+                                   "sigstore-root.json is not a file in policies/trust/", 21),
 }
 
 
@@ -181,7 +181,7 @@ def test_an_invalid_trust_yaml_names_its_line(approved: SignedRegistry, run_cli)
         result = run_cli(*args, cwd=reg.repo)
         output = result.stdout + result.stderr
         assert result.code == 1 and "Traceback" not in output and "internal error" not in output
-        assert f"{TRUST}:9:3: [schema.unknown-field] pki.root:" in output and "did you mean 'roots'" in output
+        assert f"{TRUST}:10:3: [schema.unknown-field] pki.root:" in output and "did you mean 'roots'" in output
 
 
 def test_no_trust_yaml_and_an_empty_ledger_is_the_safe_default_not_an_error(signed_registry: SignedRegistry,
