@@ -92,6 +92,23 @@ def test_unreachable_server_exits_3(cli: Callable[..., tuple[int, str, str]], re
     assert not (repo / "models/sepsis-ews/versions/1.4.0.yaml").exists()
 
 
+def test_a_second_draft_does_not_silently_descend_from_an_unfinished_first(
+        cli: Callable[..., tuple[int, str, str]], repo: Path) -> None:
+    first = repo / "models/sepsis-ews/versions/1.4.0.yaml"
+    text = (repo / "models/sepsis-ews/versions/1.3.0.yaml").read_text()
+    first.write_text(text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0")
+                     .replace("  summary: ", f"  summary: '{TODO_PREFIX}: what changed' # ", 1))
+    uri = f"http://127.0.0.1:{free_port()}"  # refused before MLflow is asked
+    code, _, err = cli("--from-mlflow", "models:/sepsis-ews/3", "--tracking-uri", uri, "--repo", str(repo),
+                       "--model", "sepsis-ews")
+    assert code == 2, err
+    assert "models/sepsis-ews/versions/1.4.0.yaml is still a draft" in err and "--parent 1.3.0" in err
+    assert not (repo / "models/sepsis-ews/versions/1.5.0.yaml").exists()
+    code, _, err = cli("--from-mlflow", "models:/sepsis-ews/3", "--tracking-uri", uri, "--repo", str(repo),
+                       "--model", "sepsis-ews", "--parent", "1.3.0", "--version", "1.5.0")
+    assert code == 3 and uri in err  # an explicit parent is the user's choice: on to MLflow
+
+
 # ----------------------------------------------------------------------------- against a real server
 
 

@@ -575,6 +575,8 @@ def _check_model(model: str) -> None:
 def _resolve(repo: Path, model: str, version: str | None, parent: str | None) -> tuple[str, str | None]:
     existing = manifest_versions(repo, model)
     latest = existing[-1] if existing else None
+    if parent is None and latest is not None:
+        _refuse_draft_parent(repo, model, latest)
     parent = parent if parent is not None else latest
     for what, value in (("--version", version), ("--parent", parent)):
         if value is not None and not SEMVER_RE.match(value):
@@ -582,6 +584,19 @@ def _resolve(repo: Path, model: str, version: str | None, parent: str | None) ->
     if version is None:
         version = next_minor(latest) if latest else "1.0.0"
     return version, parent
+
+
+def _refuse_draft_parent(repo: Path, model: str, latest: str) -> None:
+    """A second draft must not silently descend from a first one that nobody has finished."""
+    relpath = layout.version_path(model, latest)
+    if TODO_PREFIX not in (repo / relpath).read_text(encoding="utf-8", errors="replace"):
+        return
+    earlier = manifest_versions(repo, model)[:-1]
+    name_parent = f"--parent {earlier[-1]}" if earlier else "--parent <version>"
+    raise UsageError(f"{relpath} is still a draft (it holds {TODO_PREFIX} markers), so it cannot be the "
+                     "parent of a new one; nothing was written",
+                     hint=f"finish that draft first, redraft it with --version {latest} --force, "
+                          f"or name the parent with {name_parent}")
 
 
 def _target(repo: Path, model: str, version: str, force: bool) -> tuple[Path, str]:
