@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -170,9 +171,11 @@ class Git:
         """The commit id ``ref`` names; a clear error when it names nothing."""
         out = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False).strip()
         if not out:
+            name = ref.removeprefix("origin/")
+            example = f"git fetch origin {shlex.quote(name)}" if name else "git fetch origin main"
             raise GitError(f"{ref!r} is not a commit in {self.root}",
                            hint="check the revision you named (a branch, tag or commit id); if it is "
-                                "another clone's, fetch it first (e.g. git fetch origin main)")
+                                f"another clone's, fetch it first (e.g. {example})")
         return out
 
     def changes(self, base: str, head: str) -> list[Change]:
