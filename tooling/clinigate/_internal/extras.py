@@ -13,7 +13,8 @@ from types import ModuleType
 from ..errors import EnvironmentProblem
 
 # module → the extra that installs it
-EXTRA_OF = {"mlflow": "mlflow", "model_signing": "mlflow", "matplotlib": "reports", "jinja2": "reports"}
+EXTRA_OF = {"mlflow": "mlflow", "model_signing": "mlflow", "matplotlib": "reports", "jinja2": "reports",
+            "numpy": "evidence", "pyarrow": "evidence"}
 
 
 class MissingExtra(EnvironmentProblem):
