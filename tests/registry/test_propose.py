@@ -265,11 +265,12 @@ def test_from_an_alias_records_the_version_it_resolves_to(cli: Callable[..., tup
     assert data["training"]["algorithm"]["random_seed"] == 4242  # the run was read too
 
     code, _, err = cli("--from-mlflow", f"models:/{logged.registered_model}@no-such-alias", "--tracking-uri",
-                       mlflow_server, "--repo", str(repo), "--model", "sepsis-ews", "--version", "9.0.0")
+                       mlflow_server, "--repo", str(repo), "--model", "sepsis-ews", "--version", "9.0.0",
+                       "--parent", "1.3.0")  # 1.4.0 above is an unfinished draft: not a default parent
     assert code == 2, err
     assert "no-such-alias" in err and logged.registered_model in err
     code, _, err = cli("--from-mlflow", "models:/no-such-model-p0@candidate", "--tracking-uri", mlflow_server,
-                       "--repo", str(repo), "--model", "sepsis-ews", "--version", "9.0.0")
+                       "--repo", str(repo), "--model", "sepsis-ews", "--version", "9.0.0", "--parent", "1.3.0")
     assert code == 2, err
     assert "no-such-model-p0" in err
     assert not (repo / "models/sepsis-ews/versions/9.0.0.yaml").exists()

@@ -575,9 +575,11 @@ def _check_model(model: str) -> None:
 def _resolve(repo: Path, model: str, version: str | None, parent: str | None) -> tuple[str, str | None]:
     existing = manifest_versions(repo, model)
     latest = existing[-1] if existing else None
-    if parent is None and latest is not None:
-        _refuse_draft_parent(repo, model, latest)
-    parent = parent if parent is not None else latest
+    if parent is None:  # the latest other version: redrafting 1.4.0 does not make it its own parent
+        others = [v for v in existing if v != version]
+        parent = others[-1] if others else None
+        if parent is not None:
+            _refuse_draft_parent(repo, model, parent, others[:-1])
     for what, value in (("--version", version), ("--parent", parent)):
         if value is not None and not SEMVER_RE.match(value):
             raise UsageError(f"{what} {value}: not a semantic version (e.g. 1.4.0)")
@@ -586,12 +588,11 @@ def _resolve(repo: Path, model: str, version: str | None, parent: str | None) ->
     return version, parent
 
 
-def _refuse_draft_parent(repo: Path, model: str, latest: str) -> None:
+def _refuse_draft_parent(repo: Path, model: str, latest: str, earlier: list[str]) -> None:
     """A second draft must not silently descend from a first one that nobody has finished."""
     relpath = layout.version_path(model, latest)
     if TODO_PREFIX not in (repo / relpath).read_text(encoding="utf-8", errors="replace"):
         return
-    earlier = manifest_versions(repo, model)[:-1]
     name_parent = f"--parent {earlier[-1]}" if earlier else "--parent <version>"
     raise UsageError(f"{relpath} is still a draft (it holds {TODO_PREFIX} markers), so it cannot be the "
                      "parent of a new one; nothing was written",
