@@ -23,6 +23,8 @@ COMMANDS = {
     "policy": ("clinigate.cli.policy", "policy", "Test, lint and cross-check the Rego policies."),
     "propose": ("clinigate.cli.propose", "propose",
                 "Draft a version manifest from an MLflow model version or run."),
+    "evaluate": ("clinigate.cli.evaluate", "evaluate",
+                 "Compute a version's metrics with 95% intervals from its predictions file."),
     "approve": ("clinigate.cli.approve", "approve",
                 "Sign an approval of a committed document and record it in the ledger."),
     "verify": ("clinigate.cli.verify", "verify",

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
+from .evidence import Evidence
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
@@ -224,6 +225,8 @@ class Validation(StrictModel):
     overall: OverallMetrics
     subgroups: Annotated[list[Subgroup], Field(min_length=1)]
     robustness: list[RobustnessTest] = Field(default_factory=list)
+    evidence: Evidence | None = Field(default=None, description="where overall and subgroups were "
+                                      "computed from (clinigate evaluate); check recomputes them")
 
     @model_validator(mode="after")
     def _subgroups_consistent(self) -> Validation:

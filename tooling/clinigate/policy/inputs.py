@@ -152,6 +152,11 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
     if subject.kind == "ModelVersion" and loaded is not None:
         assert isinstance(loaded.document, ModelVersion)
         version = loaded.document
+        if version.validation.evidence is not None:  # the numbers are recomputed from the head's files
+            from ..evidence.rederive import rederive
+
+            at = PolicyInput(subject, None, locate=loaded.locate).position
+            findings += rederive(head.git, head.rev, subject.path, version, at)
         production = _in_production(base, version.model)
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
         document.update(_version_context(version, head, production.manifest))
