@@ -90,7 +90,10 @@ def _read_table(path: Path, shown: str, columns: list[str]) -> Any:
         if parquet:
             return pq.read_table(path, columns=columns)
         text = {c: pa.string() for c in columns[2:]}
-        options = pacsv.ConvertOptions(include_columns=columns, column_types=text, strings_can_be_null=True)
+        # Only an empty cell is missing: pyarrow's default also reads "NaN" and "NA" as null, which
+        # would let an explicit NaN score pass as a merely missing one.
+        options = pacsv.ConvertOptions(include_columns=columns, column_types=text, strings_can_be_null=True,
+                                       null_values=[""], quoted_strings_can_be_null=True)
         return pacsv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, OSError) as exc:
         raise PredictionsInvalid(f"{shown} is not a readable {'Parquet' if parquet else 'CSV'} file: "
@@ -187,5 +190,8 @@ def _groups(column: Any, shown: str, name: str) -> NDArray[np.object_]:
 
 
 def _short(value: object) -> str:
-    text = repr(value.item() if hasattr(value, "item") else value)
+    plain = value.item() if hasattr(value, "item") else value
+    if isinstance(plain, float) and plain.is_integer():
+        plain = int(plain)  # a label read as 2.0 was written 2
+    text = repr(plain)
     return text if len(text) <= 24 else text[:21] + "..."

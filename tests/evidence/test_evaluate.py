@@ -1,0 +1,188 @@
+"""``clinigate evaluate`` into a real registry, and ``check`` re-deriving what it wrote (issue 14)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from testing.fixtures import CliResult, git
+
+from clinigate.demo.synthetic import write_predictions
+from clinigate.policy.check import run_check
+
+SEPSIS = "models/sepsis-ews"
+NEW = f"{SEPSIS}/versions/1.4.0.yaml"
+PREDICTIONS = f"{SEPSIS}/evidence/1.4.0/predictions.csv"
+RECORD = f"{SEPSIS}/evidence/1.4.0/evidence.json"
+
+
+def _commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date="2026-02-01T10:00:00+00:00")
+
+
+@pytest.fixture
+def drafted(registry: Path) -> Path:
+    """A branch with sepsis-ews 1.4.0 (a data update) and its predictions beside it."""
+    git(registry, "switch", "-q", "-c", "change")
+    text = (registry / SEPSIS / "versions/1.3.0.yaml").read_text()
+    text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
+    text = re.sub(r"(?m)^(  sha256: )[0-9a-f]{64}$", lambda m: m.group(1) + "5a" * 32, text, count=1)
+    (registry / NEW).write_text(text)
+    write_predictions(registry / PREDICTIONS, yaml.safe_load(text), rows=40_000, seed=14)
+    return registry
+
+
+def _evaluate(run_cli: Callable[..., CliResult], repo: Path, *extra: str) -> CliResult:
+    return run_cli("evaluate", "--predictions", PREDICTIONS, "--into", NEW, *extra, cwd=repo)
+
+
+def test_evaluate_into_rewrites_only_the_computed_blocks_and_validates(
+        drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    before = (drafted / NEW).read_text()
+    result = _evaluate(run_cli, drafted)
+    assert result.code == 0, result.stderr
+    assert f"wrote {RECORD}" in result.stdout and f"wrote {NEW}" in result.stdout
+    after = (drafted / NEW).read_text()
+    start = before.index("  overall:\n")
+    assert after[:start] == before[:start]  # everything above validation.overall is untouched
+    assert after[after.index("\nmonitoring:"):] == before[before.index("\nmonitoring:"):]
+    data = yaml.safe_load(after)
+    evidence = data["validation"]["evidence"]
+    assert evidence["predictions"] == {"path": PREDICTIONS,
+                                       "sha256": hashlib.sha256((drafted / PREDICTIONS).read_bytes()).hexdigest()}
+    assert evidence["record"] == {"path": RECORD,
+                                  "sha256": hashlib.sha256((drafted / RECORD).read_bytes()).hexdigest()}
+    record = json.loads((drafted / RECORD).read_text())
+    assert record["overall"]["n"] == data["validation"]["overall"]["n"] == 40_000
+    assert data["validation"]["overall"]["auc_roc"] == round(record["overall"]["auc_roc"], 4)
+    listed = {(s["attribute"], s["group"]) for s in yaml.safe_load(before)["validation"]["subgroups"]}
+    assert listed <= {(s["attribute"], s["group"]) for s in data["validation"]["subgroups"]}
+    assert run_cli("validate", NEW, cwd=drafted).code == 0
+
+
+def test_check_passes_matching_evidence_and_denies_each_number_that_differs(
+        drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    assert _evaluate(run_cli, drafted).code == 0
+    _commit(drafted, "sepsis 1.4.0 evaluated")
+    report = run_check(drafted, base="main", head="HEAD")
+    (entry,) = [m for m in report.manifests if m.path == NEW]
+    assert not [f for f in entry.findings if f.rule.startswith("gates.evidence")], entry.findings
+
+    path = drafted / NEW
+    data = yaml.safe_load(path.read_text())
+    auc = data["validation"]["overall"]["auc_roc"]
+    typed = round(auc - 0.004, 4)  # inside the interval, so only the evidence can catch it
+    path.write_text(path.read_text().replace(f"    auc_roc: {auc}\n", f"    auc_roc: {typed}\n", 1))
+    _commit(drafted, "a hand-improved number")
+    report = run_check(drafted, base="main", head="HEAD")
+    (entry,) = [m for m in report.manifests if m.path == NEW]
+    (mismatch,) = [f for f in entry.findings if f.rule == "gates.evidence_mismatch"]
+    assert mismatch.field == "validation.overall.auc_roc" and mismatch.line is not None
+    assert f"says {typed}" in mismatch.message and f"gives {auc}" in mismatch.message
+    assert report.decision == "fail"
+
+
+def test_check_denies_predictions_swapped_after_the_evaluation(
+        drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    assert _evaluate(run_cli, drafted).code == 0
+    write_predictions(drafted / PREDICTIONS, yaml.safe_load((drafted / NEW).read_text()), rows=40_000, seed=15)
+    _commit(drafted, "other predictions")
+    text = run_cli("check", "--base", "main", cwd=drafted).stdout
+    assert re.search(rf"deny {re.escape(NEW)}:\d+:\d+: \[gates.evidence_mismatch\] "
+                     r"validation.evidence.predictions.sha256: .*the file changed after it was evaluated", text), text
+
+
+def test_check_denies_evidence_missing_from_the_revision(drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    assert _evaluate(run_cli, drafted).code == 0
+    (drafted / PREDICTIONS).unlink()
+    _commit(drafted, "manifest without its predictions")
+    report = run_check(drafted, base="main", head="HEAD")
+    rules = {f.rule for m in report.manifests for f in m.findings}
+    assert "gates.evidence_missing" in rules and report.decision == "fail"
+
+
+def _rewrite(path: Path, edit: Callable[[list[str]], list[str]]) -> None:
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n")
+
+
+def _set_cell(row: int, column: int, value: str) -> Callable[[list[str]], list[str]]:
+    def edit(lines: list[str]) -> list[str]:
+        cells = lines[row].split(",")
+        cells[column] = value
+        lines[row] = ",".join(cells)
+        return lines
+    return edit
+
+
+@pytest.mark.parametrize(("edit", "code", "expected"), [
+    (lambda lines: [lines[0].replace('"score"', '"risk"'), *lines[1:]], 2, "has no column 'score'"),
+    (_set_cell(7, 0, "2"), 1, "row 7: column 'label' holds 2, not a binary label"),
+    (_set_cell(3, 1, "NaN"), 1, "row 3: column 'score' is NaN"),
+    (_set_cell(9, 1, "1.5"), 1, "row 9: column 'score' is out of range (1.5)"),
+    (_set_cell(5, 2, '""'), 1, "row 5: column 'age_band' is empty"),
+], ids=["missing column", "non-binary label", "NaN score", "score out of range", "empty subgroup"])
+def test_bad_predictions_are_refused_naming_row_and_column_and_nothing_is_written(
+        drafted: Path, run_cli: Callable[..., CliResult], edit: Callable[[list[str]], list[str]], code: int,
+        expected: str) -> None:
+    _rewrite(drafted / PREDICTIONS, edit)
+    before = (drafted / NEW).read_bytes()
+    result = _evaluate(run_cli, drafted)
+    assert result.code == code, result.stdout + result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert (drafted / NEW).read_bytes() == before and not (drafted / RECORD).exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    result = _evaluate(run_cli, drafted, "--max-bytes", "1000")
+    assert result.code == 2 and "over the limit of 1,000 bytes" in result.stderr
+    assert not (drafted / RECORD).exists()
+
+
+def test_missing_labels_and_scores_are_counted_and_small_groups_flagged(
+        drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    _rewrite(drafted / PREDICTIONS, lambda lines: [lines[0], *(
+        ",".join(["", *line.split(",")[1:]]) if 1 <= i <= 30 else line for i, line in enumerate(lines[1:], 1))])
+    _rewrite(drafted / PREDICTIONS, _set_cell(40, 1, ""))
+    out = drafted / "evidence.json"
+    result = run_cli("evaluate", "--predictions", PREDICTIONS, "--threshold", "0.1", "--subgroups",
+                     "age_band,sex", "--out", str(out), "--format", "json", cwd=drafted)
+    assert result.code == 0, result.stderr
+    record = json.loads(out.read_text())
+    assert json.loads(result.stdout) == record
+    assert record["predictions"] | {"sha256": None} == {
+        "file": PREDICTIONS, "sha256": None, "rows": 40_000, "used": 39_969, "missing_label": 30,
+        "missing_score": 1}
+    assert {g["attribute"] for g in record["subgroups"]} == {"age_band", "sex"}
+    assert all(g["below_min_n"] is False for g in record["subgroups"])  # no PCCP without --into
+
+
+def test_a_group_below_the_pccp_minimum_is_written_and_flagged_not_dropped(
+        drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    kept = 0
+
+    def shrink(lines: list[str]) -> list[str]:
+        nonlocal kept
+        out = [lines[0]]
+        for line in lines[1:]:
+            if '"80+"' in line:
+                kept += 1
+                if kept > 60:
+                    line = line.replace('"80+"', '"65-79"')
+            out.append(line)
+        return out
+
+    _rewrite(drafted / PREDICTIONS, shrink)
+    result = _evaluate(run_cli, drafted)
+    assert result.code == 0, result.stderr
+    assert re.search(r"age_band=80\+ +n=60 .*below the PCCP minimum n=100", result.stdout), result.stdout
+    subgroups = yaml.safe_load((drafted / NEW).read_text())["validation"]["subgroups"]
+    assert {"attribute": "age_band", "group": "80+"}.items() <= next(
+        s for s in subgroups if s["group"] == "80+").items()
+    assert next(s for s in subgroups if s["group"] == "80+")["n"] == 60
