@@ -135,6 +135,7 @@ facts := {
 	"metrics": metrics,
 	"locked_set_matches_pccp": true,
 	"validation_set_locked": true,
+	"evidence_present": false,
 	"reference_standard_matches_pccp": true,
 	"criteria_e4": criteria_e4,
 	"approved_versions": ["1.0.0", "1.1.0", "1.2.0", "1.2.1"],

@@ -75,6 +75,9 @@ required_attributes := {a | some a in crit("required_subgroup_attributes")}
 
 require_locked if crit("require_locked_validation_set") == true
 
+# Optional (older plans and the defaults leave it out): when true, typed numbers do not count.
+require_evidence if object.get(criteria, "require_evidence", false) == true
+
 # ---------------------------------------------------------------------------------------------
 # Metrics (input.facts.metrics)
 # ---------------------------------------------------------------------------------------------
@@ -472,6 +475,22 @@ acceptance contains {
 	fact(["diff", "validation_set"]) == true
 	fact(["locked_set_matches_pccp"]) == true
 	fact(["validation_set_locked"]) == true
+}
+
+# The plan asks for computed evidence (DESIGN §14): clinigate evaluate writes validation.evidence
+# and check recomputes the numbers from it (gates.evidence_mismatch, in Python).
+acceptance contains {
+	"rule": "gates.evidence_required",
+	"msg": concat("", [
+		"The ",
+		cls,
+		" modification protocol requires computed evidence, but validation.evidence is missing: compute the metrics from the predictions with clinigate evaluate --into, so the gate can recompute them.",
+	]),
+	"field": "validation",
+} if {
+	judged
+	require_evidence
+	fact(["evidence_present"]) != true
 }
 
 reference_standard_name := v if {

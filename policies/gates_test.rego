@@ -321,6 +321,31 @@ test_pinned_method_failures_are_acceptance_failures if {
 	fx.fires(acceptance_of({"facts": {"validation_set_locked": false}}), "gates.locked_validation_set")
 }
 
+evidence_criteria := {
+	"min_auc_e4": 8000,
+	"max_subgroup_gap_e4": 1000,
+	"max_regression_e4": 200,
+	"min_subgroup_n": 100,
+	"required_subgroup_attributes": ["age_band", "sex", "race", "ethnicity", "site"],
+	"require_locked_validation_set": true,
+	"require_evidence": true,
+}
+
+evidence_plan := {c: evidence_criteria | some c in fx.all_classes}
+
+test_a_plan_requiring_evidence_fails_typed_numbers if {
+	a := acceptance_of({"facts": {"criteria_e4": evidence_plan}})
+	fx.says(a, "gates.evidence_required", "data_update modification protocol requires computed evidence")
+}
+
+test_computed_evidence_meets_the_plan if {
+	not fx.fires(acceptance_of({"facts": {"criteria_e4": evidence_plan, "evidence_present": true}}), "gates.evidence_required")
+}
+
+test_evidence_is_not_required_unless_the_plan_says_so if {
+	not fx.fires(acceptance_of({}), "gates.evidence_required")
+}
+
 test_documentation_gaps_are_not_acceptance_failures if {
 	p := {"manifest": fx.manifest_with("change", {"summary": "x", "declared_class": "data_update"})}
 	count(acceptance_of(p)) == 0

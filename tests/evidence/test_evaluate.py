@@ -28,6 +28,10 @@ def _commit(repo: Path, message: str) -> None:
 
 @pytest.fixture
 def drafted(registry: Path) -> Path:
+    return _draft(registry)
+
+
+def _draft(registry: Path) -> Path:
     """A branch with sepsis-ews 1.4.0 (a data update) and its predictions beside it."""
     git(registry, "switch", "-q", "-c", "change")
     text = (registry / SEPSIS / "versions/1.3.0.yaml").read_text()
@@ -186,3 +190,23 @@ def test_a_group_below_the_pccp_minimum_is_written_and_flagged_not_dropped(
     assert {"attribute": "age_band", "group": "80+"}.items() <= next(
         s for s in subgroups if s["group"] == "80+").items()
     assert next(s for s in subgroups if s["group"] == "80+")["n"] == 60
+
+
+def test_a_pccp_requiring_evidence_denies_typed_numbers_and_accepts_computed_ones(
+        registry: Path, run_cli: Callable[..., CliResult]) -> None:
+    pccp = registry / SEPSIS / "pccp.yaml"
+    text = pccp.read_text()
+    assert "      require_locked_validation_set: true\n" in text
+    pccp.write_text(text.replace("      require_locked_validation_set: true\n",
+                                 "      require_locked_validation_set: true\n      require_evidence: true\n"))
+    _commit(registry, "the plan requires computed evidence")
+    drafted = _draft(registry)
+    _commit(drafted, "sepsis 1.4.0, numbers typed")
+    typed = run_check(drafted, base="main", head="HEAD")
+    (entry,) = [m for m in typed.manifests if m.path == NEW]
+    assert "gates.evidence_required" in {f.rule for f in entry.findings}, [f.rule for f in entry.findings]
+    assert _evaluate(run_cli, drafted).code == 0
+    _commit(drafted, "numbers computed")
+    computed = run_check(drafted, base="main", head="HEAD")
+    (entry,) = [m for m in computed.manifests if m.path == NEW]
+    assert not {f.rule for f in entry.findings} & {"gates.evidence_required", "gates.evidence_mismatch"}

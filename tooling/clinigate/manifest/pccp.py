@@ -35,6 +35,8 @@ class AcceptanceCriteria(StrictModel):
     required_subgroup_attributes: Annotated[list[SubgroupAttribute], Field(min_length=1)]
     min_subgroup_n: Count
     require_locked_validation_set: Flag
+    require_evidence: Flag = Field(default=False, description="the metrics must be computed by clinigate "
+                                   "evaluate (validation.evidence), which check recomputes")
 
     @model_validator(mode="after")
     def _demographics_required(self) -> AcceptanceCriteria:

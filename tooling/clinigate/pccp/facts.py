@@ -101,5 +101,6 @@ def criteria_e4(pccp: PCCP | None, defaults: dict[str, Any]) -> dict[str, dict[s
             "min_subgroup_n": int(merged["min_subgroup_n"]),
             "required_subgroup_attributes": sorted(merged["required_subgroup_attributes"]),
             "require_locked_validation_set": bool(merged["require_locked_validation_set"]),
+            "require_evidence": bool(merged.get("require_evidence", False)),
         }
     return out

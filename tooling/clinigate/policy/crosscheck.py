@@ -196,6 +196,7 @@ def variations(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         yield f"only {flag} changed", variant(
             lambda f, k=flag: f["diff"].update({x: x == k for x in f["diff"]}))
     for key in ("locked_set_matches_pccp", "validation_set_locked", "reference_standard_matches_pccp",
+                "evidence_present",
                 "pccp_changed", "intended_use_changed", "first_version"):
         yield f"{key} flipped", variant(lambda f, k=key: f.update({k: not f[k]}))
 

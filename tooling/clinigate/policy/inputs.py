@@ -245,6 +245,7 @@ def version_facts(doc: ModelVersion, *, parent: ModelVersion | None, production:
         "locked_set_matches_pccp": pccp is not None
         and validation.dataset.sha256 == pccp.locked_validation_set.sha256,
         "validation_set_locked": validation.dataset.locked,
+        "evidence_present": validation.evidence is not None,
         "reference_standard_matches_pccp": pccp is not None
         and validation.reference_standard.name == pccp.reference_standard,
         "criteria_e4": facts.criteria_e4(pccp, defaults),
