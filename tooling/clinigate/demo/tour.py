@@ -59,13 +59,15 @@ def prepare_workdir(workdir: Path) -> None:
 
 
 def run_tour(workdir: Path) -> Iterator[Step]:
+    from .evidence import evidence_step
     from .records import export_step, report_step  # they build on this module's Step
 
     prepare_workdir(workdir)
     git, pki = yield from _copy_registry(workdir)
     yield _backfill_step(git, pki)
     yield _validate_step(workdir)
-    branch = yield from _broken_manifest_steps(workdir, git)
+    branch, relpath = yield from _broken_manifest_steps(workdir, git)
+    yield evidence_step(workdir, git, branch, relpath)
     pending = _gate_step(workdir, branch)
     yield pending
     yield from _approval_steps(workdir, git, branch, pki, pending.details["report"])
@@ -313,7 +315,7 @@ def _validate_step(workdir: Path) -> Step:
     )
 
 
-def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, str]:
+def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, tuple[str, str]]:
     latest_path = _latest_version_file(workdir, DEMO_MODEL)
     data = strict_yaml.parse(latest_path.read_text(encoding="utf-8"))
     new_version = _next_minor(data["version"])
@@ -354,7 +356,7 @@ def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, str
         ok=fixed.passed,
         details={"report": fixed, "branch": branch},
     )
-    return branch
+    return branch, relpath
 
 
 def _latest_version_file(workdir: Path, model: str) -> Path:
