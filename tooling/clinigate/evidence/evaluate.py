@@ -75,17 +75,19 @@ def evaluate(predictions: Predictions, spec: Spec, *, min_subgroup_n: int | None
         raise ValueError(f"ci_method must be one of {CI_METHODS}")
     order = np.argsort(predictions.scores, kind="stable")
     scores, labels = predictions.scores[order], predictions.labels[order]
-    overall = _group(scores, labels, spec, None, None)
+    logits = metrics.logit(scores)  # once for every group's calibration slope
+    overall = _group(scores, labels, logits, spec, None, None)
     if overall.auc is None:
         only = "positive" if overall.positives else "negative"
         raise PredictionsInvalid(f"{predictions.source}: every label is {only}, so no AUC exists",
                                  hint="the validation set needs both outcomes")
     results = []
     for attribute in spec.subgroups:
-        values = predictions.groups[attribute][order]
-        for group in sorted(set(values.tolist())):
-            mask = values == group
-            result = _group(scores[mask], labels[mask], spec, attribute, group)
+        grouping = predictions.grouping[attribute]
+        codes = grouping.codes[order]
+        for code, group in enumerate(grouping.names):
+            mask = codes == code
+            result = _group(scores[mask], labels[mask], logits[mask], spec, attribute, group)
             small = min_subgroup_n is not None and result.n < min_subgroup_n
             results.append(_flagged(result, small))
     return Evaluation(spec, predictions, overall, results, min_subgroup_n)
@@ -99,12 +101,12 @@ def _flagged(result: GroupResult, small: bool) -> GroupResult:
     return replace(result, below_min_n=True)
 
 
-def _group(scores: NDArray[np.float64], labels: NDArray[np.bool_], spec: Spec, attribute: str | None,
-           group: str | None) -> GroupResult:
+def _group(scores: NDArray[np.float64], labels: NDArray[np.bool_], logits: NDArray[np.float64], spec: Spec,
+           attribute: str | None, group: str | None) -> GroupResult:
     if spec.ci_method == "bootstrap":
         auc = metrics.bootstrap_sorted(scores, labels, spec.resamples, spec.seed)
     else:
         auc = metrics.delong_sorted(scores, labels)
     return GroupResult(attribute, group, int(labels.size), int(labels.sum()), auc,
                        metrics.confusion_sorted(scores, labels, spec.threshold),
-                       metrics.calibration_slope(scores, labels), metrics.brier(scores, labels))
+                       metrics.calibration_slope(scores, labels, logits), metrics.brier(scores, labels))

@@ -141,7 +141,17 @@ def brier(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> float:
     return float(np.mean((scores - labels) ** 2))
 
 
-def calibration_slope(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> float | None:
+def logit(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    """log(p / (1 - p)), with p clipped to [1e-15, 1 - 1e-15] so 0 and 1 stay finite."""
+    import numpy as np
+
+    clipped = np.clip(scores, 1e-15, 1 - 1e-15)
+    out: NDArray[np.float64] = np.log(clipped) - np.log1p(-clipped)
+    return out
+
+
+def calibration_slope(scores: NDArray[np.float64], labels: NDArray[np.bool_],
+                      logits: NDArray[np.float64] | None = None) -> float | None:
     """Slope of the logistic recalibration ``logit P(y) = a + b·logit(score)`` by Newton's method.
 
     ``None`` when it does not exist: one class only, constant scores, or a logit that separates
@@ -152,8 +162,7 @@ def calibration_slope(scores: NDArray[np.float64], labels: NDArray[np.bool_]) ->
     y = labels.astype(np.float64)
     if y.size == 0 or y.min() == y.max():
         return None
-    clipped = np.clip(scores, 1e-15, 1 - 1e-15)
-    x = np.log(clipped) - np.log1p(-clipped)
+    x = logit(scores) if logits is None else logits
     if x.min() == x.max():
         return None
     a, b = 0.0, 1.0

@@ -34,18 +34,36 @@ class PredictionsInvalid(ClinigateError):
     exit_code = 1
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """One subgroup column as integer codes into its sorted group names (fast masks, no strings)."""
+
+    codes: NDArray[np.int32]
+    names: tuple[str, ...]
+
+    def values(self) -> NDArray[np.object_]:
+        import numpy as np
+
+        return np.asarray(self.names, dtype=object)[self.codes]
+
+
 @dataclass
 class Predictions:
-    """Rows with both a label and a score; subgroup columns as text, aligned with them."""
+    """Rows with both a label and a score; subgroup columns aligned with them."""
 
     source: str
     sha256: str
     rows: int  # data rows in the file
     labels: NDArray[np.bool_]
     scores: NDArray[np.float64]
-    groups: dict[str, NDArray[np.object_]] = field(default_factory=dict)
+    grouping: dict[str, Grouping] = field(default_factory=dict)
     missing_label: int = 0
     missing_score: int = 0
+
+    @property
+    def groups(self) -> dict[str, NDArray[np.object_]]:
+        """Each subgroup column as text, row by row."""
+        return {name: g.values() for name, g in self.grouping.items()}
 
 
 def sha256_of(path: Path) -> str:
@@ -118,7 +136,7 @@ def _checked(table: Any, shown: str, label: str, score: str, subgroups: list[str
     labels, label_missing = _labels(table.column(label), shown, label)
     scores, score_missing = _scores(table.column(score), shown, score)
     keep = ~(label_missing | score_missing)
-    groups = {name: _groups(table.column(name), shown, name)[keep] for name in subgroups}
+    groups = {name: _grouping(table.column(name), shown, name, keep) for name in subgroups}
     if not keep.any():
         raise PredictionsInvalid(f"{shown}: no row has both a {label} and a {score}")
     return Predictions(shown, digest, rows, labels[keep], scores[keep], groups,
@@ -175,7 +193,7 @@ def _scores(column: Any, shown: str, name: str) -> tuple[NDArray[np.float64], ND
     return values, missing
 
 
-def _groups(column: Any, shown: str, name: str) -> NDArray[np.object_]:
+def _grouping(column: Any, shown: str, name: str, keep: NDArray[np.bool_]) -> Grouping:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -186,7 +204,17 @@ def _groups(column: Any, shown: str, name: str) -> NDArray[np.object_]:
         at = int(np.argmax(empty))
         raise PredictionsInvalid(f"{shown}: {_row(at)}: column {name!r} is empty; every row needs its "
                                  "group (write 'unknown' for an unrecorded one, so it is counted)")
-    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    encoded = text.combine_chunks().dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)][keep]
+    present = np.bincount(codes, minlength=len(names)) > 0  # a group only on dropped rows goes
+    kept = [i for i in range(len(names)) if present[i]]
+    remap = np.full(len(names), -1, dtype=np.int32)
+    remap[kept] = np.arange(len(kept), dtype=np.int32)
+    return Grouping(remap[codes], tuple(sorted(names)[i] for i in kept))
 
 
 def _short(value: object) -> str:
