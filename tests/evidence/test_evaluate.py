@@ -210,3 +210,18 @@ def test_a_pccp_requiring_evidence_denies_typed_numbers_and_accepts_computed_one
     computed = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in computed.manifests if m.path == NEW]
     assert not {f.rule for f in entry.findings} & {"gates.evidence_required", "gates.evidence_mismatch"}
+
+
+def test_check_fails_closed_naming_the_extra_when_it_cannot_recompute(
+        drafted: Path, run_cli: Callable[..., CliResult]) -> None:
+    """Without numpy the evidence cannot be recomputed: exit 3 naming the extra, never a silent pass."""
+    import subprocess
+    import sys
+
+    assert _evaluate(run_cli, drafted).code == 0
+    _commit(drafted, "sepsis 1.4.0 evaluated")
+    code = ("import sys; sys.modules['numpy'] = None; sys.modules['pyarrow'] = None\n"
+            "from clinigate.cli.main import main; main(['check', '--base', 'main'])")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=drafted, capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "needs numpy" in proc.stderr and "pip install 'clinigate[evidence]'" in proc.stderr
