@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 
 MODELS_DIR = "models"
 VERSIONS_DIR = "versions"
+MONITORING_DIR = "monitoring"  # models/<m>/monitoring/<id>.yaml: MonitoringReport documents
 MODEL_FILE = "model.yaml"
 PCCP_FILE = "pccp.yaml"
 DEPLOYMENT_FILE = "deployment.yaml"
@@ -63,6 +64,14 @@ def version_path(model: str, version: str) -> str:
     return f"{versions_dir(model)}/{version}.yaml"
 
 
+def monitoring_dir(model: str) -> str:
+    return f"{model_dir(model)}/{MONITORING_DIR}"
+
+
+def monitoring_report_path(model: str, report_id: str) -> str:
+    return f"{monitoring_dir(model)}/{report_id}.yaml"
+
+
 def model_file_path(model: str, name: str) -> str:
     """``name`` (one of :data:`MODEL_FILES`) in the model's folder."""
     return f"{model_dir(model)}/{name}"
@@ -104,4 +113,7 @@ def locate(path: str | PurePosixPath) -> DocumentPlace | None:
     if (len(parts) == 4 and parts[0] == MODELS_DIR and parts[2] == VERSIONS_DIR
             and parts[3].endswith(".yaml") and len(parts[3]) > len(".yaml")):
         return DocumentPlace("ModelVersion", parts[1], parts[3][: -len(".yaml")])
+    if (len(parts) == 4 and parts[0] == MODELS_DIR and parts[2] == MONITORING_DIR
+            and parts[3].endswith(".yaml") and len(parts[3]) > len(".yaml")):
+        return DocumentPlace("MonitoringReport", parts[1])
     return None

@@ -18,7 +18,9 @@ from .. import layout
 from ..approvals.trust import Trust
 from .deployment import Deployment
 from .loader import LoadedFile
+from .messages import field_path
 from .model import Model
+from .monitoring_report import CITATION_PREFIX
 from .pccp import PCCP
 from .roles import Roles
 from .semver import SEMVER_RE, SemverKey
@@ -37,6 +39,8 @@ class Neighbours:
 
     versions: Callable[[str], Iterable[str]]  # model -> the version of every versions/<v>.yaml
     pccp: Callable[[str], PCCP | None]  # model -> its pccp.yaml, None when missing or invalid
+    # model -> the id of every monitoring/<id>.yaml (what change.problem_reports may cite)
+    monitoring: Callable[[str], Iterable[str]] = lambda model: ()
 
 
 def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: VersionExists,
@@ -51,6 +55,7 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
             _check_version(loaded, doc, folder, roles, version_exists)
             _check_precedence(loaded, doc, neighbours.versions(doc.model))
             _check_subgroups(loaded, doc, neighbours.pccp(doc.model))
+            _check_problem_reports(loaded, doc, neighbours.monitoring(doc.model))
         elif isinstance(doc, Deployment):
             _check_folder(loaded, doc.model, folder, "model")
             _check_deployment(loaded, doc, version_exists)
@@ -92,6 +97,20 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
         elif Role.DATA_SCIENTIST not in person.roles:
             _add(loaded, "xref.submitter-role", ("submitted_by",),
                  f"submitted_by '{doc.submitted_by}' does not hold the data_scientist role")
+
+
+def _check_problem_reports(loaded: LoadedFile, doc: ModelVersion, reports: Iterable[str]) -> None:
+    """A problem report cited as ``monitoring/<id>`` must be a report of this model."""
+    known = set(reports)
+    for index, entry in enumerate(doc.change.problem_reports):
+        if not entry.startswith(CITATION_PREFIX):
+            continue  # free text: an external ticket or complaint number
+        report_id = entry.removeprefix(CITATION_PREFIX).removesuffix(".yaml")
+        if report_id not in known:
+            _add(loaded, "xref.problem_report", ("change", "problem_reports", index),
+                 f"{entry} is not a monitoring report of {doc.model}: no "
+                 f"{layout.monitoring_report_path(doc.model, report_id)}"
+                 + (f" (its reports: {', '.join(sorted(known))})" if known else ""))
 
 
 def _check_precedence(loaded: LoadedFile, doc: ModelVersion, versions: Iterable[str]) -> None:
@@ -171,6 +190,6 @@ def _unknown_version(loaded: LoadedFile, loc: tuple[str, ...], model: str, versi
          f"version {version} does not exist: no {layout.version_path(model, version)}")
 
 
-def _add(loaded: LoadedFile, rule: str, loc: tuple[str, ...], message: str) -> None:
+def _add(loaded: LoadedFile, rule: str, loc: tuple[str | int, ...], message: str) -> None:
     line, column = loaded.locate(loc) if loaded.locate else (None, None)
-    loaded.add(rule, message, line=line, column=column, field=".".join(loc))
+    loaded.add(rule, message, line=line, column=column, field=field_path(loc))

@@ -10,6 +10,7 @@ from .. import layout
 from ..approvals.trust import Trust
 from .deployment import Deployment
 from .model import Model
+from .monitoring_report import MonitoringReport
 from .pccp import PCCP
 from .roles import Roles
 from .version import ModelVersion
@@ -21,6 +22,7 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "Deployment": Deployment,
     "Roles": Roles,
     "Trust": Trust,
+    "MonitoringReport": MonitoringReport,
 }
 
 ROLES_PATH = PurePosixPath(layout.ROLES_PATH)

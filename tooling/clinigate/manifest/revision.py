@@ -47,6 +47,11 @@ class Snapshot:
             self._listing[model] = {PurePosixPath(f).stem for f in files if f.endswith(".yaml")}
         return self._listing[model]
 
+    def reports(self, model: str) -> set[str]:
+        """The ids of the model's monitoring reports at this revision."""
+        files = self.git.list_files(self.rev, layout.monitoring_dir(model))
+        return {PurePosixPath(f).stem for f in files if f.endswith(".yaml")}
+
     def version(self, model: str, version: str | None) -> ModelVersion | None:
         if version is None:
             return None

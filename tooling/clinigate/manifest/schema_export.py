@@ -16,6 +16,7 @@ SCHEMA_FILES = {
     "Deployment": "deployment.schema.json",
     "Roles": "roles.schema.json",
     "Trust": "trust.schema.json",
+    "MonitoringReport": "monitoring-report.schema.json",
 }
 
 

@@ -219,7 +219,7 @@ class _WorkTree:
         self._context = context
         self._listings: dict[str, list[str]] = {}
         self._pccps: dict[str, PCCP | None] = {}
-        self.neighbours = crossref.Neighbours(versions=self.versions, pccp=self.pccp)
+        self.neighbours = crossref.Neighbours(versions=self.versions, pccp=self.pccp, monitoring=self.reports)
 
     def versions(self, model: str) -> list[str]:
         if model not in self._listings:
@@ -227,6 +227,11 @@ class _WorkTree:
             names = sorted(os.listdir(folder)) if folder.is_dir() else []
             self._listings[model] = [n.removesuffix(".yaml") for n in names if n.endswith(".yaml")]
         return self._listings[model]
+
+    def reports(self, model: str) -> list[str]:
+        folder = self._context.repo_root / layout.monitoring_dir(model)
+        return [n.removesuffix(".yaml") for n in os.listdir(folder) if n.endswith(".yaml")] \
+            if folder.is_dir() else []
 
     def pccp(self, model: str) -> PCCP | None:
         if model not in self._pccps:

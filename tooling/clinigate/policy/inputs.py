@@ -143,7 +143,8 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
     findings = list(loaded.findings) if loaded else []
     if loaded is not None and loaded.document is not None and subject.model:
         crossref.check([loaded], roles, lambda m, v: v in head.versions(m),
-                       neighbours=crossref.Neighbours(versions=head.versions, pccp=lambda m: _pccp(head, m)))
+                       neighbours=crossref.Neighbours(versions=head.versions, pccp=lambda m: _pccp(head, m),
+                                                      monitoring=head.reports))
         findings = list(loaded.findings)
     invalid = loaded is None or loaded.document is None
     if subject.change != "deleted" and subject.kind not in GOVERNANCE_KINDS and invalid:
