@@ -25,6 +25,8 @@ COMMANDS = {
                 "Draft a version manifest from an MLflow model version or run."),
     "evaluate": ("clinigate.cli.evaluate", "evaluate",
                  "Compute a version's metrics with 95% intervals from its predictions file."),
+    "monitor": ("clinigate.cli.monitor", "monitor",
+                "Compare production predictions with the validated baseline; write a MonitoringReport."),
     "approve": ("clinigate.cli.approve", "approve",
                 "Sign an approval of a committed document and record it in the ledger."),
     "verify": ("clinigate.cli.verify", "verify",

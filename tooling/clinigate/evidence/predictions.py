@@ -118,6 +118,36 @@ def _read_table(path: Path, shown: str, columns: list[str]) -> Any:
                                  f"{str(exc).splitlines()[0]}") from None
 
 
+def read_columns(path: Path, names: list[str]) -> dict[str, NDArray[np.float64]]:
+    """The numeric columns of ``names`` that the file has, nulls and NaN left out (monitor's PSI).
+
+    A text column is skipped: binning categories needs the category list of the plan, which the
+    manifest does not carry yet.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    present = (pq_names(path) if path.suffix.lower() in {".parquet", ".pq"} else _csv_header(path, str(path)))
+    wanted = [n for n in names if n in present]
+    if not wanted:
+        return {}
+    table = _read_table(path, str(path), wanted)
+    out = {}
+    for name in wanted:
+        column = table.column(name)
+        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            values = column.cast(pa.float64()).drop_null().to_numpy(zero_copy_only=False)
+            out[name] = values[np.isfinite(values)]
+    return out
+
+
+def pq_names(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    names: list[str] = pq.read_schema(path).names
+    return names
+
+
 def _csv_header(path: Path, shown: str) -> list[str]:
     import csv
 

@@ -55,7 +55,7 @@ def run_evaluate(repo: Path, request: Request) -> Outcome:
     text = record_text(evaluation, version=__version__)
     if request.into is None:
         if request.out is not None:
-            _write(request.out, text)
+            write_atomically(request.out, text)
             outcome.written.append(str(request.out))
         return outcome
     assert manifest is not None
@@ -65,8 +65,8 @@ def run_evaluate(repo: Path, request: Request) -> Outcome:
         raise UsageError(f"--out {record_path} is outside the repository, so the manifest cannot name it",
                          hint="leave --out out to write it beside the manifest's evidence")
     new_text = _new_manifest(repo, request, evaluation, manifest[0], shown, record_rel, text)
-    _write(record_path, text)
-    _write(repo / request.into, new_text)
+    write_atomically(record_path, text)
+    write_atomically(repo / request.into, new_text)
     outcome.written += [record_rel, request.into]
     return outcome
 
@@ -173,7 +173,7 @@ def _relative(repo: Path, path: Path) -> str | None:
         return None
 
 
-def _write(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
