@@ -13,6 +13,7 @@ import rego.v1
 import data.clinigate.classify
 import data.clinigate.format
 import data.clinigate.governance
+import data.clinigate.monitoring
 import data.clinigate.pccp
 
 kind := input.subject.kind
@@ -45,6 +46,11 @@ required_roles contains "regulatory" if pccp.status in {"deviation", "outside_pc
 required_roles contains r if {
 	kind == "PCCP"
 	some r in {"regulatory", "quality"}
+}
+
+# A new monitoring report: the quality role owns post-market surveillance (monitoring.rego).
+required_roles contains r if {
+	some r in monitoring.required_roles
 }
 
 # Governance paths and trust.yaml: the roles the base's change-control table names (governance.rego).

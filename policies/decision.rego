@@ -13,9 +13,10 @@ import data.clinigate.deployment
 import data.clinigate.format
 import data.clinigate.gates
 import data.clinigate.governance
+import data.clinigate.monitoring
 import data.clinigate.pccp
 
-kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust"}
+kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport"}
 
 # Fail closed on a subject this policy set does not know: nothing else would judge it.
 deny contains {
@@ -35,7 +36,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((classify.deny | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | deny)
+all_deny := (((((((classify.deny | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny)
 
 all_warn := ((gates.warn | deployment.warn) | governance.warn)
 

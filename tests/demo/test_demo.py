@@ -20,12 +20,14 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
     assert all(step.ok for step in steps), [s.title for s in steps if not s.ok]
     titles = [s.title for s in steps]
     assert titles[1] == "The versions in service carry signed approvals"
-    validate, broken, fixed, evidence, gate, signed, verify = steps[2:9]
+    validate, broken, fixed, monitored, evidence, gate, signed, verify = steps[2:10]
     assert validate.details["report"].passed
     rules = {f.rule for f in broken.details["report"].errors}
     assert {"schema.unknown-field", "schema.range", "schema.consistency"} <= rules
     assert all(f.line is not None for f in broken.details["report"].errors)
     assert fixed.details["report"].passed
+    assert monitored.title == "Production drifts, and the plan says what to do"
+    assert "PSI of score is" in monitored.output and "starts data_update" in monitored.output
     assert evidence.title == "The numbers are computed, not typed"
     assert "gates.evidence" not in gate.output  # the gate recomputed the numbers and they match
     gate_report = gate.details["report"]
@@ -54,9 +56,10 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
     assert _git(workdir, "branch", "--show-current").strip() == "main"
     branch = fixed.details["branch"]
     log = _git(workdir, "log", "--format=%s", branch).splitlines()
-    assert log[0] == f"Evaluate {branch.split('/')[1].rsplit('-', 1)[0]} {branch.rsplit('-', 1)[1]} from its predictions"
-    assert log[1:3] == [f"Fix {branch.split('/')[1].rsplit('-', 1)[0]} {branch.rsplit('-', 1)[1]} manifest",
-                       f"Add {branch.split('/')[1].rsplit('-', 1)[0]} {branch.rsplit('-', 1)[1]} (with mistakes)"]
+    model, version = branch.split("/")[1].rsplit("-", 1)
+    assert log[0] == f"Evaluate {model} {version} from its predictions"
+    assert log.index(f"Fix {model} {version} manifest") < log.index(f"Add {model} {version} (with mistakes)")
+    assert "Cite monitoring report 2026-q4" in log
     assert _git(workdir, "status", "--porcelain") == ""
 
 

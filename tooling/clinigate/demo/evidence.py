@@ -6,9 +6,10 @@ from pathlib import Path
 
 from ..gitrepo import Git
 from ..manifest import strict_yaml
-from .tour import DEMO_AUTHOR, Step
+from .tour import DEMO_AUTHOR, DEMO_MODEL, Step
 
 ROWS, SEED = 24_000, 2026  # deterministic: the same predictions, digests and numbers every run
+REPORT_ID = "2026-q4"
 
 
 def evidence_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
@@ -39,3 +40,67 @@ def evidence_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
         ok=outcome.evaluation.overall.auc is not None and relpath in outcome.written,
         details={"outcome": outcome},
     )
+
+
+def monitoring_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
+    """On main, a quarter of production data against the validated baseline fires the PSI trigger;
+    on ``branch``, the new version cites the report as the problem it answers."""
+    import datetime as dt
+
+    from ..evidence.monitor import MonitorRequest, run_monitor
+    from ..report.monitor import text
+    from .synthetic import write_predictions
+
+    production = _production_version(workdir)
+    manifest = strict_yaml.parse((workdir / f"models/{DEMO_MODEL}/versions/{production}.yaml")
+                                 .read_text(encoding="utf-8"))
+    reference = f"models/{DEMO_MODEL}/evidence/{production}/predictions.parquet"
+    current = f"models/{DEMO_MODEL}/monitoring/{REPORT_ID}/production.parquet"
+    write_predictions(workdir / reference, manifest, rows=ROWS, seed=SEED)
+    write_predictions(workdir / current, manifest, rows=ROWS // 3, seed=SEED + 1, shift=0.7)
+    outcome = run_monitor(workdir, MonitorRequest(workdir / reference, workdir / current, DEMO_MODEL,
+                                                  report_id=REPORT_ID, today=dt.date(2026, 12, 1)))
+    git.commit_all(f"Monitoring report {REPORT_ID} for {DEMO_MODEL} {production}", author=DEMO_AUTHOR[0],
+                   email=DEMO_AUTHOR[1])
+    git.switch(branch)
+    git.run(["-c", f"user.name={DEMO_AUTHOR[0]}", "-c", f"user.email={DEMO_AUTHOR[1]}", "-c",
+             "commit.gpgsign=false", "merge", "-q", "--no-edit", "main"])
+    _cite(workdir / relpath, f"monitoring/{REPORT_ID}")
+    git.commit_all(f"Cite monitoring report {REPORT_ID}", author=DEMO_AUTHOR[0], email=DEMO_AUTHOR[1])
+    git.switch("main")
+    return Step(
+        "Production drifts, and the plan says what to do",
+        f"A quarter of production predictions is compared with {production}'s validation set: the "
+        "score's population stability index is above the version's monitoring threshold, so the "
+        "report (a MonitoringReport document; merging one takes the quality role's approval) names "
+        "the PCCP modification it "
+        f"starts, a data update. The new version on {branch} cites it in change.problem_reports, and "
+        "validate checks that the report exists.",
+        command=f"clinigate monitor --model {DEMO_MODEL} --reference {reference} --current {current} "
+                f"--id {REPORT_ID}",
+        output=text(outcome).rstrip(),
+        ok=any(t.on == "drift" for t in outcome.report.triggers),
+        details={"outcome": outcome},
+    )
+
+
+def _production_version(workdir: Path) -> str:
+    path = workdir / f"models/{DEMO_MODEL}/deployment.yaml"
+    deployment = strict_yaml.parse(path.read_text(encoding="utf-8"))
+    return str(deployment["environments"]["production"]["version"])
+
+
+def _cite(path: Path, citation: str) -> None:
+    """Add ``citation`` to change.problem_reports (the list is created at the end of change:)."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("  problem_reports:\n")
+    if sep:
+        path.write_text(f"{head}{sep}    - {citation}\n{rest}", encoding="utf-8")
+        return
+    change = re.search(r"(?m)^change:\n(?:[ #].*\n|\n)*", text)
+    if change is None:
+        raise ValueError(f"{path} has no change block")
+    at = change.end()
+    path.write_text(f"{text[:at]}  problem_reports:\n    - {citation}\n{text[at:]}", encoding="utf-8")

@@ -59,7 +59,7 @@ def prepare_workdir(workdir: Path) -> None:
 
 
 def run_tour(workdir: Path) -> Iterator[Step]:
-    from .evidence import evidence_step
+    from .evidence import evidence_step, monitoring_step
     from .records import export_step, report_step  # they build on this module's Step
 
     prepare_workdir(workdir)
@@ -67,6 +67,7 @@ def run_tour(workdir: Path) -> Iterator[Step]:
     yield _backfill_step(git, pki)
     yield _validate_step(workdir)
     branch, relpath = yield from _broken_manifest_steps(workdir, git)
+    yield monitoring_step(workdir, git, branch, relpath)
     yield evidence_step(workdir, git, branch, relpath)
     pending = _gate_step(workdir, branch)
     yield pending
