@@ -10,36 +10,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from testing.fixtures import CliResult, git
+from testing.evidence import NEW, PREDICTIONS, RECORD, SEPSIS, commit, draft_version
+from testing.fixtures import CliResult
 
 from clinigate.demo.synthetic import write_predictions
 from clinigate.policy.check import run_check
 
-SEPSIS = "models/sepsis-ews"
-NEW = f"{SEPSIS}/versions/1.4.0.yaml"
-PREDICTIONS = f"{SEPSIS}/evidence/1.4.0/predictions.csv"
-RECORD = f"{SEPSIS}/evidence/1.4.0/evidence.json"
-
-
-def _commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date="2026-02-01T10:00:00+00:00")
-
 
 @pytest.fixture
 def drafted(registry: Path) -> Path:
-    return _draft(registry)
-
-
-def _draft(registry: Path) -> Path:
-    """A branch with sepsis-ews 1.4.0 (a data update) and its predictions beside it."""
-    git(registry, "switch", "-q", "-c", "change")
-    text = (registry / SEPSIS / "versions/1.3.0.yaml").read_text()
-    text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
-    text = re.sub(r"(?m)^(  sha256: )[0-9a-f]{64}$", lambda m: m.group(1) + "5a" * 32, text, count=1)
-    (registry / NEW).write_text(text)
-    write_predictions(registry / PREDICTIONS, yaml.safe_load(text), rows=40_000, seed=14)
-    return registry
+    return draft_version(registry)
 
 
 def _evaluate(run_cli: Callable[..., CliResult], repo: Path, *extra: str) -> CliResult:
@@ -73,7 +53,7 @@ def test_evaluate_into_rewrites_only_the_computed_blocks_and_validates(
 def test_check_passes_matching_evidence_and_denies_each_number_that_differs(
         drafted: Path, run_cli: Callable[..., CliResult]) -> None:
     assert _evaluate(run_cli, drafted).code == 0
-    _commit(drafted, "sepsis 1.4.0 evaluated")
+    commit(drafted, "sepsis 1.4.0 evaluated")
     report = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in report.manifests if m.path == NEW]
     assert not [f for f in entry.findings if f.rule.startswith("gates.evidence")], entry.findings
@@ -83,7 +63,7 @@ def test_check_passes_matching_evidence_and_denies_each_number_that_differs(
     auc = data["validation"]["overall"]["auc_roc"]
     typed = round(auc - 0.004, 4)  # inside the interval, so only the evidence can catch it
     path.write_text(path.read_text().replace(f"    auc_roc: {auc}\n", f"    auc_roc: {typed}\n", 1))
-    _commit(drafted, "a hand-improved number")
+    commit(drafted, "a hand-improved number")
     report = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in report.manifests if m.path == NEW]
     (mismatch,) = [f for f in entry.findings if f.rule == "gates.evidence_mismatch"]
@@ -96,7 +76,7 @@ def test_check_denies_predictions_swapped_after_the_evaluation(
         drafted: Path, run_cli: Callable[..., CliResult]) -> None:
     assert _evaluate(run_cli, drafted).code == 0
     write_predictions(drafted / PREDICTIONS, yaml.safe_load((drafted / NEW).read_text()), rows=40_000, seed=15)
-    _commit(drafted, "other predictions")
+    commit(drafted, "other predictions")
     text = run_cli("check", "--base", "main", cwd=drafted).stdout
     assert re.search(rf"deny {re.escape(NEW)}:\d+:\d+: \[gates.evidence_mismatch\] "
                      r"validation.evidence.predictions.sha256: .*the file changed after it was evaluated", text), text
@@ -105,7 +85,7 @@ def test_check_denies_predictions_swapped_after_the_evaluation(
 def test_check_denies_evidence_missing_from_the_revision(drafted: Path, run_cli: Callable[..., CliResult]) -> None:
     assert _evaluate(run_cli, drafted).code == 0
     (drafted / PREDICTIONS).unlink()
-    _commit(drafted, "manifest without its predictions")
+    commit(drafted, "manifest without its predictions")
     report = run_check(drafted, base="main", head="HEAD")
     rules = {f.rule for m in report.manifests for f in m.findings}
     assert "gates.evidence_missing" in rules and report.decision == "fail"
@@ -199,14 +179,14 @@ def test_a_pccp_requiring_evidence_denies_typed_numbers_and_accepts_computed_one
     assert "      require_locked_validation_set: true\n" in text
     pccp.write_text(text.replace("      require_locked_validation_set: true\n",
                                  "      require_locked_validation_set: true\n      require_evidence: true\n"))
-    _commit(registry, "the plan requires computed evidence")
-    drafted = _draft(registry)
-    _commit(drafted, "sepsis 1.4.0, numbers typed")
+    commit(registry, "the plan requires computed evidence")
+    drafted = draft_version(registry)
+    commit(drafted, "sepsis 1.4.0, numbers typed")
     typed = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in typed.manifests if m.path == NEW]
     assert "gates.evidence_required" in {f.rule for f in entry.findings}, [f.rule for f in entry.findings]
     assert _evaluate(run_cli, drafted).code == 0
-    _commit(drafted, "numbers computed")
+    commit(drafted, "numbers computed")
     computed = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in computed.manifests if m.path == NEW]
     assert not {f.rule for f in entry.findings} & {"gates.evidence_required", "gates.evidence_mismatch"}
@@ -219,7 +199,7 @@ def test_check_fails_closed_naming_the_extra_when_it_cannot_recompute(
     import sys
 
     assert _evaluate(run_cli, drafted).code == 0
-    _commit(drafted, "sepsis 1.4.0 evaluated")
+    commit(drafted, "sepsis 1.4.0 evaluated")
     code = ("import sys; sys.modules['numpy'] = None; sys.modules['pyarrow'] = None\n"
             "from clinigate.cli.main import main; main(['check', '--base', 'main'])")
     proc = subprocess.run([sys.executable, "-c", code], cwd=drafted, capture_output=True, text=True)

@@ -25,7 +25,11 @@ CHECK_FORMATS = ("text", "json", "markdown", "github", "sarif", "junit")
                    "binary on PATH).")
 @click.option("--opa-url", default=None,
               help="OPA server URL for --engine opa-server, e.g. http://127.0.0.1:8181.")
-def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_url: str | None) -> None:
+@click.option("--evidence-tracking-uri", default=None, metavar="URI",
+              help="The MLflow server that holds predictions a manifest names as runs:/… artifacts; "
+                   "without it such evidence is reported as not recomputed.")
+def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_url: str | None,
+          evidence_tracking_uri: str | None) -> None:
     """Gate a change between two revisions, as CI does on every pull request.
 
     The base revision's rules decide: policies, policy data, trust roots and roles are read from
@@ -52,7 +56,8 @@ def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_ur
     from ..report.check import CHECK_RENDERERS
 
     root = resolve_repo(repo)
-    report = run_check(root, base=base, head=head, engine_name=engine, opa_url=opa_url)
+    report = run_check(root, base=base, head=head, engine_name=engine, opa_url=opa_url,
+                       evidence_tracking_uri=evidence_tracking_uri)
     click.echo(CHECK_RENDERERS[fmt](report), nl=False)
     if not report.manifests and head == "HEAD":
         _note_uncommitted(root)

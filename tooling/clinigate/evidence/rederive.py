@@ -10,6 +10,7 @@ a warning, so a reviewer knows the numbers were taken on trust.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -30,7 +31,7 @@ Position = Callable[[str], tuple[int | None, int | None]]
 
 
 def rederive(git: Git, rev: str, path: str, version: ModelVersion, position: Position,
-             max_bytes: int | None = None) -> list[Finding]:
+             max_bytes: int | None = None, *, tracking_uri: str | None = None) -> list[Finding]:
     evidence = version.validation.evidence
     if evidence is None:
         return []
@@ -43,11 +44,14 @@ def rederive(git: Git, rev: str, path: str, version: ModelVersion, position: Pos
         line, column = position(field)
         return Finding(path, line, column, rule, message, field, severity)
 
-    if evidence.predictions.path is None:
+    if evidence.predictions.path is None and tracking_uri is None:
         return [finding(NOT_REDERIVED, "validation.evidence.predictions.uri",
-                        f"the predictions are the MLflow artifact {evidence.predictions.uri}, which check "
-                        "does not fetch: the numbers were not recomputed", Severity.WARNING)]
+                        f"the predictions are the MLflow artifact {evidence.predictions.uri}, and check was "
+                        "given no --evidence-tracking-uri: the numbers were not recomputed",
+                        Severity.WARNING)]
     blobs = _read(git, rev, evidence, max_bytes)
+    if evidence.predictions.uri is not None and tracking_uri is not None:
+        _fetch(blobs, evidence, tracking_uri, max_bytes)
     problems = [finding(rule, field, message) for rule, field, message in blobs.problems]
     if problems or blobs.predictions is None:
         return problems
@@ -67,6 +71,8 @@ def _read(git: Git, rev: str, evidence: Evidence, max_bytes: int | None) -> _Blo
     limit = max_bytes or DEFAULT_MAX_BYTES
     out = _Blobs()
     for name, item in (("predictions", evidence.predictions), ("record", evidence.record)):
+        if item.path is None:
+            continue  # an MLflow artifact: _fetch
         field = f"validation.evidence.{name}"
         info = git.object_info([f"{rev}:{item.path}"]).get(f"{rev}:{item.path}") if item.path else None
         if info is None or info.kind != "blob":
@@ -87,26 +93,68 @@ def _read(git: Git, rev: str, evidence: Evidence, max_bytes: int | None) -> _Blo
     return out
 
 
+def _fetch(out: _Blobs, evidence: Evidence, tracking_uri: str, max_bytes: int | None) -> None:
+    """Download the runs:/ predictions from the given MLflow server and check their digest."""
+    from .._internal.extras import require
+    from ..registry.actual import HTTP_DEFAULTS
+    from ..registry.tracking_uri import check_tracking_uri
+    from .predictions import DEFAULT_MAX_BYTES
+
+    for key, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(key, value)  # a dead server fails in seconds; the user's setting wins
+    check_tracking_uri(tracking_uri, creates=False)
+    require("mlflow", "check (fetching runs:/ evidence)")
+    import mlflow.artifacts
+
+    from ..registry.actual import quiet_mlflow_logs
+
+    quiet_mlflow_logs()
+
+    uri, field = evidence.predictions.uri or "", "validation.evidence.predictions"
+    with tempfile.TemporaryDirectory(prefix="clinigate-evidence-") as folder:
+        try:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=folder,
+                                                             tracking_uri=tracking_uri))
+        except Exception as exc:  # MLflow raises many types; each means "not fetched"
+            from ..registry.tracking_uri import redact, redact_all
+
+            reason = redact_all(str(exc).splitlines()[0][:200]) if str(exc) else type(exc).__name__
+            out.problems.append((MISSING, f"{field}.uri",
+                                 f"{uri} could not be fetched from {redact(tracking_uri)}: {reason}"))
+            return
+        if not local.is_file() or local.stat().st_size > (max_bytes or DEFAULT_MAX_BYTES):
+            out.problems.append((MISSING, f"{field}.uri", f"{uri} is not one file within the size limit"))
+            return
+        raw = local.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != evidence.predictions.sha256:
+        out.problems.append((MISMATCH, f"{field}.sha256", f"{uri} has SHA-256 {digest}, but the manifest "
+                             f"records {evidence.predictions.sha256}: the file changed after it was "
+                             "evaluated"))
+    else:
+        out.predictions = raw
+
+
 def _compare(raw: bytes, evidence: Evidence, version: ModelVersion, path: str) -> list[tuple[str, str]]:
     from .evaluate import Spec, evaluate
     from .predictions import PredictionsInvalid, read_predictions
     from .record import NotRecordable, overall_block, subgroup_blocks
 
-    assert evidence.predictions.path is not None
     spec = Spec(evidence.label, evidence.score, version.validation.overall.threshold,
                 tuple(a.value for a in evidence.subgroups), evidence.ci_method,
                 evidence.resamples or 200, evidence.seed or 0)
-    suffix = PurePosixPath(evidence.predictions.path).suffix
+    where = evidence.predictions.where
+    suffix = PurePosixPath(where.split("/", 3)[-1] if where.startswith("runs:/") else where).suffix
     with tempfile.TemporaryDirectory(prefix="clinigate-evidence-") as folder:
         copy = Path(folder) / f"predictions{suffix}"
         copy.write_bytes(raw)
         try:
             predictions = read_predictions(copy, label=spec.label, score=spec.score,
-                                           subgroups=list(spec.subgroups), shown=evidence.predictions.path)
+                                           subgroups=list(spec.subgroups), shown=where)
             ev = evaluate(predictions, spec)
             overall, subgroups = overall_block(ev), subgroup_blocks(ev)
         except (PredictionsInvalid, NotRecordable) as exc:
-            return [("validation.evidence.predictions.path", f"the evidence cannot be recomputed: {exc}")]
+            return [("validation.evidence.predictions", f"the evidence cannot be recomputed: {exc}")]
     stated = version.model_dump(mode="json")["validation"]
     return _differences("validation.overall", stated["overall"], overall) + \
         _subgroup_differences(stated["subgroups"], subgroups)

@@ -20,7 +20,7 @@ __all__ = ["DECISION_RULE", "DocumentDecision", "GateDecision", "run_check"]
 
 
 def run_check(repo_root: Path, *, base: str, head: str = "HEAD", engine_name: str = "embedded",
-              opa_url: str | None = None) -> GateDecision:
+              opa_url: str | None = None, evidence_tracking_uri: str | None = None) -> GateDecision:
     git = Git(repo_root)
     with Decider.open(git, rules_rev=base, engine_name=engine_name, opa_url=opa_url) as decider:
-        return decider.decide_change(base=base, head=head)
+        return decider.decide_change(base=base, head=head, evidence_tracking_uri=evidence_tracking_uri)

@@ -95,18 +95,19 @@ class Decider:
     # --- a change (a pull request) -------------------------------------------------------
 
     def decide_change(self, *, base: str, head: str, event: PullRequestEvent | None = None,
-                      preview: bool = True) -> GateDecision:
+                      preview: bool = True, evidence_tracking_uri: str | None = None) -> GateDecision:
         """Judge ``merge-base(base, head)..head`` — what GitHub shows as the pull request.
 
         ``event``: the pull request (its number and author) when the caller knows it from
         elsewhere than ``$GITHUB_EVENT_PATH`` (the approval workflow reads it from the API).
         ``preview=False`` never evaluates the head's own policies: a job holding signing or
         write credentials must not run Rego the pull request wrote (OPA's ``opa.runtime()``
-        exposes the environment).
+        exposes the environment). ``evidence_tracking_uri``: where runs:/ evidence is fetched.
         """
         base_sha, head_sha = self.git.resolve(base), self.git.resolve(head)
         fork = merge_base(self.git, base_sha, head_sha)
-        inputs = build_inputs(self.git, fork, head_sha, self.defaults, self.control)
+        inputs = build_inputs(self.git, fork, head_sha, self.defaults, self.control,
+                              evidence_tracking_uri=evidence_tracking_uri)
         self._attach_approvals(fork, head_sha, inputs, event)
         manifests = [self._decide(item) for item in inputs]
         preview_of = self._head_preview(head_sha, inputs) if preview and _touches_policies(inputs) else None

@@ -94,7 +94,8 @@ def _subject(change: Change, base_has: bool, control: ChangeControl) -> Subject 
 
 
 def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any],
-                 control: ChangeControl = DEFAULT_GOVERNANCE) -> list[PolicyInput]:
+                 control: ChangeControl = DEFAULT_GOVERNANCE, *,
+                 evidence_tracking_uri: str | None = None) -> list[PolicyInput]:
     """One input per changed document between ``base`` (for a PR: the merge base) and ``head``."""
     changes = git.changes(base, head)
     head_snap, base_snap = Snapshot.with_roles(git, head), Snapshot(git, base)
@@ -104,7 +105,7 @@ def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any],
     _prefetch(head_snap, base_snap, subjects)
     mix = {"registry": sorted(s.path for s in subjects if s.kind in REGISTRY_KINDS),
            "governance": sorted(s.path for s in subjects if s.kind in GOVERNANCE_KINDS)}
-    inputs = [_build(s, head_snap, base_snap, roles, defaults) for s in subjects]
+    inputs = [_build(s, head_snap, base_snap, roles, defaults, evidence_tracking_uri) for s in subjects]
     for item in inputs:
         if item.document is not None:
             item.document["facts"]["change_mix"] = mix
@@ -138,7 +139,7 @@ def _is_document(subject: Subject) -> bool:
 
 
 def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None,
-           defaults: dict[str, Any]) -> PolicyInput:
+           defaults: dict[str, Any], evidence_tracking_uri: str | None = None) -> PolicyInput:
     loaded = head.get(subject.path) if subject.change != "deleted" and _is_document(subject) else None
     findings = list(loaded.findings) if loaded else []
     if loaded is not None and loaded.document is not None and subject.model:
@@ -157,7 +158,8 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
             from ..evidence.rederive import rederive
 
             at = PolicyInput(subject, None, locate=loaded.locate).position
-            findings += rederive(head.git, head.rev, subject.path, version, at)
+            findings += rederive(head.git, head.rev, subject.path, version, at,
+                                 tracking_uri=evidence_tracking_uri)
         production = _in_production(base, version.model)
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
         document.update(_version_context(version, head, production.manifest))
