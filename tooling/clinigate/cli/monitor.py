@@ -22,7 +22,8 @@ from .options import repo_option, resolve_repo
 @click.option("--score", default="score", show_default=True, metavar="COL", help="The score column.")
 @click.option("--id", "report_id", default=None, metavar="ID",
               help="The report's id and file name (default: <today>-<version>).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json prints the report with its path and whether it breached.")
 @repo_option
 def monitor(reference: Path, current: Path, model: str, version: str | None, label: str, score: str,
             report_id: str | None, fmt: str, repo: Path | None) -> None:
