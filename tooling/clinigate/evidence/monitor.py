@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .. import layout
+from .._internal.files import repo_relative, write_text_atomically
 from ..errors import UsageError
 from ..manifest.monitoring_report import Drift, MonitoringReport, Performance, Trigger
 from ..manifest.pccp import PCCP
@@ -25,7 +26,6 @@ from ..manifest.values import ChangeClass
 from ..manifest.version import ModelVersion
 from .evaluate import Evaluation, GroupResult, Spec, evaluate
 from .predictions import DEFAULT_MAX_BYTES, Predictions, read_predictions
-from .run import write_atomically
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schemas/monitoring-report.schema.json\n"
 RETRAINING = ChangeClass.DATA_UPDATE
@@ -67,7 +67,7 @@ def run_monitor(repo: Path, request: MonitorRequest) -> MonitorOutcome:
         raise UsageError(f"{relpath} already exists; nothing was written", hint="pass another --id")
     attributes = [a.value for a in manifest.monitoring.subgroups]
     read = {name: read_predictions(path, label=request.label, score=request.score, subgroups=attributes,
-                                   shown=_shown(repo, path), max_bytes=request.max_bytes)
+                                   shown=repo_relative(repo, path) or str(path), max_bytes=request.max_bytes)
             for name, path in (("reference", request.reference), ("current", request.current))}
     spec = Spec(request.label, request.score, manifest.validation.overall.threshold, tuple(attributes))
     current = evaluate(read["current"], spec)
@@ -87,7 +87,7 @@ def run_monitor(repo: Path, request: MonitorRequest) -> MonitorOutcome:
     }
     report = MonitoringReport.model_validate(data)
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    write_atomically(repo / relpath, SCHEMA_LINE + text)
+    write_text_atomically(repo / relpath, SCHEMA_LINE + text)
     return MonitorOutcome(report, relpath)
 
 
@@ -110,13 +110,6 @@ def _manifest(repo: Path, request: MonitorRequest) -> tuple[str, ModelVersion]:
         raise UsageError(f"{layout.version_path(request.model, version)} is missing or invalid",
                          hint="run clinigate validate on it")
     return version, loaded.document
-
-
-def _shown(repo: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(repo.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _input(p: Predictions) -> dict[str, Any]:

@@ -7,13 +7,12 @@ not there, and both are replaced atomically.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, layout
+from .._internal.files import repo_relative, write_text_atomically
 from ..errors import UsageError
 from .evaluate import Evaluation, Spec, evaluate
 from .into import splice
@@ -47,7 +46,7 @@ def run_evaluate(repo: Path, request: Request) -> Outcome:
     manifest = _manifest(repo, request.into) if request.into else None
     spec = _spec(request, manifest)
     min_n = _min_subgroup_n(repo, request.into, manifest) if request.into else None
-    shown = _relative(repo, request.predictions) or str(request.predictions)
+    shown = repo_relative(repo, request.predictions) or str(request.predictions)
     predictions = read_predictions(request.predictions, label=spec.label, score=spec.score,
                                    subgroups=list(spec.subgroups), shown=shown, max_bytes=request.max_bytes)
     evaluation = evaluate(predictions, spec, min_subgroup_n=min_n)
@@ -55,18 +54,18 @@ def run_evaluate(repo: Path, request: Request) -> Outcome:
     text = record_text(evaluation, version=__version__)
     if request.into is None:
         if request.out is not None:
-            write_atomically(request.out, text)
+            write_text_atomically(request.out, text)
             outcome.written.append(str(request.out))
         return outcome
     assert manifest is not None
     record_path = request.out or repo / _default_record(request.into)
-    record_rel = _relative(repo, record_path)
+    record_rel = repo_relative(repo, record_path)
     if record_rel is None:
         raise UsageError(f"--out {record_path} is outside the repository, so the manifest cannot name it",
                          hint="leave --out out to write it beside the manifest's evidence")
     new_text = _new_manifest(repo, request, evaluation, manifest[0], shown, record_rel, text)
-    write_atomically(record_path, text)
-    write_atomically(repo / request.into, new_text)
+    write_text_atomically(record_path, text)
+    write_text_atomically(repo / request.into, new_text)
     outcome.written += [record_rel, request.into]
     return outcome
 
@@ -130,7 +129,7 @@ def _new_manifest(repo: Path, request: Request, ev: Evaluation, text: str, shown
     from ..manifest.loader import load_bytes
 
     where = {"uri": request.predictions_uri} if request.predictions_uri else \
-        {"path": _relative(repo, request.predictions)}
+        {"path": repo_relative(repo, request.predictions)}
     if where.get("path") is None and "uri" not in where:
         raise UsageError(f"{shown} is outside the repository, so check could not re-derive the numbers",
                          hint="put it in the repository (e.g. beside the manifest's evidence record) "
@@ -164,22 +163,3 @@ def _default_record(relpath: str) -> str:
     place = layout.locate(relpath)
     assert place is not None and place.model and place.version
     return f"{layout.model_dir(place.model)}/evidence/{place.version}/evidence.json"
-
-
-def _relative(repo: Path, path: Path) -> str | None:
-    try:
-        return path.resolve().relative_to(repo.resolve()).as_posix()
-    except ValueError:
-        return None
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from typing import Any
 import yaml
 
 from .. import layout
+from .._internal.files import write_text_atomically
 from ..errors import EnvironmentProblem, UsageError
 from ..manifest.semver import SEMVER_RE, SemverKey
 from .actual import MlflowRegistry, _not_found
@@ -639,11 +639,4 @@ def _write(path: Path, text: str, force: bool) -> None:
         with open(path, "x", encoding="utf-8") as handle:  # never replaces a file
             handle.write(text)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_text_atomically(path, text)
