@@ -18,6 +18,7 @@ from .values import (
     Count,
     Day,
     Flag,
+    Interval,
     ModelName,
     Number,
     Probability,
@@ -31,7 +32,6 @@ from .values import (
 
 ReportId = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
                                           description="the file name without .yaml, e.g. 2026-12-03-1.3.0")]
-Interval = Annotated[list[Probability], Field(min_length=2, max_length=2)]
 CITATION_PREFIX = "monitoring/"  # how change.problem_reports cites a report: monitoring/<id>
 
 

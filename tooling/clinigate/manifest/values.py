@@ -44,6 +44,7 @@ Email = Annotated[
 GitHubLogin = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$"), Strict()]
 GitHubId = Annotated[int, Strict(), Field(gt=0)]
 Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Interval = Annotated[list[Probability], Field(min_length=2, max_length=2)]  # a 95% CI: [low, high]
 Count = Annotated[int, Strict(), Field(gt=0)]
 Flag = Annotated[bool, Strict()]
 Number = Annotated[float, Strict()]

@@ -20,6 +20,7 @@ from .values import (
     Flag,
     GitCommit,
     Integer,
+    Interval,
     ModelName,
     Number,
     PersonId,
@@ -167,7 +168,6 @@ class ReferenceStandard(StrictModel):
     adjudication: ShortText | None = None
 
 
-Interval = Annotated[list[Probability], Field(min_length=2, max_length=2)]
 
 
 def _check_interval(point: float, ci95: list[float] | None, what: str) -> None:
