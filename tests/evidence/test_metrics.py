@@ -121,7 +121,7 @@ def test_bootstrap_is_seeded_stratified_and_agrees_with_delong_on_a_large_sample
     weights = np.bincount(drawn, minlength=scores.size).astype(float)
     starts = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]])
     block = np.cumsum(np.r_[True, scores[1:] != scores[:-1]]) - 1
-    ours = metrics._weighted_auc(weights, pos_at, neg_at, weights[neg_at], starts, block)
+    ours = metrics._weighted_auc(weights[pos_at], weights[neg_at], pos_at, neg_at, starts, block)
     assert ours == pytest.approx(skm.roc_auc_score(labels[drawn], scores[drawn]), abs=1e-12)
 
 

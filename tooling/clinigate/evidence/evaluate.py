@@ -63,9 +63,6 @@ class Evaluation:
     def small_groups(self) -> list[GroupResult]:
         return [g for g in self.subgroups if g.below_min_n]
 
-    @property
-    def groups_without_auc(self) -> list[GroupResult]:
-        return [g for g in self.subgroups if g.auc is None]
 
 
 def evaluate(predictions: Predictions, spec: Spec, *, min_subgroup_n: int | None = None) -> Evaluation:
@@ -87,26 +84,18 @@ def evaluate(predictions: Predictions, spec: Spec, *, min_subgroup_n: int | None
         codes = grouping.codes[order]
         for code, group in enumerate(grouping.names):
             mask = codes == code
-            result = _group(scores[mask], labels[mask], logits[mask], spec, attribute, group)
-            small = min_subgroup_n is not None and result.n < min_subgroup_n
-            results.append(_flagged(result, small))
+            results.append(_group(scores[mask], labels[mask], logits[mask], spec, attribute, group,
+                                  min_subgroup_n))
     return Evaluation(spec, predictions, overall, results, min_subgroup_n)
 
 
-def _flagged(result: GroupResult, small: bool) -> GroupResult:
-    if not small:
-        return result
-    from dataclasses import replace
-
-    return replace(result, below_min_n=True)
-
-
 def _group(scores: NDArray[np.float64], labels: NDArray[np.bool_], logits: NDArray[np.float64], spec: Spec,
-           attribute: str | None, group: str | None) -> GroupResult:
+           attribute: str | None, group: str | None, min_n: int | None = None) -> GroupResult:
     if spec.ci_method == "bootstrap":
         auc = metrics.bootstrap_sorted(scores, labels, spec.resamples, spec.seed)
     else:
         auc = metrics.delong_sorted(scores, labels)
     return GroupResult(attribute, group, int(labels.size), int(labels.sum()), auc,
                        metrics.confusion_sorted(scores, labels, spec.threshold),
-                       metrics.calibration_slope(scores, labels, logits), metrics.brier(scores, labels))
+                       metrics.calibration_slope(scores, labels, logits), metrics.brier(scores, labels),
+                       below_min_n=min_n is not None and labels.size < min_n)

@@ -100,29 +100,30 @@ def bootstrap_sorted(scores: NDArray[np.float64], labels: NDArray[np.bool_], res
         return None
     rng = np.random.default_rng(seed)
     pos_at, neg_at = np.flatnonzero(labels), np.flatnonzero(~labels)
-    starts = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]])  # tie blocks
-    block = np.cumsum(np.r_[True, scores[1:] != scores[:-1]]) - 1
+    boundary = np.r_[True, scores[1:] != scores[:-1]]  # where each block of tied scores starts
+    starts, block = np.flatnonzero(boundary), np.cumsum(boundary) - 1
     aucs = np.empty(resamples)
     for r in range(resamples):  # a loop over resamples; each is vectorised over rows
-        weights = np.zeros(scores.size)
-        weights[pos_at] = rng.multinomial(pos_at.size, np.full(pos_at.size, 1 / pos_at.size))
+        pos_weights = rng.multinomial(pos_at.size, np.full(pos_at.size, 1 / pos_at.size)).astype(np.float64)
         neg_weights = rng.multinomial(neg_at.size, np.full(neg_at.size, 1 / neg_at.size)).astype(np.float64)
-        aucs[r] = _weighted_auc(weights, pos_at, neg_at, neg_weights, starts, block)
+        aucs[r] = _weighted_auc(pos_weights, neg_weights, pos_at, neg_at, starts, block)
     low, high = np.quantile(aucs, [0.025, 0.975])
     return AucEstimate(point.auc, float(np.var(aucs, ddof=1)), (float(low), float(high)), "bootstrap")
 
 
-def _weighted_auc(weights: NDArray[np.float64], pos_at: NDArray[np.int64], neg_at: NDArray[np.int64],
-                  neg_weights: NDArray[np.float64], starts: NDArray[np.int64],
+def _weighted_auc(pos_weights: NDArray[np.float64], neg_weights: NDArray[np.float64],
+                  pos_at: NDArray[np.int64], neg_at: NDArray[np.int64], starts: NDArray[np.int64],
                   block: NDArray[np.int64]) -> float:
+    """The AUC of a sample in which row ``pos_at[i]`` appears ``pos_weights[i]`` times (and so for
+    negatives): each positive is credited the negative weight below it, half of that tied with it."""
     import numpy as np
 
-    negatives = np.zeros(weights.size)
+    negatives = np.zeros(block.size)
     negatives[neg_at] = neg_weights
     per_block = np.add.reduceat(negatives, starts)
     below = np.cumsum(per_block) - per_block  # negative weight strictly below each tie block
     credit = below[block[pos_at]] + 0.5 * per_block[block[pos_at]]
-    return float((weights[pos_at] * credit).sum() / (pos_at.size * neg_at.size))
+    return float((pos_weights * credit).sum() / (pos_at.size * neg_at.size))
 
 
 def _normal_ci(auc: float, variance: float) -> tuple[float, float]:
