@@ -74,15 +74,16 @@ def _manifest(repo: Path, relpath: str) -> tuple[str, dict[str, Any]]:
     place = layout.locate(relpath)
     if place is None or place.kind != "ModelVersion":
         raise UsageError(f"--into {relpath}: not a version manifest (models/<model>/versions/<version>.yaml)")
-    path = repo / relpath
-    if not path.is_file():
+    if not (repo / relpath).is_file():
         raise UsageError(f"--into {relpath}: no such file",
                          hint="write the manifest first (clinigate propose)")
-    import yaml
+    from ..manifest.loader import load_file
 
-    text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    return text, data if isinstance(data, dict) else {}
+    loaded = load_file(repo, relpath)  # strict YAML: what validate reads, duplicate keys refused
+    if loaded.text is None or not isinstance(loaded.data, dict):
+        raise UsageError(f"--into {relpath} is not a readable manifest; nothing was written",
+                         findings=[f for f in loaded.findings if f.severity.value == "error"])
+    return loaded.text, loaded.data
 
 
 def _spec(request: Request, manifest: tuple[str, dict[str, Any]] | None) -> Spec:
@@ -106,19 +107,17 @@ def _spec(request: Request, manifest: tuple[str, dict[str, Any]] | None) -> Spec
 
 def _min_subgroup_n(repo: Path, relpath: str, manifest: tuple[str, dict[str, Any]] | None) -> int | None:
     """The PCCP's minimum group size for the class the version declares (else the smallest)."""
-    import yaml
+    from ..manifest.loader import load_file
+    from ..manifest.pccp import PCCP
 
     place = layout.locate(relpath)
-    pccp_path = repo / layout.pccp_path(place.model) if place and place.model else None
-    if pccp_path is None or not pccp_path.is_file():
+    if place is None or place.model is None or not (repo / layout.pccp_path(place.model)).is_file():
         return None
-    plans = (yaml.safe_load(pccp_path.read_text(encoding="utf-8")) or {}).get("change_classes") or {}
+    pccp = load_file(repo, layout.pccp_path(place.model)).document
+    if not isinstance(pccp, PCCP):
+        return None
+    sizes = {cls.value: plan.acceptance.min_subgroup_n for cls, plan in pccp.change_classes.items()}
     declared = ((manifest[1] if manifest else {}).get("change") or {}).get("declared_class")
-    sizes: dict[str, int] = {}
-    for name, plan in plans.items():
-        size = (plan.get("acceptance") or {}).get("min_subgroup_n") if isinstance(plan, dict) else None
-        if isinstance(size, int):
-            sizes[name] = size
     return sizes.get(str(declared)) or (min(sizes.values()) if sizes else None)
 
 
@@ -152,8 +151,8 @@ def _new_manifest(repo: Path, request: Request, ev: Evaluation, text: str, shown
 
 def _refuse_invalid(loaded: Any, relpath: str) -> None:
     """The written manifest must still load; a computed number outside the schema stops the write."""
-    errors = [f for f in loaded.findings if f.severity.value == "error" and (f.field or "").startswith(
-        ("validation.overall", "validation.subgroups", "validation.evidence", "validation"))]
+    errors = [f for f in loaded.findings
+              if f.severity.value == "error" and (f.field or "").startswith("validation")]
     if errors:
         raise PredictionsInvalid(f"{relpath}: the computed blocks would not validate; nothing was written",
                              findings=errors)
