@@ -70,27 +70,33 @@ def _read(git: Git, rev: str, evidence: Evidence, max_bytes: int | None) -> _Blo
 
     limit = max_bytes or DEFAULT_MAX_BYTES
     out = _Blobs()
-    for name, item in (("predictions", evidence.predictions), ("record", evidence.record)):
-        if item.path is None:
-            continue  # an MLflow artifact: _fetch
+    in_repo = [(name, item) for name, item in (("predictions", evidence.predictions),
+                                               ("record", evidence.record)) if item.path is not None]
+    infos = git.object_info([f"{rev}:{item.path}" for _, item in in_repo])  # one batch, no bodies
+    for name, item in in_repo:
         field = f"validation.evidence.{name}"
-        info = git.object_info([f"{rev}:{item.path}"]).get(f"{rev}:{item.path}") if item.path else None
+        info = infos.get(f"{rev}:{item.path}")
         if info is None or info.kind != "blob":
             out.problems.append((MISSING, f"{field}.path", f"{item.path} is not a file in this revision, so "
                                  "the evidence cannot be checked; commit it with the manifest"))
-            continue
-        if info.size > limit:
+        elif info.size > limit:
             out.problems.append((MISSING, f"{field}.path", f"{item.path} is {info.size:,} bytes, over the "
                                  f"{limit:,}-byte limit for evidence"))
-            continue
-        raw = git.read_objects([info.oid])[info.oid] or b""
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != item.sha256:
-            out.problems.append((MISMATCH, f"{field}.sha256", f"{item.path} has SHA-256 {digest}, but the "
-                                 f"manifest records {item.sha256}: the file changed after it was evaluated"))
-        elif name == "predictions":
-            out.predictions = raw
+        else:
+            raw = git.read_objects([info.oid])[info.oid] or b""
+            _take(out, name, item.where, raw, item.sha256)
     return out
+
+
+def _take(out: _Blobs, name: str, where: str, raw: bytes, recorded: str) -> None:
+    """Keep the predictions' bytes when their digest is the recorded one; a mismatch otherwise."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != recorded:
+        out.problems.append((MISMATCH, f"validation.evidence.{name}.sha256",
+                             f"{where} has SHA-256 {digest}, but the manifest records {recorded}: the file "
+                             "changed after it was evaluated"))
+    elif name == "predictions":
+        out.predictions = raw
 
 
 def _fetch(out: _Blobs, evidence: Evidence, tracking_uri: str, max_bytes: int | None) -> None:
@@ -126,13 +132,7 @@ def _fetch(out: _Blobs, evidence: Evidence, tracking_uri: str, max_bytes: int | 
             out.problems.append((MISSING, f"{field}.uri", f"{uri} is not one file within the size limit"))
             return
         raw = local.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != evidence.predictions.sha256:
-        out.problems.append((MISMATCH, f"{field}.sha256", f"{uri} has SHA-256 {digest}, but the manifest "
-                             f"records {evidence.predictions.sha256}: the file changed after it was "
-                             "evaluated"))
-    else:
-        out.predictions = raw
+    _take(out, "predictions", uri, raw, evidence.predictions.sha256)
 
 
 def _compare(raw: bytes, evidence: Evidence, version: ModelVersion, path: str) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -70,12 +71,17 @@ class PolicyInput:
     production: InProduction | None = None
 
     def position(self, field_path: str | None) -> tuple[int | None, int | None]:
-        if not field_path or self.locate is None:
-            return None, None
-        steps: list[str | int] = []
-        for part in re.findall(r"[^.\[\]]+|\[\d+\]", field_path):
-            steps.append(int(part[1:-1]) if part.startswith("[") else part)
-        return self.locate(tuple(steps))
+        return position(self.locate, field_path)
+
+
+def position(locate: Locator | None, field_path: str | None) -> tuple[int | None, int | None]:
+    """Line and column of a dotted field path (``validation.subgroups[3].n``) in a document."""
+    if not field_path or locate is None:
+        return None, None
+    steps: list[str | int] = []
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field_path):
+        steps.append(int(part[1:-1]) if part.startswith("[") else part)
+    return locate(tuple(steps))
 
 
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
@@ -157,7 +163,7 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
         if version.validation.evidence is not None:  # the numbers are recomputed from the head's files
             from ..evidence.rederive import rederive
 
-            at = PolicyInput(subject, None, locate=loaded.locate).position
+            at = partial(position, loaded.locate)
             findings += rederive(head.git, head.rev, subject.path, version, at,
                                  tracking_uri=evidence_tracking_uri)
         production = _in_production(base, version.model)
