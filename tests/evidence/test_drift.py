@@ -28,3 +28,13 @@ def test_psi_is_near_zero_for_the_same_distribution_and_large_for_a_shift() -> N
 def test_psi_refuses_an_empty_side() -> None:
     with pytest.raises(ValueError):
         psi(np.array([1.0]), np.array([]))
+
+
+def test_every_numeric_feature_column_of_a_csv_is_read_and_text_ones_are_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from clinigate.evidence.predictions import read_columns
+
+    path = tmp_path / "features.csv"
+    path.write_text("label,score,age,lactate,heart_rate,unit\n1,0.9,71,4.1,,ICU\n0,0.2,45,1.2,88,ward\n")
+    columns = read_columns(path, ["age", "lactate", "heart_rate", "unit", "absent"])
+    assert set(columns) == {"age", "lactate", "heart_rate"}
+    assert columns["heart_rate"].tolist() == [88.0]  # an empty cell is left out, not read as 0

@@ -88,18 +88,33 @@ def read_predictions(path: Path, *, label: str, score: str, subgroups: list[str]
     columns = [label, score, *subgroups]
     if len(set(columns)) != len(columns):
         raise UsageError(f"the label, score and subgroup columns must differ: {', '.join(columns)}")
-    table = _read_table(path, shown, columns)
+    table = _read_table(path, shown, columns, text_columns=tuple(subgroups))
     return _checked(table, shown, label, score, subgroups, sha256_of(path))
 
 
-def _read_table(path: Path, shown: str, columns: list[str]) -> Any:
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in {".parquet", ".pq"}
+
+
+def _column_names(path: Path, shown: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    if not _is_parquet(path):
+        return _csv_header(path, shown)
+    names: list[str] = pq.read_schema(path).names
+    return names
+
+
+def _read_table(path: Path, shown: str, columns: list[str], text_columns: tuple[str, ...] = ()) -> Any:
+    """Only ``columns``; in a CSV, ``text_columns`` are read as text (group labels such as "01"
+    must not become numbers), the others by their values."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    parquet = path.suffix.lower() in {".parquet", ".pq"}
+    parquet = _is_parquet(path)
     try:
-        names = pq.read_schema(path).names if parquet else _csv_header(path, shown)
+        names = _column_names(path, shown)
         absent = [c for c in columns if c not in names]
         if absent:
             raise UsageError(f"{shown} has no column {', '.join(repr(c) for c in absent)}; "
@@ -107,11 +122,12 @@ def _read_table(path: Path, shown: str, columns: list[str]) -> Any:
                              hint="name the columns with --label, --score and --subgroups")
         if parquet:
             return pq.read_table(path, columns=columns)
-        text = {c: pa.string() for c in columns[2:]}
         # Only an empty cell is missing: pyarrow's default also reads "NaN" and "NA" as null, which
         # would let an explicit NaN score pass as a merely missing one.
-        options = pacsv.ConvertOptions(include_columns=columns, column_types=text, strings_can_be_null=True,
-                                       null_values=[""], quoted_strings_can_be_null=True)
+        options = pacsv.ConvertOptions(include_columns=columns,
+                                       column_types={c: pa.string() for c in text_columns},
+                                       strings_can_be_null=True, null_values=[""],
+                                       quoted_strings_can_be_null=True)
         return pacsv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, OSError) as exc:
         raise PredictionsInvalid(f"{shown} is not a readable {'Parquet' if parquet else 'CSV'} file: "
@@ -127,7 +143,7 @@ def read_columns(path: Path, names: list[str]) -> dict[str, NDArray[np.float64]]
     import numpy as np
     import pyarrow as pa
 
-    present = (pq_names(path) if path.suffix.lower() in {".parquet", ".pq"} else _csv_header(path, str(path)))
+    present = _column_names(path, str(path))
     wanted = [n for n in names if n in present]
     if not wanted:
         return {}
@@ -139,13 +155,6 @@ def read_columns(path: Path, names: list[str]) -> dict[str, NDArray[np.float64]]
             values = column.cast(pa.float64()).drop_null().to_numpy(zero_copy_only=False)
             out[name] = values[np.isfinite(values)]
     return out
-
-
-def pq_names(path: Path) -> list[str]:
-    import pyarrow.parquet as pq
-
-    names: list[str] = pq.read_schema(path).names
-    return names
 
 
 def _csv_header(path: Path, shown: str) -> list[str]:
@@ -236,15 +245,12 @@ def _grouping(column: Any, shown: str, name: str, keep: NDArray[np.bool_]) -> Gr
                                  "group (write 'unknown' for an unrecorded one, so it is counted)")
     encoded = text.combine_chunks().dictionary_encode()
     names = encoded.dictionary.to_pylist()
-    order = sorted(range(len(names)), key=names.__getitem__)
-    rank = np.empty(len(names), dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
-    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)][keep]
-    present = np.bincount(codes, minlength=len(names)) > 0  # a group only on dropped rows goes
-    kept = [i for i in range(len(names)) if present[i]]
+    indices = encoded.indices.to_numpy(zero_copy_only=False)[keep]
+    # The groups on kept rows (a group seen only on dropped rows goes), in name order; codes index them.
+    used = sorted(np.unique(indices).tolist(), key=names.__getitem__)
     remap = np.full(len(names), -1, dtype=np.int32)
-    remap[kept] = np.arange(len(kept), dtype=np.int32)
-    return Grouping(remap[codes], tuple(sorted(names)[i] for i in kept))
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    return Grouping(remap[indices], tuple(names[i] for i in used))
 
 
 def _short(value: object) -> str:
