@@ -18,6 +18,8 @@ from pathlib import PurePosixPath
 MODELS_DIR = "models"
 VERSIONS_DIR = "versions"
 MONITORING_DIR = "monitoring"  # models/<m>/monitoring/<id>.yaml: MonitoringReport documents
+EVIDENCE_DIR = "evidence"  # models/<m>/evidence/<version>/: predictions and evidence records
+EVIDENCE_RECORD = "evidence.json"  # clinigate evaluate's record, beside the predictions
 MODEL_FILE = "model.yaml"
 PCCP_FILE = "pccp.yaml"
 DEPLOYMENT_FILE = "deployment.yaml"
@@ -62,6 +64,11 @@ def versions_dir(model: str) -> str:
 
 def version_path(model: str, version: str) -> str:
     return f"{versions_dir(model)}/{version}.yaml"
+
+
+def evidence_dir(model: str, version: str) -> str:
+    """Where a version's predictions and evidence record live (not documents: no kind)."""
+    return f"{model_dir(model)}/{EVIDENCE_DIR}/{version}"
 
 
 def monitoring_dir(model: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import layout
 from ..gitrepo import Git
 from ..manifest import strict_yaml
+from ..manifest.monitoring_report import CITATION_PREFIX
 from .tour import DEMO_AUTHOR, DEMO_MODEL, Step
 
 ROWS, SEED = 24_000, 2026  # deterministic: the same predictions, digests and numbers every run
@@ -21,7 +23,7 @@ def evidence_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
     git.switch(branch)
     manifest = strict_yaml.parse((workdir / relpath).read_text(encoding="utf-8"))
     model, version = manifest["model"], manifest["version"]
-    predictions = f"models/{model}/evidence/{version}/predictions.parquet"
+    predictions = f"{layout.evidence_dir(model, version)}/predictions.parquet"
     write_predictions(workdir / predictions, manifest, rows=ROWS, seed=SEED)
     request = Request(workdir / predictions, "label", "score", None, None, into=relpath)
     outcome = run_evaluate(workdir, request)
@@ -52,10 +54,10 @@ def monitoring_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
     from .synthetic import write_predictions
 
     production = _production_version(workdir)
-    manifest = strict_yaml.parse((workdir / f"models/{DEMO_MODEL}/versions/{production}.yaml")
+    manifest = strict_yaml.parse((workdir / layout.version_path(DEMO_MODEL, production))
                                  .read_text(encoding="utf-8"))
-    reference = f"models/{DEMO_MODEL}/evidence/{production}/predictions.parquet"
-    current = f"models/{DEMO_MODEL}/monitoring/{REPORT_ID}/production.parquet"
+    reference = f"{layout.evidence_dir(DEMO_MODEL, production)}/predictions.parquet"
+    current = f"{layout.monitoring_dir(DEMO_MODEL)}/{REPORT_ID}/production.parquet"
     write_predictions(workdir / reference, manifest, rows=ROWS, seed=SEED)
     write_predictions(workdir / current, manifest, rows=ROWS // 3, seed=SEED + 1, shift=0.7)
     outcome = run_monitor(workdir, MonitorRequest(workdir / reference, workdir / current, DEMO_MODEL,
@@ -65,7 +67,7 @@ def monitoring_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
     git.switch(branch)
     git.run(["-c", f"user.name={DEMO_AUTHOR[0]}", "-c", f"user.email={DEMO_AUTHOR[1]}", "-c",
              "commit.gpgsign=false", "merge", "-q", "--no-edit", "main"])
-    _cite(workdir / relpath, f"monitoring/{REPORT_ID}")
+    _cite(workdir / relpath, f"{CITATION_PREFIX}{REPORT_ID}")
     git.commit_all(f"Cite monitoring report {REPORT_ID}", author=DEMO_AUTHOR[0], email=DEMO_AUTHOR[1])
     git.switch("main")
     return Step(
@@ -85,7 +87,7 @@ def monitoring_step(workdir: Path, git: Git, branch: str, relpath: str) -> Step:
 
 
 def _production_version(workdir: Path) -> str:
-    path = workdir / f"models/{DEMO_MODEL}/deployment.yaml"
+    path = workdir / layout.deployment_path(DEMO_MODEL)
     deployment = strict_yaml.parse(path.read_text(encoding="utf-8"))
     return str(deployment["environments"]["production"]["version"])
 

@@ -161,4 +161,4 @@ def _refuse_invalid(loaded: Any, relpath: str) -> None:
 def _default_record(relpath: str) -> str:
     place = layout.locate(relpath)
     assert place is not None and place.model and place.version
-    return f"{layout.model_dir(place.model)}/evidence/{place.version}/evidence.json"
+    return f"{layout.evidence_dir(place.model, place.version)}/{layout.EVIDENCE_RECORD}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..evidence.monitor import MonitorOutcome
+from ..manifest.monitoring_report import CITATION_PREFIX
 
 
 def text(outcome: MonitorOutcome) -> str:
@@ -27,7 +28,7 @@ def text(outcome: MonitorOutcome) -> str:
     else:
         lines.append("no trigger breached")
     lines += ["", f"wrote {outcome.relpath}",
-              f"cite it from the version that answers it: change.problem_reports: [monitoring/{r.id}]"]
+              f"cite it from the version that answers it: change.problem_reports: [{CITATION_PREFIX}{r.id}]"]
     return "\n".join(lines) + "\n"
 
 
