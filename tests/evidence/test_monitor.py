@@ -84,3 +84,9 @@ def test_bad_input_writes_nothing(registry: Path, files: dict[str, Path], tmp_pa
     unknown = run_cli("monitor", "--model", "no-such-model", "--reference", str(files["reference"]),
                       "--current", str(files["stable"]), cwd=registry)
     assert unknown.code == 2 and "no folder models/no-such-model/" in unknown.stderr
+    for option, value in (("--id", "../../escaped"), ("--model", "../models/sepsis-ews")):
+        args = {"--id": "x", "--model": "sepsis-ews", option: value}
+        escaped = run_cli("monitor", "--model", args["--model"], "--reference", str(files["reference"]),
+                          "--current", str(files["stable"]), "--id", args["--id"], cwd=registry)
+        assert escaped.code == 2 and "is not a valid name" in escaped.stderr, escaped.stderr
+    assert not (registry / "escaped.yaml").exists() and not (registry.parent / "escaped.yaml").exists()

@@ -20,9 +20,9 @@ import yaml
 from .. import layout
 from .._internal.files import repo_relative, write_text_atomically
 from ..errors import UsageError
-from ..manifest.monitoring_report import Drift, MonitoringReport, Performance, Trigger
+from ..manifest.monitoring_report import Drift, MonitoringReport, Performance, ReportId, Trigger
 from ..manifest.pccp import PCCP
-from ..manifest.values import ChangeClass
+from ..manifest.values import ChangeClass, ModelName
 from ..manifest.version import ModelVersion
 from .evaluate import Evaluation, GroupResult, Spec, evaluate
 from .predictions import DEFAULT_MAX_BYTES, Predictions, read_predictions
@@ -57,6 +57,7 @@ class MonitorOutcome:
 def run_monitor(repo: Path, request: MonitorRequest) -> MonitorOutcome:
     from ..manifest.loader import load_file
 
+    _check_names(request)
     version, manifest = _manifest(repo, request)
     pccp_loaded = load_file(repo, layout.pccp_path(request.model))
     pccp = pccp_loaded.document if isinstance(pccp_loaded.document, PCCP) else None
@@ -89,6 +90,21 @@ def run_monitor(repo: Path, request: MonitorRequest) -> MonitorOutcome:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     write_text_atomically(repo / relpath, SCHEMA_LINE + text)
     return MonitorOutcome(report, relpath)
+
+
+def _check_names(request: MonitorRequest) -> None:
+    """--model and --id become path segments: only the names the schema allows (no ../, no /)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    for option, kind, value in (("--model", ModelName, request.model), ("--id", ReportId, request.report_id)):
+        if value is None:
+            continue
+        try:
+            TypeAdapter(kind).validate_python(value)
+        except ValidationError:
+            raise UsageError(f"{option} {value!r} is not a valid name",
+                             hint="a model folder is lower-case kebab-case; a report id is letters, digits, "
+                                  "'.', '_' and '-' (e.g. 2026-q4)") from None
 
 
 def _manifest(repo: Path, request: MonitorRequest) -> tuple[str, ModelVersion]:
