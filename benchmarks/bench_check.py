@@ -272,7 +272,7 @@ def bench_checks(sizes: list[int], prs: list[PullRequest], args: argparse.Namesp
 def bench_run_check(check: CheckResult, runs: int) -> None:
     """``run_check`` in this process (imports done, engine extension loaded): the part of
     ``check`` that depends on the registry and the change, without interpreter start-up."""
-    from clinigate.policy.check import run_check
+    from clinigate.gate.check import run_check
 
     times = []
     for n in range(runs + 1):
@@ -329,8 +329,8 @@ def bench_engines(args: argparse.Namespace, policy_root: Path) -> tuple[list[Eng
     from importlib.metadata import version as dist_version
 
     from clinigate.policy.bundle import load_bundle
-    from clinigate.policy.check import DECISION_RULE
     from clinigate.policy.crosscheck import normalise, registry_corpus
+    from clinigate.policy.decision import DECISION_RULE
     from clinigate.policy.engine import make_engine
 
     source = bv.registry(1000, args.seed)

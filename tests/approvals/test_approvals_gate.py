@@ -19,7 +19,7 @@ from clinigate import layout
 from clinigate.approvals.local_ca import LocalCA
 from clinigate.approvals.review import ApprovalBook
 from clinigate.approvals.verdict import ApprovalVerdict
-from clinigate.policy.check import run_check
+from clinigate.gate.check import run_check
 
 REASON = "Subgroup AUCs and calibration reviewed"
 

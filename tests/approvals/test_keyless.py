@@ -26,7 +26,7 @@ from testing.local_sigstore import (  # noqa: F401 - fixtures
 )
 
 from clinigate.approvals.keyless import KeylessSigningFailed, SigstoreSigner, SigstoreVerifier
-from clinigate.approvals.trust import RevokedCertificate, Trust
+from clinigate.manifest.trust import RevokedCertificate, Trust
 
 
 def sign(instance: LocalSigstore, token: str, statement: bytes) -> str:

@@ -22,7 +22,7 @@ from clinigate.approvals.keyless import SigstoreSigner
 from clinigate.approvals.review import ApprovalBook
 from clinigate.demo.approvals import DemoPki
 from clinigate.demo.tour import write_data_update
-from clinigate.policy.check import run_check
+from clinigate.gate.check import run_check
 
 TRUST = f"""apiVersion: clinigate/v1
 kind: Trust

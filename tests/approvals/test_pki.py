@@ -28,7 +28,7 @@ from clinigate.approvals.backend import SignatureInvalid
 from clinigate.approvals.local_ca import IssuedCertificate, LocalCA
 from clinigate.approvals.pki import PkiSigner, PkiVerifier, SigningKeyInvalid
 from clinigate.approvals.timestamp import TimestampUnavailable
-from clinigate.approvals.trust import RevokedCertificate, Trust
+from clinigate.manifest.trust import RevokedCertificate, Trust
 from clinigate.manifest.values import Role
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -12,9 +12,9 @@ from testing.local_sigstore import CI, LocalSigstore, local_sigstore, refused  #
 from clinigate.approvals.keyless import SigstoreSigner, SigstoreVerifier
 from clinigate.approvals.local_ca import LocalCA
 from clinigate.approvals.pki import PkiVerifier
-from clinigate.approvals.trust import Trust
 from clinigate.approvals.trust_files import directory_reader, read_trust_files, unverifiable_findings
 from clinigate.manifest.loader import load_bytes
+from clinigate.manifest.trust import Trust
 
 TRUST_YAML = """apiVersion: clinigate/v1
 kind: Trust

@@ -139,7 +139,7 @@ def _merge_base_says(git_: Git, ancestor: str, descendant: str) -> bool:
 def test_one_judge_per_distinct_rules_and_one_book_per_trust(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from clinigate.approvals.review import ApprovalBook
-    from clinigate.policy.decider import Decider
+    from clinigate.gate.decider import Decider
 
     repo = tmp_path / "registry"
     repo.mkdir()

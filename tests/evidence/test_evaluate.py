@@ -14,7 +14,7 @@ from testing.evidence import NEW, PREDICTIONS, RECORD, SEPSIS, commit, draft_ver
 from testing.fixtures import CliResult
 
 from clinigate.demo.synthetic import write_predictions
-from clinigate.policy.check import run_check
+from clinigate.gate.check import run_check
 
 
 @pytest.fixture

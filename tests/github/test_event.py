@@ -9,7 +9,7 @@ import pytest
 
 from clinigate.approvals.authorship import PullRequestEvent
 from clinigate.errors import UsageError
-from clinigate.github.event import read_event
+from clinigate.run_event import read_event
 
 
 def _oversized(file: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from testing.fixtures import CliResult, git
 
-from clinigate.policy.check import GateDecision as CheckReport
-from clinigate.policy.check import run_check
+from clinigate.gate.check import GateDecision as CheckReport
+from clinigate.gate.check import run_check
 
 SEPSIS = "models/sepsis-ews"
 

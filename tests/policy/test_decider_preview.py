@@ -6,8 +6,8 @@ from pathlib import Path
 
 from testing.fixtures import git
 
+from clinigate.gate.decider import Decider
 from clinigate.gitrepo import Git
-from clinigate.policy.decider import Decider
 
 
 def test_the_heads_policies_are_previewed_only_when_asked(registry: Path) -> None:

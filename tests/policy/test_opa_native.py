@@ -15,7 +15,7 @@ from testing.fixtures import REPO_ROOT
 from clinigate.errors import EnvironmentProblem
 from clinigate.policy import crosscheck
 from clinigate.policy.bundle import PolicyBundle, PolicyModule, load_bundle
-from clinigate.policy.check import DECISION_RULE
+from clinigate.policy.decision import DECISION_RULE
 from clinigate.policy.engine import PolicyCompileError, PolicyEngineError, make_engine
 from clinigate.policy.opa_native import OpaNativeEngine, OpaProblem
 

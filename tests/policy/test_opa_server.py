@@ -258,7 +258,7 @@ def test_check_through_the_server_engine_matches_the_embedded_engine(opa: OpaSta
     """The real policies uploaded to the stand-in give the same check decision as in-process."""
     import subprocess
 
-    from clinigate.policy.check import run_check
+    from clinigate.gate.check import run_check
 
     text = (registry / "models/sepsis-ews/versions/1.3.0.yaml").read_text()
     text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
@@ -309,7 +309,7 @@ def test_the_stand_in_decides_the_real_policies_as_real_opa_does(opa: OpaStandIn
 
     from clinigate.policy import crosscheck
     from clinigate.policy.bundle import load_bundle
-    from clinigate.policy.check import DECISION_RULE
+    from clinigate.policy.decision import DECISION_RULE
 
     bundle = load_bundle(REPO_ROOT)
     corpus = [(label, item) for label, item in

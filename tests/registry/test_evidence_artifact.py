@@ -10,7 +10,7 @@ import yaml
 from testing.evidence import NEW, commit, draft_version
 from testing.fixtures import CliResult
 
-from clinigate.policy.check import run_check
+from clinigate.gate.check import run_check
 
 
 def _evidence_rules(repo: Path, **options: str) -> dict[str, str]:

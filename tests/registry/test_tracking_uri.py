@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clinigate.registry.tracking_uri import redact, redact_all
+from clinigate.tracking.uri import redact, redact_all
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from testing.approvals import SignedRegistry
 
 from clinigate.approvals.authorship import ChangeAuthors, PullRequestEvent
 from clinigate.approvals.review import ApprovalBook
-from clinigate.policy.check import run_check
+from clinigate.gate.check import run_check
 
 
 def _commit_as(repo: Path, message: str, *, author: str, committer: str | None = None) -> None:
@@ -40,7 +40,7 @@ def _touch(reg: SignedRegistry, path: str | None = None) -> str:
 
 def _verdicts(reg: SignedRegistry, path: str, **event: object):  # type: ignore[no-untyped-def]
     from clinigate.approvals.review import ChangeContext
-    from clinigate.policy.decider import merge_base
+    from clinigate.gate.decider import merge_base
 
     fork = merge_base(reg.git, reg.git.resolve("main"), reg.git.resolve(reg.branch))
     with ApprovalBook.open(reg.git, base="main", head=reg.branch) as book:

@@ -33,9 +33,9 @@ from testing.ledger import (
 from clinigate.approvals.act import MAX_BUNDLE_BYTES
 from clinigate.approvals.ledger import Ledger
 from clinigate.approvals.verify import verify_documents
+from clinigate.gate.check import run_check
 from clinigate.gitrepo import Git
 from clinigate.manifest.revision import Snapshot
-from clinigate.policy.check import run_check
 from clinigate.registry.approval import ApprovalGate
 
 Run = Callable[..., CliResult]

@@ -27,8 +27,8 @@ from clinigate.approvals.approve import SignedAct
 from clinigate.approvals.ledger import Ledger
 from clinigate.approvals.review import ApprovalBook
 from clinigate.approvals.verdict import ApprovalVerdict
+from clinigate.gate.check import run_check
 from clinigate.manifest.revision import Snapshot
-from clinigate.policy.check import run_check
 from clinigate.registry.approval import ApprovalGate
 
 Run = Callable[..., CliResult]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from testing.fixtures import CliResult, git
 
-from clinigate.policy.check import run_check
+from clinigate.gate.check import run_check
 from clinigate.policy.decision import DocumentDecision, GateDecision
 
 SEPSIS = "models/sepsis-ews"
@@ -125,7 +125,7 @@ def test_the_base_thresholds_judge_a_version_even_when_the_head_relaxes_them(cha
     assert report.decision == "fail"
 
 
-@pytest.mark.parametrize("path", ["tooling/clinigate/policy/check.py", ".github/workflows/pr-gate.yml",
+@pytest.mark.parametrize("path", ["tooling/clinigate/gate/check.py", ".github/workflows/pr-gate.yml",
                                   "pyproject.toml", ".ci/run"])
 def test_a_pr_editing_the_tool_or_ci_is_governance_pending(change: Path, path: str) -> None:
     _write(change, path, "# the gate, rewritten by the change it judges\n")

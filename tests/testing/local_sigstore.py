@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from clinigate.approvals.backend import SignatureInvalid, Verifier
-from clinigate.approvals.trust import CiIdentity
+from clinigate.manifest.trust import CiIdentity
 
 if TYPE_CHECKING:
     from testing.local_tsa import LocalTSA

@@ -1,7 +1,8 @@
 """clinigate: a Git repository as the governed model registry for clinical AI.
 
     >>> from clinigate.manifest.validate import validate_registry
-    >>> report = validate_registry(repo_root)          # doctest: +SKIP
+    >>> from clinigate.approvals.trust_files import worktree_findings
+    >>> report = validate_registry(repo_root, trust_files=worktree_findings)  # doctest: +SKIP
     >>> [f.message for f in report.findings]           # doctest: +SKIP
 """
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
-from ..github.event import EVENT_PATH_ENV, read_event
 from ..gitrepo import Git
 from ..manifest.roles import Roles
+from ..run_event import EVENT_PATH_ENV, read_event
 
 # GitHub's private commit e-mail: <id>+<login>@users.noreply.github.com (or <login>@… for old accounts).
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[A-Za-z0-9-]+)@users\.noreply\.github\.com$", re.IGNORECASE)

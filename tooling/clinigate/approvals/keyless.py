@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._internal.validation import first_problem
 from ..errors import EnvironmentProblem
+from ..manifest.trust import CiIdentity, RevokedCertificate, Trust, trust_file
 from .attestation import PAYLOAD_TYPE
 from .backend import Backend, IdentityKind, SignatureInvalid, VerifiedSignature, person_email
-from .trust import CiIdentity, RevokedCertificate, Trust, trust_file
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate

@@ -49,10 +49,10 @@ from sigstore_models.intoto import Envelope, Signature
 from .. import layout
 from .._internal.validation import first_problem
 from ..errors import ClinigateError
+from ..manifest.trust import RevokedCertificate, Trust
 from .attestation import PAYLOAD_TYPE
 from .backend import Backend, SignatureInvalid, VerifiedSignature, is_pki_bundle, person_email
 from .timestamp import Timestamper, request_timestamp, timestamp_failure
-from .trust import RevokedCertificate, Trust
 
 if TYPE_CHECKING:
     from .trust_files import TrustFiles

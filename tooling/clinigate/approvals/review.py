@@ -25,12 +25,12 @@ from ..findings import Finding, Severity
 from ..gitrepo import Git
 from ..manifest.loader import load_bytes
 from ..manifest.revision import Snapshot
+from ..manifest.trust import Trust
 from ..manifest.version import ModelVersion
 from .attestation import sha256_hex
 from .authorship import ChangeAuthors
 from .backend import Backend, VerifiedSignature, Verifier, is_pki_bundle
 from .claim import claim_of
-from .trust import Trust
 from .verdict import ApprovalVerdict, RoleBook, Subject, judge
 
 if TYPE_CHECKING:

@@ -23,15 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-
 from ..findings import Finding
 from ..layout import TRUST_DIR, TRUST_PATH
 from ..manifest.messages import field_path
+from ..manifest.trust import Trust, trust_file
 from .backend import SignatureInvalid
-from .trust import Trust, trust_file
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from ..gitrepo import Git
 
 Reader = Callable[[str], bytes | None]  # a path relative to policies/trust/ -> its bytes (None: no such file)
@@ -108,6 +108,11 @@ def git_reader(git: Git, rev: str, trust: Trust) -> Reader:
     return lambda name: blobs.get(f"{TRUST_DIR}/{name}")
 
 
+def worktree_findings(repo_root: Path, trust: Trust, locate: Locate | None) -> list[Finding]:
+    """What ``validate`` says of the files ``trust`` names in a work tree, as the gate will load them."""
+    return list(read_trust_files(trust, directory_reader(repo_root), locate=locate).findings)
+
+
 def directory_reader(repo_root: Path) -> Reader:
     """The files under ``repo_root/policies/trust/``; one reached through a link out of it is absent."""
     def read(name: str) -> bytes | None:
@@ -131,6 +136,8 @@ class _Findings:
 
 def _certificates(name: str, paths: Sequence[str], read: Reader, findings: _Findings,
                   now: datetime) -> list[x509.Certificate]:
+    from cryptography import x509  # only when trust.yaml names certificates
+
     kept: list[x509.Certificate] = []
     for index, path in enumerate(paths):
         loc = ("pki", name, index)
@@ -152,6 +159,8 @@ def _certificates(name: str, paths: Sequence[str], read: Reader, findings: _Find
 
 def _usable(cert: x509.Certificate, where: str, loc: tuple[str | int, ...], findings: _Findings,
             now: datetime) -> bool:
+    from cryptography import x509
+
     subject = cert.subject.rfc4514_string() or "(no subject)"
     try:
         is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca

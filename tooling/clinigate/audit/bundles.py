@@ -33,9 +33,9 @@ from .. import layout
 from ..approvals.backend import IdentityKind
 from ..approvals.listing import ListedAct, list_ledger
 from ..approvals.review import read_trust
-from ..approvals.trust import Trust
 from ..errors import ClinigateError, UsageError
 from ..gitrepo import Git
+from ..manifest.trust import Trust
 
 INDEX_VERSION = 1
 SIGSTORE_PYTHON = "sigstore==4.5.1"  # the releases VERIFY.md names (the versions tested here)

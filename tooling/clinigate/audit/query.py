@@ -26,8 +26,8 @@ from .state import state_at
 if TYPE_CHECKING:  # the judges are imported when a question needs judging, not to read a cache
     from ..approvals.review import ApprovalBook
     from ..approvals.verdict import ApprovalVerdict
+    from ..gate.decider import Decider
     from ..manifest.loader import LoadedFile
-    from ..policy.decider import Decider
     from .applied import Applied
 
 
@@ -233,7 +233,7 @@ class Auditor:
     def _decider(self, base: str) -> Decider:
         key = self._tree(base, layout.POLICIES_DIR) or base  # same rules, same judge
         if key not in self._deciders:
-            from ..policy.decider import Decider
+            from ..gate.decider import Decider
 
             self._deciders[key] = Decider.open(self.git, rules_rev=base)
         return self._deciders[key]

@@ -52,7 +52,7 @@ def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_ur
       clinigate check --base origin/main
       clinigate check --base origin/main --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
-    from ..policy.check import run_check
+    from ..gate.check import run_check
     from ..report.check import CHECK_RENDERERS
 
     root = resolve_repo(repo)

@@ -169,8 +169,8 @@ def review_line(event_path: str | None, fmt: str) -> None:
     not read, or contradicts the review's state · 2 no review in the payload.
     """
     from ..errors import UsageError
-    from ..github.event import read_event
     from ..github.review_line import REVIEW_STATE, Intent, intents
+    from ..run_event import read_event
 
     review = read_event(event_path).get("review")
     if not isinstance(review, dict):
@@ -207,10 +207,10 @@ def _app_api(git: Git, rules_rev: str, key_env: str, repository: str | None) -> 
 def _prepare(pull_request: int | None, branch: str, repository: str | None, token_env: str,
              repo: Path | None) -> tuple[Git, GitHubApi, list[int], str]:
     from ..github.api import GitHubApi
-    from ..github.event import read_event
     from ..github.trigger import pull_numbers, require_trusted_run
     from ..gitrepo import Git
     from ..registry.branch import branch_tip
+    from ..run_event import read_event
 
     require_trusted_run(os.environ, branch)
     git = Git(resolve_repo(repo))

@@ -142,7 +142,7 @@ def keyless_signer(git: Git, trust_config: Path | None, identity_token: str | No
 def _signing_config(git: Git) -> Path:
     """trust.yaml's sigstore.signing_config, or its finding (trust.signing_config) when it is missing."""
     from ..approvals.review import TrustInvalid, read_trust
-    from ..approvals.trust import trust_file
+    from ..manifest.trust import trust_file
 
     config = read_trust(git, "HEAD")
     path = trust_file(git.root, str(config.trust.sigstore.signing_config))

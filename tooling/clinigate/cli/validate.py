@@ -43,10 +43,12 @@ def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: in
 
     root = resolve_repo(repo)
     if paths:
+        from ..approvals.trust_files import worktree_findings
         from ..manifest.strict_yaml import Limits
         from ..manifest.validate import validate_registry
 
-        report = validate_registry(root, list(paths), limits=Limits(max_bytes=max_bytes), jobs=jobs)
+        report = validate_registry(root, list(paths), limits=Limits(max_bytes=max_bytes), jobs=jobs,
+                                   trust_files=worktree_findings)
     else:
         report = _whole_registry(root, max_bytes, jobs, cached=not no_cache)
     click.echo(RENDERERS[fmt](report), nl=False)
@@ -62,10 +64,12 @@ def _whole_registry(root: Path, max_bytes: int, jobs: int | None, *, cached: boo
     key = validate_cache.state_key(root, f"max_bytes={max_bytes}") if folder else None
     report = validate_cache.load(folder, key) if folder and key else None
     if report is None:
+        from ..approvals.trust_files import worktree_findings
         from ..manifest.strict_yaml import Limits  # only on a miss: loading the models costs ~0.2 s
         from ..manifest.validate import validate_registry
 
-        report = validate_registry(root, None, limits=Limits(max_bytes=max_bytes), jobs=jobs)
+        report = validate_registry(root, None, limits=Limits(max_bytes=max_bytes), jobs=jobs,
+                                   trust_files=worktree_findings)
         if folder and key:
             validate_cache.store(folder, key, report)
     return report

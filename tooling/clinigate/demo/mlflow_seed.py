@@ -32,7 +32,7 @@ def seed(workdir: Path) -> dict[str, int]:
     require("mlflow", "the demo's MLflow registry")
     from mlflow import MlflowClient
 
-    from ..registry.actual import quiet_mlflow_logs
+    from ..tracking.session import quiet_mlflow_logs
 
     quiet_mlflow_logs()
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .. import layout
+from ..approvals.trust_files import worktree_findings
 from ..errors import EnvironmentProblem, UsageError
 from ..findings import Report
 from ..gitrepo import Git
@@ -100,7 +101,7 @@ def _backfill_step(git: Git, pki: DemoPki) -> Step:
 
 def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending: Any) -> Iterator[Step]:
     from ..approvals.verify import verify_documents
-    from ..policy.check import run_check
+    from ..gate.check import run_check
     from ..report.approvals import text as verify_text
     from ..report.check import text as check_text
 
@@ -253,7 +254,7 @@ def _stage_shadow_version(workdir: Path, git: Git, when: datetime) -> Step:
 
 
 def _gate_step(workdir: Path, branch: str) -> Step:
-    from ..policy.check import run_check
+    from ..gate.check import run_check
     from ..report.check import text as check_text
 
     report = run_check(workdir, base="main", head=branch)
@@ -302,7 +303,7 @@ def _copy_registry(workdir: Path) -> Generator[Step, None, tuple[Git, DemoPki]]:
 
 
 def _validate_step(workdir: Path) -> Step:
-    report = validate_registry(workdir)
+    report = validate_registry(workdir, trust_files=worktree_findings)
     return Step(
         "Validate every document",
         "Strict YAML (no duplicate keys, tags, alias bombs or non-UTF-8), the schema with value "

@@ -10,7 +10,6 @@ a warning, so a reviewer knows the numbers were taken on trust.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -102,17 +101,14 @@ def _take(out: _Blobs, name: str, where: str, raw: bytes, recorded: str) -> None
 def _fetch(out: _Blobs, evidence: Evidence, tracking_uri: str, max_bytes: int | None) -> None:
     """Download the runs:/ predictions from the given MLflow server and check their digest."""
     from .._internal.extras import require
-    from ..registry.actual import HTTP_DEFAULTS
-    from ..registry.tracking_uri import check_tracking_uri
+    from ..tracking.session import apply_http_defaults, quiet_mlflow_logs
+    from ..tracking.uri import check_tracking_uri
     from .predictions import DEFAULT_MAX_BYTES
 
-    for key, value in HTTP_DEFAULTS.items():
-        os.environ.setdefault(key, value)  # a dead server fails in seconds; the user's setting wins
+    apply_http_defaults()  # a dead server fails in seconds; the user's setting wins
     check_tracking_uri(tracking_uri, creates=False)
     require("mlflow", "check (fetching runs:/ evidence)")
     import mlflow.artifacts
-
-    from ..registry.actual import quiet_mlflow_logs
 
     quiet_mlflow_logs()
 
@@ -122,7 +118,7 @@ def _fetch(out: _Blobs, evidence: Evidence, tracking_uri: str, max_bytes: int | 
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=folder,
                                                              tracking_uri=tracking_uri))
         except Exception as exc:  # MLflow raises many types; each means "not fetched"
-            from ..registry.tracking_uri import redact, redact_all
+            from ..tracking.uri import redact, redact_all
 
             reason = redact_all(str(exc).splitlines()[0][:200]) if str(exc) else type(exc).__name__
             out.problems.append((MISSING, f"{field}.uri",

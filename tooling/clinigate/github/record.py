@@ -114,7 +114,7 @@ def record_reviews(git: Git, api: GitHubApi, number: int, *, rules_rev: str,
 def decide_pull(git: Git, pull: PullFacts, rules_rev: str, *, remote: str = "origin",
                 auth: RemoteAuth | None = None) -> GateDecision:
     """The gate's decision on the pull request's current head, by ``rules_rev``'s rules."""
-    from ..policy.decider import Decider
+    from ..gate.decider import Decider
 
     ensure_commit(git, remote, pull.head_sha, pull.number, auth)
     with Decider.open(git, rules_rev=rules_rev) as decider:

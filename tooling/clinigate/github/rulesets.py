@@ -36,10 +36,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..approvals.trust import CiIdentity
 from ..audit.checkpoint import CHECKPOINTS_REF
 from ..errors import ClinigateError
 from ..findings import Finding
+from ..manifest.trust import CiIdentity
 
 RULESETS_DIR = ".github/rulesets"
 GATE_CHECK = "clinigate/gate"
@@ -208,9 +208,9 @@ def check(repo_root: Path) -> list[Finding]:
 
 
 def _ci_identity(repo_root: Path) -> CiIdentity:
-    from ..approvals.trust import Trust
     from ..layout import TRUST_PATH
     from ..manifest.loader import load_file
+    from ..manifest.trust import Trust
 
     loaded = load_file(repo_root, TRUST_PATH)
     trust = loaded.document

@@ -7,7 +7,7 @@ approval without a new push.
     ('pending', 'waiting for clinical_reviewer, quality on 1 document (rules of main at 3f2a9c01d4e2)')
 
 The decision is made by the default branch's rules on the head's documents and the ledger
-(policy/decider.py); the pull request's own policies are not evaluated here (a job that holds
+(gate/decider.py); the pull request's own policies are not evaluated here (a job that holds
 write credentials runs no Rego the PR wrote). ``success`` only when every document passes.
 """
 

@@ -3,19 +3,20 @@ validation covers every group its PCCP requires, no two versions are one under s
 
 They need only the documents being validated plus their model's version listing, its PCCP and
 roles.yaml, so a pull request touching one model is checked without reading the rest of the
-registry. trust.yaml's certificate and Sigstore files are checked the way the gate will load them.
+registry. trust.yaml's certificate and Sigstore files are judged by the ``trust_files`` check the
+caller passes (``approvals.trust_files.worktree_findings``: certificates and Sigstore roots are
+the approvals layer's, which sits above this one).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
 from .. import layout
-from ..approvals.trust import Trust
+from ..findings import Finding
 from .deployment import Deployment
 from .loader import LoadedFile
 from .messages import field_path
@@ -24,13 +25,13 @@ from .monitoring_report import CITATION_PREFIX
 from .pccp import PCCP
 from .roles import Roles
 from .semver import SEMVER_RE, SemverKey
+from .trust import Trust
 from .values import REQUIRED_DEMOGRAPHICS, Role, SubgroupAttribute
 from .version import ModelVersion
 
-if TYPE_CHECKING:
-    from ..approvals.trust_files import Reader
-
 VersionExists = Callable[[str, str], bool]
+Locate = Callable[[tuple[str | int, ...]], tuple[int | None, int | None]]  # field path -> line, column
+TrustFilesCheck = Callable[[Trust, Locate | None], Sequence[Finding]]  # trust.yaml -> its files' findings
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class Neighbours:
 
 
 def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: VersionExists,
-          trust_files: Reader | None = None, *, neighbours: Neighbours) -> None:
-    """Append cross-document findings to each loaded file; ``trust_files`` reads policies/trust/."""
+          trust_files: TrustFilesCheck | None = None, *, neighbours: Neighbours) -> None:
+    """Append cross-document findings to each loaded file; ``trust_files`` judges policies/trust/."""
     for loaded in files:
         doc = loaded.document
         if doc is None:
@@ -66,7 +67,7 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
         elif isinstance(doc, Model):
             _check_folder(loaded, doc.name, folder, "name")
         elif isinstance(doc, Trust) and trust_files is not None:
-            _check_trust(loaded, doc, trust_files)
+            loaded.findings.extend(trust_files(doc, loaded.locate))
 
 
 def _check_folder(loaded: LoadedFile, name: str, folder: str | None, field: str) -> None:
@@ -169,12 +170,6 @@ def _check_subgroups(loaded: LoadedFile, doc: ModelVersion, pccp: PCCP | None) -
                              if s.attribute is attribute and s.group == near[0])
                 message += f"; validation.subgroups[{index}] is named '{near[0]}': did you mean '{group}'?"
             _add(loaded, "xref.subgroup-missing", ("validation", "subgroups"), message)
-
-
-def _check_trust(loaded: LoadedFile, doc: Trust, read: Reader) -> None:
-    from ..approvals.trust_files import read_trust_files  # cryptography, only when trust.yaml is checked
-
-    loaded.findings.extend(read_trust_files(doc, read, locate=loaded.locate).findings)
 
 
 def _check_deployment(loaded: LoadedFile, doc: Deployment, version_exists: VersionExists) -> None:

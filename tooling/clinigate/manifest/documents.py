@@ -7,12 +7,12 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel
 
 from .. import layout
-from ..approvals.trust import Trust
 from .deployment import Deployment
 from .model import Model
 from .monitoring_report import MonitoringReport
 from .pccp import PCCP
 from .roles import Roles
+from .trust import Trust
 from .version import ModelVersion
 
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {

@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .. import layout
 from ..errors import UsageError
@@ -18,10 +19,15 @@ from .loader import LoadedFile, load_file
 from .pccp import PCCP
 from .roles import Roles
 from .strict_yaml import DEFAULT_LIMITS, Limits
+from .trust import Trust
 from .version import ModelVersion
 
-if TYPE_CHECKING:
-    from ..approvals.trust_files import Reader
+
+class WorktreeTrustCheck(Protocol):
+    """How the files trust.yaml names are judged in a work tree: ``approvals.trust_files.worktree_findings``
+    (a module-level function, so it reaches each worker process by name)."""
+
+    def __call__(self, repo_root: Path, trust: Trust, locate: crossref.Locate | None, /) -> list[Finding]: ...
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -72,11 +78,17 @@ class _Context:
     roles: Roles | None
     limits: Limits
     known_emails: frozenset[str]
+    trust_files: WorktreeTrustCheck | None = None
 
 
 def validate_registry(repo_root: Path, paths: Sequence[str | Path] | None = None,
-                      *, limits: Limits = DEFAULT_LIMITS, jobs: int | None = None) -> Report:
+                      *, limits: Limits = DEFAULT_LIMITS, jobs: int | None = None,
+                      trust_files: WorktreeTrustCheck | None = None) -> Report:
     """Load and check ``paths`` (default: the whole registry) and return every finding.
+
+    ``trust_files`` judges the certificate and Sigstore files trust.yaml names, as the gate will
+    load them (``validate`` passes ``approvals.trust_files.worktree_findings``); without it
+    trust.yaml is checked as a document only.
 
     Each file is checked on its own (cross-references need only roles.yaml and the file
     system), so large runs are spread over ``jobs`` processes (default: one per CPU).
@@ -92,7 +104,7 @@ def validate_registry(repo_root: Path, paths: Sequence[str | Path] | None = None
         report.findings.extend(roles_file.findings)
     roles = roles_file.document if roles_file and isinstance(roles_file.document, Roles) else None
     emails = frozenset(p.email.lower() for p in roles.people) if roles else frozenset()
-    context = _Context(repo_root, roles, limits, emails)
+    context = _Context(repo_root, roles, limits, emails, trust_files)
     todo = [f for f in files if f != layout.ROLES_PATH]
     report.findings.extend(_missing_documents(repo_root, todo))
     names: list[tuple[str, str]] = []  # (registered model, version path)
@@ -162,8 +174,9 @@ def _check_file(context: _Context, tree: _WorkTree, relpath: str) -> _FileResult
     loaded = load_file(context.repo_root, relpath, limits=context.limits,
                        known_emails=context.known_emails)
     tree.remember(loaded)
-    crossref.check([loaded], context.roles, _version_exists(context.repo_root),
-                   _trust_reader(context.repo_root), neighbours=tree.neighbours)
+    trust_files = partial(context.trust_files, context.repo_root) if context.trust_files else None
+    crossref.check([loaded], context.roles, _version_exists(context.repo_root), trust_files,
+                   neighbours=tree.neighbours)
     doc = loaded.document
     registered = (doc.artifact.mlflow.registered_model, relpath) \
         if isinstance(doc, ModelVersion) and layout.is_under_models(relpath) else None
@@ -200,16 +213,6 @@ def _missing_documents(repo_root: Path, files: Iterable[str]) -> list[Finding]:
         for name in layout.MODEL_FILES
         if not (repo_root / layout.model_file_path(m, name)).is_file()
     ]
-
-
-def _trust_reader(repo_root: Path) -> Reader:
-    """The work tree's policies/trust/ files, as the gate will read them from Git once merged."""
-    def read(name: str) -> bytes | None:
-        # Imported on first read: only trust.yaml's check needs it (and cryptography with it).
-        from ..approvals.trust_files import directory_reader
-
-        return directory_reader(repo_root)(name)
-    return read
 
 
 class _WorkTree:

@@ -30,7 +30,7 @@ from ..manifest.validate import discover
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from .bundle import PolicyBundle
-from .check import DECISION_RULE
+from .decision import DECISION_RULE
 from .inputs import version_facts
 
 CROSSCHECK_ENGINES = ("embedded", "regopy", "opa")

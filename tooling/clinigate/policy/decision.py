@@ -20,6 +20,8 @@ from .._internal.validation import first_problem
 from ..findings import Finding, Report, Severity
 from .subgroup_delta import ProductionComparison
 
+DECISION_RULE = "clinigate.decision.result"  # the rule every engine evaluates for a document
+
 
 class _Typed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -19,8 +19,6 @@ CPU is the floor, and 2, 4, 8 or 16 threads all read 1,000 models in 22-28 s (se
 from __future__ import annotations
 
 import functools
-import logging
-import os
 import tempfile
 import threading
 import warnings
@@ -33,15 +31,13 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlparse
 
 from ..errors import ClinigateError, EnvironmentProblem
+from ..tracking.session import apply_http_defaults, quiet_mlflow_logs
+from ..tracking.uri import redact, redact_all
 from .digest import artifact_digest
 from .model_signature import SignatureVerdict, TrustedKey, find_signature, verify_signature
-from .tracking_uri import redact, redact_all
 
 T = TypeVar("T")
 
-# A dead server must fail in seconds, not after MLflow's default 120 s x 7 retries.
-HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
-                 "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
 PAGE_SIZE = 1000
 BULK_PAGE_SIZE = 10000  # MLflow's default max_results for version searches
 READ_WORKERS = 4
@@ -166,10 +162,9 @@ class MlflowRegistry:
             return self._client
 
     def _connect(self) -> Any:
-        for key, value in HTTP_DEFAULTS.items():
-            os.environ.setdefault(key, value)  # the user's own setting wins
+        apply_http_defaults()
         from .._internal.extras import require
-        from .tracking_uri import check_tracking_uri
+        from ..tracking.uri import check_tracking_uri
 
         check_tracking_uri(self._uri, creates=self._creates)  # before MLflow can create anything
         require("mlflow", "talking to the MLflow registry")
@@ -284,15 +279,6 @@ class MlflowRegistry:
 
 def _first_line(exc: Exception) -> str:
     return redact_all(str(exc).splitlines()[0][:400]) if str(exc) else type(exc).__name__
-
-
-def quiet_mlflow_logs() -> None:
-    """MLflow logs schema migrations and retries at INFO on stderr; clinigate narrates its own work.
-    ``--debug`` (CLINIGATE_DEBUG=1) keeps them. Call it once mlflow is imported."""
-    if os.environ.get("CLINIGATE_DEBUG") == "1":
-        return
-    for name in ("mlflow", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _quote(name: str) -> str:

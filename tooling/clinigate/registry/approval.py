@@ -18,7 +18,7 @@ from ..manifest.revision import Snapshot
 
 if TYPE_CHECKING:
     from ..approvals.review import ApprovalBook
-    from ..policy.decider import Decider
+    from ..gate.decider import Decider
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ApprovalGate:
     def open(cls, git: Git, rev: str, docs: Snapshot) -> ApprovalGate | None:
         """A gate, or None when trust.yaml does not require signed approvals (merged is enough)."""
         from ..approvals.review import read_trust
-        from ..policy.decider import Decider
+        from ..gate.decider import Decider
 
         trust = read_trust(git, git.resolve(rev), check_files=True)  # read once: the book reuses it
         if not trust.trust.require_signed_approvals:

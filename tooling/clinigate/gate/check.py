@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..gitrepo import Git
-from .decider import DECISION_RULE, Decider
-from .decision import DocumentDecision, GateDecision
+from ..policy.decision import DECISION_RULE, DocumentDecision, GateDecision
+from .decider import Decider
 
 __all__ = ["DECISION_RULE", "DocumentDecision", "GateDecision", "run_check"]
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from .. import layout
-from ..manifest.values import Sha256, ShortText, StrictModel, Text
+from .values import Sha256, ShortText, StrictModel, Text
 
 TRUST_DIR = layout.TRUST_DIR
 TRUST_PATH = layout.TRUST_PATH

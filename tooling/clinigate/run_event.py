@@ -3,8 +3,9 @@
     >>> read_event(os.environ["GITHUB_EVENT_PATH"])["pull_request"]["number"]  # doctest: +SKIP
     42
 
-A leaf module (json and pathlib only): the approvals layer reads the pull request's author
-from it too, and the ``review-line`` check must stay light.
+A leaf module (json and pathlib only), below every package: the approvals layer reads the
+pull request's author from it, ``github/`` (above approvals) its review and workflow facts, and
+the ``review-line`` check must stay light.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from .errors import UsageError
 
 EVENT_PATH_ENV = "GITHUB_EVENT_PATH"
 _MAX_EVENT_BYTES = 25 * 1024 * 1024

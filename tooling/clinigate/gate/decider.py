@@ -23,9 +23,10 @@ from ..approvals.attestation import APPROVABLE_KINDS
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..gitrepo import Git
-from . import subgroup_delta
-from .bundle import PolicyBundle, bundle_at
-from .decision import (
+from ..policy import subgroup_delta
+from ..policy.bundle import PolicyBundle, bundle_at
+from ..policy.decision import (
+    DECISION_RULE,
     ApprovalRecord,
     DocumentDecision,
     EngineVerdict,
@@ -33,16 +34,15 @@ from .decision import (
     HeadPreview,
     OutputInvalid,
 )
-from .governance import ChangeControl
-from .inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
+from ..policy.governance import ChangeControl
+from ..policy.inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
 
 if TYPE_CHECKING:
     from ..approvals.authorship import PullRequestEvent
     from ..approvals.review import ApprovalBook, ChangeContext, TrustAt
     from ..manifest.revision import Snapshot
-    from .engine import PolicyEngine
+    from ..policy.engine import PolicyEngine
 
-DECISION_RULE = "clinigate.decision.result"
 _POLICY_PREFIX = f"{layout.POLICIES_DIR}/"
 _TRUST_PREFIX = f"{layout.TRUST_DIR}/"
 
@@ -62,7 +62,7 @@ class Decider:
     @classmethod
     def open(cls, git: Git, *, rules_rev: str, engine_name: str = "embedded",
              opa_url: str | None = None) -> Decider:
-        from .engine import make_engine
+        from ..policy.engine import make_engine
 
         commit = git.resolve(rules_rev)
         bundle = bundle_at(git, commit)
@@ -164,8 +164,8 @@ class Decider:
 
     def _head_preview(self, head: str, inputs: list[PolicyInput]) -> HeadPreview:
         """Run the head's Rego tests and its would-be decision; nothing here decides."""
-        from .engine import make_engine
-        from .testing import run_tests
+        from ..policy.engine import make_engine
+        from ..policy.testing import run_tests
 
         try:
             bundle = bundle_at(self.git, head)
@@ -194,7 +194,7 @@ class Decider:
 
     def version_verdict(self, docs: Snapshot, path: str, approvals: list[dict[str, Any]]) -> EngineVerdict:
         """What the rules say of a version as merged at ``docs``' revision (class, PCCP status, …)."""
-        from .inputs import version_input
+        from ..policy.inputs import version_input
 
         item = version_input(docs, path, self.defaults)
         if item.document is None:
