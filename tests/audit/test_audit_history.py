@@ -184,3 +184,20 @@ def test_export_lists_each_version_merged_under_the_pccp(history: tuple[Path, di
     data = json.loads(run_cli("audit", "export", "--pccp", "sepsis-ews", "--format", "json",
                               "--repo", str(repo)).stdout)
     assert len(data["modifications"]) == 5 and "claimed" in data["time_source"]
+
+
+def test_a_monitoring_report_is_not_read_as_a_deployment(tmp_path: Path) -> None:
+    """A report under models/<m>/monitoring/ changes nothing that runs: no event, and no
+    "does not load" warning as if it were an unreadable deployment.yaml."""
+    repo = tmp_path / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    git(repo, "init", "-q", "-b", "main")
+    _commit(repo, "registry", T1)
+    report = repo / "models/sepsis-ews/monitoring/2026-q4.yaml"
+    report.parent.mkdir()
+    report.write_text("apiVersion: clinigate/v1\nkind: MonitoringReport\nmodel: sepsis-ews\n")
+    _commit(repo, "Add the 2026-q4 monitoring report (#12)", T2)
+    with Auditor.open(Git(repo), "main") as auditor:
+        assert auditor.log.problems == []
+        assert [e for e in auditor.log.events if e.path == "models/sepsis-ews/monitoring/2026-q4.yaml"] == []

@@ -2,8 +2,10 @@
 
     >>> version_path("sepsis-ews", "1.3.0")
     'models/sepsis-ews/versions/1.3.0.yaml'
-    >>> locate("models/sepsis-ews/deployment.yaml")
-    DocumentPlace(kind='Deployment', model='sepsis-ews', version=None)
+    >>> parse("models/sepsis-ews/deployment.yaml")
+    DocumentRef(kind='Deployment', model='sepsis-ews', version=None, report_id=None)
+    >>> path_of(DocumentRef("ModelVersion", "sepsis-ews", "1.3.0"))
+    'models/sepsis-ews/versions/1.3.0.yaml'
     >>> model_of("models/sepsis-ews/notes/README.md"), model_of("policies/gates.rego")
     ('sepsis-ews', None)
 
@@ -46,12 +48,17 @@ _MODEL_FILES = {MODEL_FILE: "Model", PCCP_FILE: "PCCP", DEPLOYMENT_FILE: "Deploy
 
 
 @dataclass(frozen=True)
-class DocumentPlace:
-    """What a path is: its document kind, and the model (and version) it belongs to."""
+class DocumentRef:
+    """Which document a path holds: its kind, and the model (and version, or report) it belongs to.
+
+    :func:`parse` and :func:`path_of` are inverses: every module asks them instead of spelling
+    ``models/<m>/versions/<v>.yaml`` itself.
+    """
 
     kind: str
     model: str | None = None
     version: str | None = None
+    report_id: str | None = None  # a MonitoringReport's id (models/<m>/monitoring/<id>.yaml)
 
 
 def model_dir(model: str) -> str:
@@ -107,20 +114,45 @@ def is_under_models(path: str) -> bool:
     return path.startswith(f"{MODELS_DIR}/")
 
 
-def locate(path: str | PurePosixPath) -> DocumentPlace | None:
+def parse(path: str | PurePosixPath) -> DocumentRef | None:
     """The document a repository-relative path must hold, or None if it is no clinigate document."""
     text = str(path)
     if text == ROLES_PATH:
-        return DocumentPlace("Roles")
+        return DocumentRef("Roles")
     if text == TRUST_PATH:
-        return DocumentPlace("Trust")
+        return DocumentRef("Trust")
     parts = PurePosixPath(text).parts
     if len(parts) == 3 and parts[0] == MODELS_DIR and parts[2] in _MODEL_FILES:
-        return DocumentPlace(_MODEL_FILES[parts[2]], parts[1])
-    if (len(parts) == 4 and parts[0] == MODELS_DIR and parts[2] == VERSIONS_DIR
-            and parts[3].endswith(".yaml") and len(parts[3]) > len(".yaml")):
-        return DocumentPlace("ModelVersion", parts[1], parts[3][: -len(".yaml")])
-    if (len(parts) == 4 and parts[0] == MODELS_DIR and parts[2] == MONITORING_DIR
-            and parts[3].endswith(".yaml") and len(parts[3]) > len(".yaml")):
-        return DocumentPlace("MonitoringReport", parts[1])
+        return DocumentRef(_MODEL_FILES[parts[2]], parts[1])
+    name = _yaml_stem(parts)
+    if name is not None and parts[2] == VERSIONS_DIR:
+        return DocumentRef("ModelVersion", parts[1], name)
+    if name is not None and parts[2] == MONITORING_DIR:
+        return DocumentRef("MonitoringReport", parts[1], report_id=name)
+    return None
+
+
+def path_of(ref: DocumentRef) -> str:
+    """Where the document ``ref`` names lives (the inverse of :func:`parse`)."""
+    if ref.kind == "Roles":
+        return ROLES_PATH
+    if ref.kind == "Trust":
+        return TRUST_PATH
+    if ref.model is None:
+        raise ValueError(f"a {ref.kind} belongs to a model")
+    if ref.kind == "ModelVersion" and ref.version is not None:
+        return version_path(ref.model, ref.version)
+    if ref.kind == "MonitoringReport" and ref.report_id is not None:
+        return monitoring_report_path(ref.model, ref.report_id)
+    names = {kind: name for name, kind in _MODEL_FILES.items()}
+    if ref.kind in names:
+        return model_file_path(ref.model, names[ref.kind])
+    raise ValueError(f"{ref} names no document")
+
+
+def _yaml_stem(parts: tuple[str, ...]) -> str | None:
+    """``<name>`` of ``models/<m>/<folder>/<name>.yaml``, or None for any other shape."""
+    if (len(parts) == 4 and parts[0] == MODELS_DIR and parts[3].endswith(".yaml")
+            and len(parts[3]) > len(".yaml")):
+        return parts[3][: -len(".yaml")]
     return None

@@ -61,7 +61,7 @@ class CheckpointRecord:
 def statement(git: Git, predicate: CheckpointPredicate) -> bytes:
     subjects = [_subject(git, f"refs/heads/{predicate.branch}", predicate.main)]
     if predicate.ledger:
-        subjects.append(_subject(git, "refs/heads/clinigate/ledger", predicate.ledger))
+        subjects.append(_subject(git, layout.LEDGER_REF, predicate.ledger))
     body = {"_type": STATEMENT_TYPE, "subject": subjects, "predicateType": PREDICATE_TYPE,
             "predicate": predicate.model_dump(mode="json")}
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()

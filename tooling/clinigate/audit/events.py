@@ -126,7 +126,7 @@ def _fold(git: Git, mainline: list[MainlineCommit], log: EventLog, running: dict
     for item in mainline:
         landing = Landing(item.commit, item.parent, datetime.fromisoformat(item.committed_at), item.subject)
         log.documents.extend((item.commit, c.path, c.blob) for c in item.changes
-                             if c.blob != NULL_OID and layout.locate(c.path) is not None)
+                             if c.blob != NULL_OID and layout.parse(c.path) is not None)
         for change in item.changes:
             log.events.extend(_events(landing, change.status, change.path, change.blob, deployments, running,
                                       log))
@@ -134,7 +134,7 @@ def _fold(git: Git, mainline: list[MainlineCommit], log: EventLog, running: dict
 
 def _events(landing: Landing, status: str, path: str, blob: str, deployments: dict[str, object],
             running: dict[tuple[str, str], str], log: EventLog) -> list[Event]:
-    place = layout.locate(path)
+    place = layout.parse(path)
     if place is None or place.kind in ("Roles", "Trust"):
         return [Event(Kind.GOVERNANCE_CHANGED, landing, path)] if path.startswith(layout.POLICIES_DIR) else []
     if place.kind == "ModelVersion":
@@ -144,6 +144,8 @@ def _events(landing: Landing, status: str, path: str, blob: str, deployments: di
         return [Event(Kind.PCCP_CHANGED, landing, path, place.model)]
     if place.kind == "Model":
         return [Event(Kind.MODEL_CHANGED, landing, path, place.model)]
+    if place.kind == "MonitoringReport":
+        return []  # evidence a version cites, not a change of what runs: the citing version is the event
     return _deployment_events(landing, path, place.model or "", blob, deployments, running, log)
 
 
@@ -175,7 +177,7 @@ def _deployment_events(landing: Landing, path: str, model: str, blob: str, deplo
 def _deployment_blobs(git: Git, mainline: list[MainlineCommit], files: LineFiles | None) -> dict[str, object]:
     """Every deployment.yaml blob the history names, loaded (one batch read, kept for the evidence)."""
     wanted = {c.blob: c.path for m in mainline for c in m.changes
-              if c.blob != NULL_OID and (p := layout.locate(c.path)) is not None and p.kind == "Deployment"}
+              if c.blob != NULL_OID and (p := layout.parse(c.path)) is not None and p.kind == "Deployment"}
     if not wanted:
         return {}
     from ..manifest.loader import load_bytes

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import layout
 from .options import repo_option, resolve_repo
 
 
@@ -25,7 +26,7 @@ from .options import repo_option, resolve_repo
               help="Write validation.overall, .subgroups and .evidence into this version manifest.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Write the evidence record (JSON) here; with --into, default "
-                   "models/<m>/evidence/<v>/evidence.json.")
+                   f"{layout.evidence_dir('<m>', '<v>')}/{layout.EVIDENCE_RECORD}.")
 @click.option("--predictions-uri", default=None, metavar="runs:/ID/PATH",
               help="Where the predictions are kept when they are not in the repository (an MLflow artifact).")
 @click.option("--ci", "ci_method", type=click.Choice(["delong", "bootstrap"]), default="delong",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import layout
 from ..gitrepo import Git
 from .tour import DEMO_MODEL, Step
 
@@ -15,7 +16,7 @@ def report_step(workdir: Path, git: Git) -> Step:
     from ..manifest.deployment import Deployment
     from ..manifest.loader import load_file
 
-    deployment = load_file(workdir, f"models/{DEMO_MODEL}/deployment.yaml").document
+    deployment = load_file(workdir, layout.deployment_path(DEMO_MODEL)).document
     assert isinstance(deployment, Deployment)
     version = next(t.version for env, t in deployment.environments.items() if env.value == "staging")
     out = workdir / "reports" / f"{DEMO_MODEL}-{version}.html"

@@ -229,7 +229,7 @@ def _stage_shadow_version(workdir: Path, git: Git, when: datetime) -> Step:
     from ..registry.reconcile import apply
     from .mlflow_seed import tracking_uri
 
-    path = workdir / "models" / DEMO_MODEL / "deployment.yaml"
+    path = workdir / layout.deployment_path(DEMO_MODEL)
     data = strict_yaml.parse(path.read_text(encoding="utf-8"))
     shadow = data["environments"]["shadow"]["version"]
     data["environments"]["staging"]["version"] = shadow

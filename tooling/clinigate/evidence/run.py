@@ -71,9 +71,10 @@ def run_evaluate(repo: Path, request: Request) -> Outcome:
 
 
 def _manifest(repo: Path, relpath: str) -> tuple[str, dict[str, Any]]:
-    place = layout.locate(relpath)
+    place = layout.parse(relpath)
     if place is None or place.kind != "ModelVersion":
-        raise UsageError(f"--into {relpath}: not a version manifest (models/<model>/versions/<version>.yaml)")
+        raise UsageError(f"--into {relpath}: not a version manifest "
+                         f"({layout.version_path('<model>', '<version>')})")
     if not (repo / relpath).is_file():
         raise UsageError(f"--into {relpath}: no such file",
                          hint="write the manifest first (clinigate propose)")
@@ -110,7 +111,7 @@ def _min_subgroup_n(repo: Path, relpath: str, manifest: tuple[str, dict[str, Any
     from ..manifest.loader import load_file
     from ..manifest.pccp import PCCP
 
-    place = layout.locate(relpath)
+    place = layout.parse(relpath)
     if place is None or place.model is None or not (repo / layout.pccp_path(place.model)).is_file():
         return None
     pccp = load_file(repo, layout.pccp_path(place.model)).document
@@ -159,6 +160,6 @@ def _refuse_invalid(loaded: Any, relpath: str) -> None:
 
 
 def _default_record(relpath: str) -> str:
-    place = layout.locate(relpath)
+    place = layout.parse(relpath)
     assert place is not None and place.model and place.version
     return f"{layout.evidence_dir(place.model, place.version)}/{layout.EVIDENCE_RECORD}"

@@ -36,6 +36,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import layout
 from ..audit.checkpoint import CHECKPOINTS_REF
 from ..errors import ClinigateError
 from ..findings import Finding
@@ -44,7 +45,7 @@ from ..manifest.trust import CiIdentity
 RULESETS_DIR = ".github/rulesets"
 GATE_CHECK = "clinigate/gate"
 GATE_WORKFLOW = ".github/workflows/pr-gate.yml"
-LEDGER_BRANCH = "refs/heads/clinigate/ledger"
+LEDGER_BRANCH = layout.LEDGER_REF
 LEDGER_TAGS = "refs/tags/clinigate/ledger/*"
 
 

@@ -31,7 +31,7 @@ TRUST_PATH = layout.TRUST_PATH
 
 def expected_kind(relpath: PurePosixPath) -> str | None:
     """The kind a repository-relative path must hold, or None if it is not a clinigate document."""
-    place = layout.locate(relpath)
+    place = layout.parse(relpath)
     return place.kind if place else None
 
 

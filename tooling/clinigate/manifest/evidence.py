@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
+from .. import layout
 from .values import Sha256, ShortText, StrictModel, SubgroupAttribute
 
 # Repository-relative POSIX path: no leading slash, no "." or ".." segment (each segment holds a
@@ -19,7 +20,8 @@ from .values import Sha256, ShortText, StrictModel, SubgroupAttribute
 _SEGMENT = r"\.*[A-Za-z0-9_+-][A-Za-z0-9._+-]*"
 RepoPath = Annotated[str, Strict(), Field(
     pattern=rf"^{_SEGMENT}(/{_SEGMENT})*$", max_length=300,
-    description="a path in this repository, e.g. models/sepsis-ews/evidence/1.4.0/predictions.csv")]
+    description="a path in this repository, e.g. "
+                f"{layout.evidence_dir('sepsis-ews', '1.4.0')}/predictions.csv")]
 RunArtifact = Annotated[str, Strict(), Field(pattern=r"^runs:/[0-9a-f]{32}/\S{1,300}$",
                                              description="an MLflow run artifact: runs:/<run id>/<path>")]
 

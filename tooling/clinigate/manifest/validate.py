@@ -198,8 +198,9 @@ def _location_finding(relpath: str) -> Finding | None:
                        "clinigate documents use the .yaml extension: "
                        f"rename to {pure.with_suffix('.yaml').name}")
     return Finding(relpath, None, None, "path.unexpected",
-                   "not a clinigate document location (models/<model>/{model,pccp,deployment}.yaml, "
-                   "models/<model>/versions/<version>.yaml); ignored", severity=Severity.WARNING)
+                   f"not a clinigate document location ({layout.model_dir('<model>')}/"
+                   f"{{{','.join(n.removesuffix('.yaml') for n in layout.MODEL_FILES)}}}.yaml, "
+                   f"{layout.version_path('<model>', '<version>')}); ignored", severity=Severity.WARNING)
 
 
 def _missing_documents(repo_root: Path, files: Iterable[str]) -> list[Finding]:
