@@ -21,7 +21,7 @@ from clinigate.approvals.attestation import GitHubReview
 from clinigate.approvals.keyless import SigstoreSigner
 from clinigate.approvals.review import ApprovalBook
 from clinigate.demo.approvals import DemoPki
-from clinigate.demo.tour import write_data_update
+from clinigate.demo.manifests import write_data_update
 from clinigate.gate.check import run_check
 
 TRUST = f"""apiVersion: clinigate/v1

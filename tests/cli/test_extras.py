@@ -37,7 +37,7 @@ def test_the_core_depends_on_no_extra() -> None:
 def test_validate_check_verify_and_audit_run_on_the_light_core(demo_registry: Path, tmp_path: Path) -> None:
     blocked = MLFLOW + REPORTS
     git(demo_registry, "switch", "-q", "-c", "review")
-    from clinigate.demo.tour import write_data_update
+    from clinigate.demo.manifests import write_data_update
 
     write_data_update(demo_registry)
     git(demo_registry, "add", "-A")

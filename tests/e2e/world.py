@@ -232,7 +232,7 @@ def new_world(tmp: Path, gh: LocalGitHub, sigstore: LocalSigstore, repo: Path | 
 
 def add_version(world: World, clone: Path, *, submitter: str = "pnair") -> None:
     """The data scientist's change: sepsis-ews 1.4.0 (a data update), staged."""
-    from clinigate.demo.tour import write_data_update
+    from clinigate.demo.manifests import write_data_update
 
     path = write_data_update(clone)
     assert path == VERSION, path

@@ -12,7 +12,7 @@ import yaml
 from markdown_it import MarkdownIt
 from testing.fixtures import CliResult, git
 
-from clinigate.demo.tour import write_data_update
+from clinigate.demo.manifests import write_data_update
 from clinigate.manifest import strict_yaml
 
 Edit = Callable[[dict[str, Any]], None]

@@ -12,7 +12,7 @@ from clinigate.approvals.approve import ActRequest, SignedAct, sign_act
 from clinigate.approvals.attestation import ApprovalPredicate, build_statement
 from clinigate.approvals.ledger import Ledger
 from clinigate.demo.approvals import DemoPki, roles
-from clinigate.demo.tour import write_data_update
+from clinigate.demo.manifests import write_data_update
 from clinigate.gitrepo import Git
 from clinigate.manifest.roles import Person
 from testing.fixtures import copy_example_registry, git, init_repo

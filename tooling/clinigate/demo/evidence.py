@@ -8,7 +8,7 @@ from .. import layout
 from ..gitrepo import Git
 from ..manifest import strict_yaml
 from ..manifest.monitoring_report import CITATION_PREFIX
-from .tour import DEMO_AUTHOR, DEMO_MODEL, Step
+from .step import DEMO_AUTHOR, DEMO_MODEL, Step
 
 ROWS, SEED = 24_000, 2026  # deterministic: the same predictions, digests and numbers every run
 REPORT_ID = "2026-q4"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import layout
 from ..gitrepo import Git
-from .tour import DEMO_MODEL, Step
+from .step import DEMO_MODEL, Step
 
 
 def report_step(workdir: Path, git: Git) -> Step:

@@ -5,12 +5,9 @@ The tour yields :class:`Step` objects and never prints; ``clinigate demo`` rende
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import shutil
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +24,10 @@ from ..manifest.validate import validate_registry
 from ..report import text as text_report
 from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
 from .approvals import roles as demo_roles
+from .manifests import as_new_version, break_manifest, latest_version_file, next_minor, write_manifest
+from .step import DEMO_AUTHOR, DEMO_MODEL, Step
 
 REGISTRY_PARTS = (layout.MODELS_DIR, layout.POLICIES_DIR, layout.SCHEMAS_DIR)
-DEMO_AUTHOR = ("clinigate demo", "demo@clinigate.invalid")
-DEMO_MODEL = "sepsis-ews"
-
-
-@dataclass
-class Step:
-    title: str
-    explanation: str
-    command: str | None = None
-    output: str = ""
-    ok: bool = True
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def bundled_registry() -> Path:
@@ -106,19 +93,8 @@ def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending:
     from ..report.check import text as check_text
 
     version = next(m for m in pending.manifests if m.kind == "ModelVersion")
-    people = demo_roles(workdir)
-    submitter = version_submitter(git, branch, version.path)
-    git.switch(branch)
-    try:
-        acts = [pki.sign(git, reviewer(people, role, not_id=submitter), version.path, role,
-                         "Subgroup performance and data provenance reviewed; meets the PCCP "
-                         "data-update protocol")
-                for role in version.missing_roles]
-    finally:
-        git.switch("main")
+    signed = _sign_missing_roles(workdir, git, branch, pki, version)
     report = run_check(workdir, base="main", head=branch)
-    signed = "\n".join(f"signed: {a.predicate.role.value} by {a.predicate.signer.name} "
-                       f"(act {a.act_id[:12]}…)" for a in acts)
     yield Step(
         "Reviewers sign; the gate passes",
         "Each required reviewer signs the committed manifest with their own certificate. The "
@@ -143,6 +119,22 @@ def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending:
         ok=verified.valid,
         details={"verify": verified},
     )
+
+
+def _sign_missing_roles(workdir: Path, git: Git, branch: str, pki: DemoPki, version: Any) -> str:
+    """Each role the pending version still needs signs it on ``branch``; one line per signature."""
+    people = demo_roles(workdir)
+    submitter = version_submitter(git, branch, version.path)
+    git.switch(branch)
+    try:
+        acts = [pki.sign(git, reviewer(people, role, not_id=submitter), version.path, role,
+                         "Subgroup performance and data provenance reviewed; meets the PCCP "
+                         "data-update protocol")
+                for role in version.missing_roles]
+    finally:
+        git.switch("main")
+    return "\n".join(f"signed: {a.predicate.role.value} by {a.predicate.signer.name} "
+                     f"(act {a.act_id[:12]}…)" for a in acts)
 
 
 def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
@@ -318,17 +310,17 @@ def _validate_step(workdir: Path) -> Step:
 
 
 def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, tuple[str, str]]:
-    latest_path = _latest_version_file(workdir, DEMO_MODEL)
+    latest_path = latest_version_file(workdir, DEMO_MODEL)
     data = strict_yaml.parse(latest_path.read_text(encoding="utf-8"))
-    new_version = _next_minor(data["version"])
+    new_version = next_minor(data["version"])
     path = latest_path.parent / f"{new_version}.yaml"
     relpath = path.relative_to(workdir).as_posix()
     branch = f"demo/{DEMO_MODEL}-{new_version}"
     git.switch(branch, create=True)
 
-    good = _as_new_version(data, new_version)
-    broken = _break(good)
-    _write_manifest(path, broken)
+    good = as_new_version(data, new_version)
+    broken = break_manifest(good)
+    write_manifest(path, broken)
     report = validate_registry(workdir, [path])
     git.commit_all(f"Add {DEMO_MODEL} {new_version} (with mistakes)", author=DEMO_AUTHOR[0],
                    email=DEMO_AUTHOR[1])
@@ -344,11 +336,7 @@ def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, tup
         details={"report": report, "path": relpath},
     )
 
-    _write_manifest(path, good)
-    fixed = validate_registry(workdir, [path])
-    git.commit_all(f"Fix {DEMO_MODEL} {new_version} manifest", author=DEMO_AUTHOR[0],
-                   email=DEMO_AUTHOR[1])
-    git.switch("main")
+    fixed = _commit_fixed(workdir, git, path, good, new_version)
     yield Step(
         "The fix passes",
         f"The corrected manifest is committed on {branch}; main still holds the registry as "
@@ -361,72 +349,15 @@ def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, tup
     return branch, relpath
 
 
-def _latest_version_file(workdir: Path, model: str) -> Path:
-    files = list((workdir / layout.versions_dir(model)).glob("*.yaml"))
-    if not files:
-        raise EnvironmentProblem(f"the example registry has no versions of {model}")
-    return max(files, key=lambda p: SemverKey(p.stem))
-
-
-def _next_minor(version: str) -> str:
-    major, minor, _ = SemverKey(version).core
-    return f"{major}.{minor + 1}.0"
-
-
-def _as_new_version(data: dict[str, Any], version: str) -> dict[str, Any]:
-    """A plausible data update: one more quarter of data, a new artifact, same method."""
-    new = copy.deepcopy(data)
-    new.update(version=version, parent=data["version"], submitted_on=date.today().isoformat())
-    new["change"] = {
-        "summary": "Quarterly retraining on one more quarter of data from the same sites",
-        "rationale": "Scheduled refresh under the PCCP data-update protocol; no change to "
-                     "algorithm, features or hyperparameters.",
-        "declared_class": "data_update",
-    }
-    dataset = new["training"]["dataset"]
-    dataset["version"] = f"{dataset['version']}-q+1"
-    dataset["sha256"] = _digest(f"{dataset['sha256']} plus one quarter")
-    for site in dataset["sites"]:
-        site["n"] += site["n"] // 20
-    dataset["size"] = sum(site["n"] for site in dataset["sites"])
-    artifact = new["artifact"]
-    artifact["mlflow"]["version"] += 1
-    artifact["mlflow"]["run_id"] = _digest(f"run for {version}")[:32]
-    artifact["uri"] = f"models:/{artifact['mlflow']['registered_model']}/{artifact['mlflow']['version']}"
-    artifact["sha256"] = _digest(f"{artifact['sha256']} retrained as {version}")
-    return new
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _break(good: dict[str, Any]) -> dict[str, Any]:
-    broken = copy.deepcopy(good)
-    change = broken["change"]
-    change["rationle"] = change.pop("rationale")
-    broken["validation"]["overall"]["auc_roc"] = 1.07
-    for sub in broken["validation"]["subgroups"]:
-        if sub["attribute"] == "age_band" and sub["group"].startswith("80"):
-            sub["ci95"] = [round(sub["auc_roc"] + 0.02, 3), round(sub["auc_roc"] + 0.09, 3)]
-    return broken
-
-
-def _write_manifest(path: Path, data: dict[str, Any]) -> None:
-    header = "# yaml-language-server: $schema=../../../schemas/model-version.schema.json\n"
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(header + body, encoding="utf-8")
+def _commit_fixed(workdir: Path, git: Git, path: Path, good: dict[str, Any], new_version: str) -> Report:
+    """The corrected manifest, validated and committed on the demo branch; back on main after."""
+    write_manifest(path, good)
+    fixed = validate_registry(workdir, [path])
+    git.commit_all(f"Fix {DEMO_MODEL} {new_version} manifest", author=DEMO_AUTHOR[0],
+                   email=DEMO_AUTHOR[1])
+    git.switch("main")
+    return fixed
 
 
 def summarise(report: Report) -> str:
     return text_report.summary(report)
-
-
-def write_data_update(workdir: Path, model: str = DEMO_MODEL) -> str:
-    """Write the next minor version of ``model`` as a conforming data update; its relative path."""
-    latest = _latest_version_file(workdir, model)
-    data = strict_yaml.parse(latest.read_text(encoding="utf-8"))
-    new_version = _next_minor(data["version"])
-    path = latest.parent / f"{new_version}.yaml"
-    _write_manifest(path, _as_new_version(data, new_version))
-    return path.relative_to(workdir).as_posix()
