@@ -27,7 +27,7 @@ from .. import layout
 from .._internal.files import write_text_atomically
 from ..errors import EnvironmentProblem, UsageError
 from ..manifest.semver import SEMVER_RE, SemverKey
-from .actual import MlflowRegistry, _not_found
+from .actual import MlflowRegistry, is_not_found
 from .digest import artifact_digest
 
 TODO_PREFIX = "TODO(clinigate propose)"
@@ -165,7 +165,7 @@ class MlflowReader(MlflowRegistry):
         except UsageError:
             raise
         except Exception as exc:
-            if _not_found(exc):
+            if is_not_found(exc):
                 raise UsageError(f"MLflow at {self.tracking_uri} has no {missing}") from exc
             raise
 
