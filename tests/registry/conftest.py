@@ -1,8 +1,8 @@
 """A real ``mlflow server`` on loopback (local artifacts; SQLite or PostgreSQL backend store), and registries
 wired to it.
 
-``mlflow_server`` is the SQLite one most tests share. The key sync scenarios run on both backends
-hospitals use: a test asking for ``backend_registry`` (or ``backend``) runs twice, as
+``mlflow_server`` (``testing/mlflow_server.py``'s) is the SQLite one most tests share. The key sync
+scenarios run on both backends hospitals use: a test asking for ``backend_registry`` (or ``backend``) runs twice, as
 ``test_x[sqlite]`` and ``test_x[postgresql]``; the PostgreSQL cluster is ``testing/postgres.py``'s.
 """
 
@@ -11,12 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,68 +18,21 @@ from typing import Any
 
 import pytest
 from testing.fixtures import copy_example_registry, git, init_repo, merged_is_approved
+from testing.mlflow_server import (  # noqa: F401 (mlflow_server: the fixture, by import; the rest for the tests here)
+    Logged,
+    free_port,
+    in_process_cli,
+    log_model_version,
+    mlflow_server,
+    start_mlflow_server,
+    stop_mlflow_server,
+)
 from testing.postgres import PostgresCluster, postgres_cluster, postgres_uri  # noqa: F401 (fixtures, by import)
 
 from clinigate.registry.actual import MlflowRegistry, VersionState
-from clinigate.registry.digest import artifact_digest
 
 _counter = itertools.count(1)
 MODELS = ("sepsis-ews", "readmission-30d")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_mlflow_server(root: Path, port: int, backend_store_uri: str | None = None) -> subprocess.Popen[bytes]:
-    """Start ``mlflow server`` on loopback (artifacts under ``root``, in its own process group) and
-    wait until /health answers; output goes to ``root/server.log``. The backend store is
-    ``backend_store_uri``, by default a SQLite database under ``root``."""
-    env = {**os.environ, "HOME": str(root), "MLFLOW_TRACKING_URI": ""}
-    store = backend_store_uri or f"sqlite:///{root}/mlflow.db"
-    with open(root / "server.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", store,
-             "--default-artifact-root", str(root / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "1"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                if response.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_mlflow_server(proc)
-            raise RuntimeError(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-
-
-def stop_mlflow_server(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, sig)  # the server's own process group (start_new_session)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-@pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a real MLflow tracking server (SQLite store), started once per test session."""
-    root = tmp_path_factory.mktemp("mlflow")
-    port = free_port()
-    proc = start_mlflow_server(root, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_mlflow_server(proc)
 
 
 @pytest.fixture(scope="session")
@@ -170,15 +117,6 @@ class CountingRegistry(MlflowRegistry):
 
 
 @dataclass
-class Logged:
-    registered_model: str
-    version: str  # MLflow's version number
-    run_id: str
-    digest: str
-    source: str
-
-
-@dataclass
 class SyncRegistry:
     """A Git registry whose manifests point at real versions on the test server."""
 
@@ -199,27 +137,6 @@ class SyncRegistry:
     def commit(self, message: str) -> None:
         git(self.repo, "add", "-A")
         git(self.repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message)
-
-
-def log_model_version(client: Any, name: str, files: dict[str, bytes], tmp: Path) -> Logged:
-    """Log a tiny real artifact folder to a run and register it as a version of ``name``."""
-    folder = tmp / f"artifact-{next(_counter)}"
-    for rel, content in files.items():
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_bytes(content)
-    experiment = client.get_experiment_by_name("clinigate-tests")
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment("clinigate-tests")
-    run = client.create_run(experiment_id)
-    client.log_artifacts(run.info.run_id, str(folder), "model")
-    client.set_terminated(run.info.run_id)
-    try:
-        client.create_registered_model(name)
-    except Exception as exc:
-        if getattr(exc, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
-            raise
-    source = f"runs:/{run.info.run_id}/model"
-    version = client.create_model_version(name, source=source, run_id=run.info.run_id)
-    return Logged(name, str(version.version), run.info.run_id, artifact_digest(folder), source)
 
 
 _ARTIFACT = re.compile(
@@ -281,7 +198,7 @@ def build_registry(uri: str, tmp_path: Path, client: Any | None = None, *, signe
 
 
 @pytest.fixture
-def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
+def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:  # noqa: F811 (the fixture imported above)
     """The example registry, its deployed versions logged to the session server."""
     return build_registry(mlflow_server, tmp_path)
 
@@ -290,20 +207,6 @@ def sync_registry(mlflow_server: str, tmp_path: Path) -> SyncRegistry:
 def backend_registry(backend_server: str, tmp_path: Path) -> SyncRegistry:
     """The example registry, its deployed versions logged to the session server of each backend."""
     return build_registry(backend_server, tmp_path)
-
-
-def in_process_cli(capsys: pytest.CaptureFixture[str], command: str) -> Callable[..., tuple[int, str, str]]:
-    """Run ``clinigate <command>`` in-process through the real entry point (exit codes as users see them)."""
-    from clinigate.cli import main as main_module
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main_module.main([command, *args])
-        out, err = capsys.readouterr()
-        return int(exit_info.value.code or 0), out, err
-
-    return run
 
 
 @pytest.fixture

@@ -134,7 +134,8 @@ def is_remote(uri: str) -> bool:
     return urlparse(uri).scheme in ("http", "https")
 
 
-def _not_found(exc: Exception) -> bool:
+def is_not_found(exc: BaseException) -> bool:
+    """MLflow's answer that the thing asked for does not exist (the client's calls re-raise it as is)."""
     return getattr(exc, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
 
 
@@ -182,7 +183,7 @@ class MlflowRegistry:
         try:
             return fn()
         except Exception as exc:
-            if _not_found(exc) or isinstance(exc, ClinigateError):  # ours already says what is wrong
+            if is_not_found(exc) or isinstance(exc, ClinigateError):  # ours already says what is wrong
                 raise
             raise EnvironmentProblem(
                 f"MLflow at {redact(self._uri)} failed to {what}: {_first_line(exc)}",
@@ -194,7 +195,7 @@ class MlflowRegistry:
             model = self._call(f"read registered model {name}",
                                lambda: self._mlflow().get_registered_model(name))
         except Exception as exc:
-            if _not_found(exc):
+            if is_not_found(exc):
                 return None
             raise
         return RegisteredModelState(name, {str(k): str(v) for k, v in (model.aliases or {}).items()},
@@ -215,12 +216,39 @@ class MlflowRegistry:
             page = self._call(what, functools.partial(self._mlflow().search_model_versions, filter_string,
                                                       max_results=page_size, page_token=token))
             for mv in page:
-                found.setdefault(str(mv.name), {})[str(mv.version)] = VersionState(
-                    str(mv.version), str(mv.source or ""), mv.run_id or None, mv.current_stage or None,
-                    {str(k): str(v) for k, v in (mv.tags or {}).items()})
+                found.setdefault(str(mv.name), {})[str(mv.version)] = _version_state(mv)
             token = page.token
             if not token:
                 return found
+
+    def model_version(self, name: str, version: str) -> VersionState:
+        """One version of ``name``; MLflow's not-found error (:func:`is_not_found`) when there is none."""
+        mv = self._call(f"read model version {name}/{version}",
+                        lambda: self._mlflow().get_model_version(name, version))
+        return _version_state(mv)
+
+    def model_version_by_alias(self, name: str, alias: str) -> VersionState:
+        """The version ``alias`` points at now (an unknown alias is MLflow's INVALID_PARAMETER_VALUE)."""
+        mv = self._call(f"resolve alias {alias} of {name}",
+                        lambda: self._mlflow().get_model_version_by_alias(name, alias))
+        return _version_state(mv)
+
+    def versions_of_run(self, run_id: str) -> dict[str, dict[str, VersionState]]:
+        """Registered model name -> version -> state, for every version registered from run ``run_id``."""
+        return self._search(f"run_id='{_quote(run_id)}'", f"search the model versions of run {run_id}",
+                            BULK_PAGE_SIZE)
+
+    def run(self, run_id: str) -> Any:
+        """MLflow's ``Run`` entity (info, data with params, metrics and tags, inputs)."""
+        return self._call(f"read run {run_id}", lambda: self._mlflow().get_run(run_id))
+
+    def download(self, artifact_uri: str, dst: Path) -> Path:
+        """Download the artifacts at ``artifact_uri`` (any URI MLflow resolves) under ``dst``."""
+        from mlflow.artifacts import download_artifacts
+
+        return Path(self._call(f"download the artifacts at {artifact_uri}",
+                               lambda: download_artifacts(artifact_uri=artifact_uri, dst_path=str(dst),
+                                                          tracking_uri=self._uri)))
 
     def artifact_digest(self, name: str, version: str, source: str) -> str:
         return self.check_artifact(name, version, source).digest
@@ -260,7 +288,7 @@ class MlflowRegistry:
             self._call(f"untag registered model {name}",
                        lambda: self._mlflow().delete_registered_model_tag(name, key))
         except Exception as exc:
-            if not _not_found(exc):  # already gone: deleting is idempotent
+            if not is_not_found(exc):  # already gone: deleting is idempotent
                 raise
 
     def create_registered_model(self, name: str) -> None:
@@ -275,6 +303,11 @@ class MlflowRegistry:
         with _quiet_deprecation():
             self._call(f"move {name} version {version} to stage {stage}",
                        lambda: self._mlflow().transition_model_version_stage(name, version, stage))
+
+
+def _version_state(mv: Any) -> VersionState:
+    return VersionState(str(mv.version), str(mv.source or ""), mv.run_id or None, mv.current_stage or None,
+                        {str(k): str(v) for k, v in (mv.tags or {}).items()})
 
 
 def _first_line(exc: Exception) -> str:

@@ -10,19 +10,14 @@ from typing import Any
 
 import pytest
 from testing.fixtures import copy_example_registry
+from testing.mlflow_server import Logged, free_port, in_process_cli, log_model_version
 
 from clinigate.errors import UsageError
 from clinigate.manifest.loader import load_file
-from clinigate.registry.propose import (
-    TODO_PREFIX,
-    find_todos,
-    overall_metrics,
-    parse_param,
-    parse_source,
-    propose,
-)
-
-from .conftest import Logged, free_port, in_process_cli, log_model_version
+from clinigate.propose import TODO_PREFIX, find_todos, propose
+from clinigate.propose.mapping import parse_param
+from clinigate.propose.metrics import overall_metrics
+from clinigate.propose.source import parse_source
 
 TODAY = date(2026, 1, 5)
 
@@ -76,7 +71,7 @@ def test_params_get_their_types_back() -> None:
 
 def test_metric_names_map_to_overall() -> None:
     overall = overall_metrics({"roc_auc": 0.87, "val_sensitivity": 0.7, "test_auc_ci95_lower": 0.85,
-                               "test_auc_ci95_upper": 0.89, "n": 1000.0, "brier_score": 0.05})
+                               "test_auc_ci95_upper": 0.89, "n": 1000.0, "brier_score": 0.05}).to_data()
     assert overall["auc_roc"] == 0.87 and overall["auc_ci95"] == [0.85, 0.89]
     assert overall["sensitivity"] == 0.7 and overall["brier"] == 0.05
     assert overall["n"] == 1000 and isinstance(overall["n"], int)
