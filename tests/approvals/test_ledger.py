@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from testing.fixtures import git, init_repo
+from testing.fixtures import INITIAL_DATE, commit_all, git, init_repo
 
 from clinigate.approvals.ledger import (
     LEDGER_REF,
@@ -176,7 +176,7 @@ def test_same_path_with_other_bytes_is_refused(origin: Path) -> None:
     tree = _worktree(ledger.git.root)
     squatted = tree / f"sepsis-ews/1.3.0/{DIGEST_A}/{sha(bundle(2))}.sigstore.json"
     squatted.write_text("{}")
-    _commit(tree, "a file under the name the next act will take")
+    commit_all(tree, "a file under the name the next act will take", INITIAL_DATE)
     with pytest.raises(LedgerIntegrityError, match="never changes a file"):
         ledger.append([(V130, DIGEST_A, bundle(2))], "approve")
 
@@ -287,11 +287,6 @@ def _worktree(repo: Path) -> Path:
     return repo.parent / "wt"
 
 
-def _commit(tree: Path, message: str) -> None:
-    git(tree, "add", "-A")
-    git(tree, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message)
-
-
 @pytest.fixture
 def recorded(origin: Path) -> Ledger:
     ledger = open_ledger(clone(origin, "a"))
@@ -312,7 +307,7 @@ def test_an_edited_bundle_is_detected(recorded: Ledger) -> None:
     path = recorded.entries()[0].path
     tree = _worktree(recorded.git.root)
     (tree / path).write_text(bundle(99))
-    _commit(tree, "edit")
+    commit_all(tree, "edit", INITIAL_DATE)
     problems = recorded.check_history()
     assert {p.rule for p in problems} == {"ledger.rewritten_entry", "ledger.entry_name"}
     edited = next(p for p in problems if p.rule == "ledger.rewritten_entry")
@@ -323,7 +318,7 @@ def test_a_deleted_bundle_is_detected(recorded: Ledger) -> None:
     path = recorded.entries()[0].path
     tree = _worktree(recorded.git.root)
     (tree / path).unlink()
-    _commit(tree, "delete")
+    commit_all(tree, "delete", INITIAL_DATE)
     problems = recorded.check_history()
     assert [(p.rule, p.path) for p in problems] == [("ledger.rewritten_entry", path)]
     assert "deletes" in problems[0].message
@@ -344,7 +339,7 @@ def test_stray_files_and_misnamed_bundles_are_detected(recorded: Ledger) -> None
     tree = _worktree(recorded.git.root)
     (tree / "README.md").write_text("notes\n")
     (tree / f"sepsis-ews/1.3.0/{DIGEST_A}/{'0' * 64}.sigstore.json").write_text(bundle(7))
-    _commit(tree, "additions that do not fit")
+    commit_all(tree, "additions that do not fit", INITIAL_DATE)
     problems = recorded.check_history()
     assert sorted((p.rule, p.path) for p in problems) == [
         ("ledger.entry_name", f"sepsis-ews/1.3.0/{DIGEST_A}/{'0' * 64}.sigstore.json"),
@@ -355,6 +350,6 @@ def test_stray_files_and_misnamed_bundles_are_detected(recorded: Ledger) -> None
 def test_push_refuses_a_broken_history(recorded: Ledger) -> None:
     tree = _worktree(recorded.git.root)
     (tree / recorded.entries()[0].path).unlink()
-    _commit(tree, "delete")
+    commit_all(tree, "delete", INITIAL_DATE)
     with pytest.raises(LedgerIntegrityError, match="not append-only"):
         recorded.push()

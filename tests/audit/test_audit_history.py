@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from testing.fixtures import copy_example_registry, git
+from testing.deployments import DEPLOYMENT, deployment_yaml
+from testing.fixtures import commit_all, copy_example_registry, git
 
 from clinigate.audit.query import Auditor
 from clinigate.gitrepo import Git
@@ -17,21 +18,6 @@ T1 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)  # sepsis-ews first deployed: produ
 T2 = datetime(2026, 2, 1, 14, 30, tzinfo=UTC)  # production 1.2.0, staging 1.2.1
 T3 = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)  # rollback: production back to 1.1.0
 T4 = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)  # readmission-30d added (with its deployment)
-DEPLOYMENT = "models/sepsis-ews/deployment.yaml"
-
-
-def _deployment(production: str, staging: str | None, rationale: str) -> str:
-    envs = f"  production:\n    version: {production}\n    strategy: full\n"
-    if staging:
-        envs += f"  staging:\n    version: {staging}\n    strategy: full\n"
-    return (f"apiVersion: clinigate/v1\nkind: Deployment\nmodel: sepsis-ews\nenvironments:\n{envs}"
-            f"rollback_target: 1.0.0\nchange:\n  rationale: '{rationale}'\n")
-
-
-def _commit(repo: Path, message: str, when: datetime) -> str:
-    git(repo, "add", "-A")
-    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date=when.isoformat())
-    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +29,15 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     shutil.move(repo / "models/readmission-30d", held)
     (repo / DEPLOYMENT).unlink()
     git(repo, "init", "-q", "-b", "main")
-    commits = {"t0": _commit(repo, "registry without deployments", T1 - timedelta(days=9))}
-    (repo / DEPLOYMENT).write_text(_deployment("1.1.0", None, "First production release (K231234)."))
-    commits["t1"] = _commit(repo, "Deploy sepsis-ews 1.1.0 (#3)", T1)
-    (repo / DEPLOYMENT).write_text(_deployment("1.2.0", "1.2.1", "Promote 1.2.0; stage 1.2.1."))
-    commits["t2"] = _commit(repo, "Merge pull request #7 from mercy/promote-1.2.0", T2)
-    (repo / DEPLOYMENT).write_text(_deployment("1.1.0", "1.2.1", "Roll back: alert fatigue on ward 4 (CAPA-8)."))
-    commits["t3"] = _commit(repo, "Roll back production to 1.1.0 (#9)", T3)
+    commits = {"t0": commit_all(repo, "registry without deployments", T1 - timedelta(days=9))}
+    (repo / DEPLOYMENT).write_text(deployment_yaml("1.1.0", None, "First production release (K231234)."))
+    commits["t1"] = commit_all(repo, "Deploy sepsis-ews 1.1.0 (#3)", T1)
+    (repo / DEPLOYMENT).write_text(deployment_yaml("1.2.0", "1.2.1", "Promote 1.2.0; stage 1.2.1."))
+    commits["t2"] = commit_all(repo, "Merge pull request #7 from mercy/promote-1.2.0", T2)
+    (repo / DEPLOYMENT).write_text(deployment_yaml("1.1.0", "1.2.1", "Roll back: alert fatigue on ward 4 (CAPA-8)."))
+    commits["t3"] = commit_all(repo, "Roll back production to 1.1.0 (#9)", T3)
     shutil.move(held, repo / "models/readmission-30d")
-    commits["t4"] = _commit(repo, "Add readmission-30d (#11)", T4)
+    commits["t4"] = commit_all(repo, "Add readmission-30d (#11)", T4)
     return repo, commits
 
 
@@ -153,7 +139,7 @@ def test_verify_finds_unapproved_production_versions_and_edited_manifests(
     git(clone, "remote", "remove", "origin")  # the edit is on this clone's main, as if pushed
     version = clone / "models/sepsis-ews/versions/1.1.0.yaml"
     version.write_text(version.read_text().replace("n: ", "n:  ", 1))
-    edit = _commit(clone, "quietly fix a number", T4 + timedelta(days=1))
+    edit = commit_all(clone, "quietly fix a number", T4 + timedelta(days=1))
     again = run_cli("audit", "verify", "--since", commits["t4"], "--format", "json", "--repo", str(clone))
     rules = [(f["rule"], path) for path, f in _findings(again.stdout)]
     assert again.code == 1 and rules == [("history.version_edited", "models/sepsis-ews/versions/1.1.0.yaml")]

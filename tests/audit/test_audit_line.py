@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from testing.fixtures import copy_example_registry, git
+from testing.deployments import DEPLOYMENT, deployment_yaml
+from testing.fixtures import commit_all, copy_example_registry, git
 
 from clinigate.audit.events import read_events
 from clinigate.audit.line import LineFiles, LineReader
@@ -17,9 +18,6 @@ from clinigate.audit.query import Auditor
 from clinigate.errors import GitError
 from clinigate.gitrepo import Git
 from clinigate.gitrepo.git import NO_COMMIT_GRAPH_ENV
-
-from .test_audit_history import DEPLOYMENT, _commit
-from .test_audit_history import _deployment as deployment_yaml
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 TRUST = "policies/trust/trust.yaml"
@@ -32,28 +30,28 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
     repo.mkdir()
     copy_example_registry(repo)
     git(repo, "init", "-q", "-b", "main")
-    commits = {"root": _commit(repo, "registry", T0)}
+    commits = {"root": commit_all(repo, "registry", T0)}
     (repo / "docs").mkdir()
     (repo / "docs/notes.md").write_text("unrelated\n")
-    commits["notes"] = _commit(repo, "notes (#1)", T0 + timedelta(hours=1))
+    commits["notes"] = commit_all(repo, "notes (#1)", T0 + timedelta(hours=1))
     (repo / DEPLOYMENT).write_text(deployment_yaml("1.1.0", None, "Roll back to 1.1.0."))
-    commits["deploy"] = _commit(repo, "roll back (#2)", T0 + timedelta(hours=2))
+    commits["deploy"] = commit_all(repo, "roll back (#2)", T0 + timedelta(hours=2))
     (repo / "models/readmission-30d/pccp.yaml").unlink()
     os.symlink("model.yaml", repo / "models/readmission-30d/card.yaml")
     (repo / "policies/data/extra.yaml").write_text("note: added\n")
-    commits["symlink"] = _commit(repo, "link and data (#3)", T0 + timedelta(hours=3))
+    commits["symlink"] = commit_all(repo, "link and data (#3)", T0 + timedelta(hours=3))
     git(repo, "switch", "-q", "-c", "change")
     (repo / "policies/data/extra.yaml").unlink()
     (repo / DEPLOYMENT).write_text(deployment_yaml("1.2.0", None, "Promote 1.2.0."))
-    commits["branch"] = _commit(repo, "promote", T0 + timedelta(hours=4))
+    commits["branch"] = commit_all(repo, "promote", T0 + timedelta(hours=4))
     git(repo, "switch", "-q", "main")
     (repo / "docs/notes.md").write_text("more\n")
-    commits["notes2"] = _commit(repo, "notes (#4)", T0 + timedelta(hours=5))
+    commits["notes2"] = commit_all(repo, "notes (#4)", T0 + timedelta(hours=5))
     git(repo, "-c", "commit.gpgsign=false", "merge", "-q", "--no-ff", "-m", "Merge pull request #5 from x/y",
         "change", date=(T0 + timedelta(hours=6)).isoformat())
     commits["merge"] = git(repo, "rev-parse", "HEAD").strip()
     (repo / "docs/notes.md").write_text("last\n")
-    commits["tip"] = _commit(repo, "notes (#6)", T0 + timedelta(hours=7))
+    commits["tip"] = commit_all(repo, "notes (#6)", T0 + timedelta(hours=7))
     return repo, commits
 
 
@@ -145,15 +143,15 @@ def test_one_judge_per_distinct_rules_and_one_book_per_trust(tmp_path: Path,
     repo.mkdir()
     copy_example_registry(repo)
     git(repo, "init", "-q", "-b", "main")
-    _commit(repo, "registry", T0)
+    commit_all(repo, "registry", T0)
     for n, version in enumerate(("1.1.0", "1.2.0", "1.1.0"), start=1):
         (repo / DEPLOYMENT).write_text(deployment_yaml(version, None, f"Change {n}."))
-        _commit(repo, f"change {n}", T0 + timedelta(days=n))
+        commit_all(repo, f"change {n}", T0 + timedelta(days=n))
     trust = repo / TRUST
     trust.write_text(trust.read_text().replace("require_signed_approvals: true", "require_signed_approvals: false"))
-    _commit(repo, "merged is approved from now on", T0 + timedelta(days=10))
+    commit_all(repo, "merged is approved from now on", T0 + timedelta(days=10))
     (repo / DEPLOYMENT).write_text(deployment_yaml("1.2.0", None, "Change 4."))
-    _commit(repo, "change 4", T0 + timedelta(days=11))
+    commit_all(repo, "change 4", T0 + timedelta(days=11))
 
     opened = {"deciders": 0, "books": 0}
     real_decider, real_book = Decider.open.__func__, ApprovalBook.open.__func__  # type: ignore[attr-defined]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from testing.evidence import NEW, PREDICTIONS, RECORD, SEPSIS, commit, draft_version
-from testing.fixtures import CliResult
+from testing.evidence import NEW, PREDICTIONS, RECORD, SEPSIS, draft_version
+from testing.fixtures import CliResult, commit_all
 
 from clinigate.demo.synthetic import write_predictions
 from clinigate.gate.check import run_check
@@ -53,7 +53,7 @@ def test_evaluate_into_rewrites_only_the_computed_blocks_and_validates(
 def test_check_passes_matching_evidence_and_denies_each_number_that_differs(
         drafted: Path, run_cli: Callable[..., CliResult]) -> None:
     assert _evaluate(run_cli, drafted).code == 0
-    commit(drafted, "sepsis 1.4.0 evaluated")
+    commit_all(drafted, "sepsis 1.4.0 evaluated")
     report = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in report.manifests if m.path == NEW]
     assert not [f for f in entry.findings if f.rule.startswith("gates.evidence")], entry.findings
@@ -63,7 +63,7 @@ def test_check_passes_matching_evidence_and_denies_each_number_that_differs(
     auc = data["validation"]["overall"]["auc_roc"]
     typed = round(auc - 0.004, 4)  # inside the interval, so only the evidence can catch it
     path.write_text(path.read_text().replace(f"    auc_roc: {auc}\n", f"    auc_roc: {typed}\n", 1))
-    commit(drafted, "a hand-improved number")
+    commit_all(drafted, "a hand-improved number")
     report = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in report.manifests if m.path == NEW]
     (mismatch,) = [f for f in entry.findings if f.rule == "gates.evidence_mismatch"]
@@ -76,7 +76,7 @@ def test_check_denies_predictions_swapped_after_the_evaluation(
         drafted: Path, run_cli: Callable[..., CliResult]) -> None:
     assert _evaluate(run_cli, drafted).code == 0
     write_predictions(drafted / PREDICTIONS, yaml.safe_load((drafted / NEW).read_text()), rows=40_000, seed=15)
-    commit(drafted, "other predictions")
+    commit_all(drafted, "other predictions")
     text = run_cli("check", "--base", "main", cwd=drafted).stdout
     assert re.search(rf"deny {re.escape(NEW)}:\d+:\d+: \[gates.evidence_mismatch\] "
                      r"validation.evidence.predictions.sha256: .*the file changed after it was evaluated", text), text
@@ -85,7 +85,7 @@ def test_check_denies_predictions_swapped_after_the_evaluation(
 def test_check_denies_evidence_missing_from_the_revision(drafted: Path, run_cli: Callable[..., CliResult]) -> None:
     assert _evaluate(run_cli, drafted).code == 0
     (drafted / PREDICTIONS).unlink()
-    commit(drafted, "manifest without its predictions")
+    commit_all(drafted, "manifest without its predictions")
     report = run_check(drafted, base="main", head="HEAD")
     rules = {f.rule for m in report.manifests for f in m.findings}
     assert "gates.evidence_missing" in rules and report.decision == "fail"
@@ -179,14 +179,14 @@ def test_a_pccp_requiring_evidence_denies_typed_numbers_and_accepts_computed_one
     assert "      require_locked_validation_set: true\n" in text
     pccp.write_text(text.replace("      require_locked_validation_set: true\n",
                                  "      require_locked_validation_set: true\n      require_evidence: true\n"))
-    commit(registry, "the plan requires computed evidence")
+    commit_all(registry, "the plan requires computed evidence")
     drafted = draft_version(registry)
-    commit(drafted, "sepsis 1.4.0, numbers typed")
+    commit_all(drafted, "sepsis 1.4.0, numbers typed")
     typed = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in typed.manifests if m.path == NEW]
     assert "gates.evidence_required" in {f.rule for f in entry.findings}, [f.rule for f in entry.findings]
     assert _evaluate(run_cli, drafted).code == 0
-    commit(drafted, "numbers computed")
+    commit_all(drafted, "numbers computed")
     computed = run_check(drafted, base="main", head="HEAD")
     (entry,) = [m for m in computed.manifests if m.path == NEW]
     assert not {f.rule for f in entry.findings} & {"gates.evidence_required", "gates.evidence_mismatch"}
@@ -199,7 +199,7 @@ def test_check_fails_closed_naming_the_extra_when_it_cannot_recompute(
     import sys
 
     assert _evaluate(run_cli, drafted).code == 0
-    commit(drafted, "sepsis 1.4.0 evaluated")
+    commit_all(drafted, "sepsis 1.4.0 evaluated")
     code = ("import sys; sys.modules['numpy'] = None; sys.modules['pyarrow'] = None\n"
             "from clinigate.cli.main import main; main(['check', '--base', 'main'])")
     proc = subprocess.run([sys.executable, "-c", code], cwd=drafted, capture_output=True, text=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from testing.files import replace_in
+
 from clinigate.findings import Finding
 from clinigate.manifest.validate import validate_registry
 
@@ -15,13 +17,6 @@ LATEST = f"{SEPSIS}/versions/1.3.0.yaml"
 def _findings(registry: Path, rule: str, *paths: str) -> list[Finding]:
     report = validate_registry(registry, [registry / p for p in paths or (LATEST,)])
     return [f for f in report.findings if f.rule == rule]
-
-
-def _edit(registry: Path, path: str, old: str, new: str, count: int = 1) -> None:
-    target = registry / path
-    text = target.read_text(encoding="utf-8")
-    assert old in text, old
-    target.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
 def _drop_subgroup(registry: Path, attribute: str, group: str) -> None:
@@ -77,15 +72,15 @@ def test_a_training_site_outside_the_validation_set_is_required_once_the_set_nam
         registry: Path) -> None:
     # St. Brendan joined the training data after the locked validation set was drawn (model card).
     assert _findings(registry, "xref.subgroup-missing") == []
-    _edit(registry, LATEST, "    sites:\n      - Mercy General Main Campus\n      - Mercy General North\n"
-          "      - Mercy Riverside Community Hospital\n", "")
+    replace_in(registry, LATEST, "    sites:\n      - Mercy General Main Campus\n      - Mercy General North\n"
+               "      - Mercy Riverside Community Hospital\n", "")
     [finding] = _findings(registry, "xref.subgroup-missing")
     assert "no site subgroup 'St. Brendan Community Hospital'" in finding.message
     assert "though training.dataset.sites lists it" in finding.message
 
 
 def test_without_a_valid_pccp_the_demographics_are_still_required(registry: Path) -> None:
-    _edit(registry, f"{SEPSIS}/pccp.yaml", "title:", "titel:")
+    replace_in(registry, f"{SEPSIS}/pccp.yaml", "title:", "titel:")
     _drop_subgroup(registry, "ethnicity", "Hispanic or Latino")
     _drop_subgroup(registry, "site", "Mercy General North")
     found = _findings(registry, "xref.subgroup-missing")
@@ -93,7 +88,7 @@ def test_without_a_valid_pccp_the_demographics_are_still_required(registry: Path
 
 
 def test_a_far_off_name_gets_no_did_you_mean(registry: Path) -> None:
-    _edit(registry, LATEST, "      group: 80+\n", "      group: octogenarians\n")
+    replace_in(registry, LATEST, "      group: 80+\n", "      group: octogenarians\n")
     [finding] = _findings(registry, "xref.subgroup-missing")
     assert "did you mean" not in finding.message
 

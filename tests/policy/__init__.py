@@ -1,15 +1,1 @@
 """Tests of clinigate.policy: real engines (regorus, regopy) on small policy trees in tmp_path."""
-
-from __future__ import annotations
-
-import textwrap
-from pathlib import Path
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    """Write ``{relative path: text}`` under ``root`` (text dedented) and return ``root``."""
-    for relative, text in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root

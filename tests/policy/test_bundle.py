@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from testing.files import write_tree
 
 from clinigate.policy.bundle import PolicyBundle, PolicyModule, load_bundle
 from clinigate.policy.engine import PolicyBundleError
-
-from . import write_tree
 
 GATE = """
 package clinigate.gate

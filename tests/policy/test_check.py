@@ -8,48 +8,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from testing.fixtures import CliResult, git
+from testing.changes import SEPSIS, new_sepsis_version, only_manifest
+from testing.fixtures import CliResult, commit_all, git
 
 from clinigate.gate.check import GateDecision as CheckReport
 from clinigate.gate.check import run_check
-
-SEPSIS = "models/sepsis-ews"
-
-
-def _commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date="2026-02-01T10:00:00+00:00")
 
 
 def _branch(repo: Path) -> None:
     git(repo, "switch", "-q", "-c", "change")
 
 
-def _new_version(repo: Path, edit: Callable[[str], str] = lambda t: t) -> str:
-    text = (repo / SEPSIS / "versions/1.3.0.yaml").read_text()
-    text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
-    text = re.sub(r"(?m)^(  sha256: )[0-9a-f]{64}$", lambda m: m.group(1) + "5a" * 32, text, count=1)
-    path = repo / SEPSIS / "versions/1.4.0.yaml"
-    path.write_text(edit(text))
-    return f"{SEPSIS}/versions/1.4.0.yaml"
-
-
 def _check(repo: Path) -> CheckReport:
     return run_check(repo, base="main", head="HEAD")
 
 
-def _only(report: CheckReport, path: str):  # type: ignore[no-untyped-def]
-    matches = [m for m in report.manifests if m.path == path]
-    assert len(matches) == 1, [m.path for m in report.manifests]
-    return matches[0]
-
-
 def test_clean_data_update_is_pending_with_the_pccp_roles(registry: Path) -> None:
     _branch(registry)
-    path = _new_version(registry)
-    _commit(registry, "sepsis 1.4.0")
+    path = new_sepsis_version(registry)
+    commit_all(registry, "sepsis 1.4.0")
     report = _check(registry)
-    m = _only(report, path)
+    m = only_manifest(report, path)
     assert (m.change_class, m.pccp_status, m.regulatory_action) == ("data_update", "conforming", "none"), \
         [(f.rule, f.message) for f in m.findings]
     assert [f for f in m.findings if f.severity.value == "error"] == []
@@ -67,10 +46,10 @@ def test_black_patient_subgroup_gap_fails_naming_attribute_group_and_gap(registr
         block = re.sub(r"auc_roc: [0-9.]+", "auc_roc: 0.683", text[start:block_end])
         return text[:start] + block + "ci95: [0.66, 0.705]" + text[line_end:]
 
-    path = _new_version(registry, worse)
-    _commit(registry, "sepsis 1.4.0 with a subgroup gap")
+    path = new_sepsis_version(registry, worse)
+    commit_all(registry, "sepsis 1.4.0 with a subgroup gap")
     report = _check(registry)
-    m = _only(report, path)
+    m = only_manifest(report, path)
     denies = [f for f in m.findings if f.severity.value == "error"]
     assert report.decision == "fail"
     assert any("race" in f.message and "Black or African American" in f.message and "0.19" in f.message
@@ -83,10 +62,10 @@ def test_intended_use_change_is_outside_the_pccp(registry: Path) -> None:
     text = model.read_text()
     assert "  purpose: >-\n" in text
     model.write_text(text.replace("  purpose: >-\n", "  purpose: >-\n    Extended to paediatric wards.\n", 1))
-    path = _new_version(registry)
-    _commit(registry, "widen the indication")
+    path = new_sepsis_version(registry)
+    commit_all(registry, "widen the indication")
     report = _check(registry)
-    m = _only(report, path)
+    m = only_manifest(report, path)
     assert (m.change_class, m.pccp_status, m.regulatory_action) == ("new_indication", "outside_pccp", "new_submission")
     assert report.decision == "fail"
 
@@ -95,9 +74,9 @@ def test_editing_a_merged_manifest_is_an_immutability_finding(registry: Path) ->
     _branch(registry)
     target = registry / SEPSIS / "versions/1.2.0.yaml"
     target.write_text(re.sub(r"(?m)^submitted_on: .*$", "submitted_on: 2025-03-01", target.read_text(), count=1))
-    _commit(registry, "edit a merged manifest")
+    commit_all(registry, "edit a merged manifest")
     report = _check(registry)
-    m = _only(report, f"{SEPSIS}/versions/1.2.0.yaml")
+    m = only_manifest(report, f"{SEPSIS}/versions/1.2.0.yaml")
     assert report.decision == "fail"
     assert any("immutab" in f.rule or "never change" in f.message for f in m.findings), [f.message for f in m.findings]
 
@@ -106,14 +85,14 @@ def test_editing_a_merged_manifest_is_an_immutability_finding(registry: Path) ->
 def test_deployment_naming_an_unknown_or_unapproved_version_fails(registry: Path, version: str) -> None:
     _branch(registry)
     if version == "1.4.0":
-        _new_version(registry)
+        new_sepsis_version(registry)
     deployment = registry / SEPSIS / "deployment.yaml"
     text = re.sub(r"(?m)^(  production:\n    version: )\S+$", lambda m: m.group(1) + version,
                   deployment.read_text(), count=1)
     deployment.write_text(text)
-    _commit(registry, f"promote {version}")
+    commit_all(registry, f"promote {version}")
     report = _check(registry)
-    m = _only(report, f"{SEPSIS}/deployment.yaml")
+    m = only_manifest(report, f"{SEPSIS}/deployment.yaml")
     assert report.decision == "fail"
     assert any(version in f.message for f in m.findings if f.severity.value == "error"), \
         [(f.rule, f.message) for f in m.findings]
@@ -123,9 +102,9 @@ def test_pccp_edit_is_a_plan_change_needing_a_submission(registry: Path) -> None
     _branch(registry)
     pccp = registry / SEPSIS / "pccp.yaml"
     pccp.write_text(re.sub(r"(?m)^title: (.*)$", r"title: \1 (amended)", pccp.read_text(), count=1))
-    _commit(registry, "amend the plan")
+    commit_all(registry, "amend the plan")
     report = _check(registry)
-    m = _only(report, f"{SEPSIS}/pccp.yaml")
+    m = only_manifest(report, f"{SEPSIS}/pccp.yaml")
     assert report.decision == "fail"
     assert m.pccp_status == "outside_pccp" and m.regulatory_action == "new_submission"
     assert "regulatory" in m.required_roles
@@ -133,8 +112,8 @@ def test_pccp_edit_is_a_plan_change_needing_a_submission(registry: Path) -> None
 
 def test_cli_json_and_markdown(registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)
-    path = _new_version(registry)
-    _commit(registry, "sepsis 1.4.0")
+    path = new_sepsis_version(registry)
+    commit_all(registry, "sepsis 1.4.0")
     result = run_cli("check", "--base", "main", "--format", "json", cwd=registry)
     assert result.code == 1, result.stderr
     doc = json.loads(result.stdout)
@@ -154,7 +133,7 @@ def test_unknown_base_is_an_environment_error(registry: Path, run_cli: Callable[
 def test_no_registry_change_passes(registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)
     (registry / "NOTES.txt").write_text("unrelated")
-    _commit(registry, "unrelated")
+    commit_all(registry, "unrelated")
     result = run_cli("check", "--base", "main", cwd=registry)
     assert result.code == 0 and "decision: pass" in result.stdout
 
@@ -166,7 +145,7 @@ def test_policy_and_workflow_edits_are_governance_changes_not_documents(registry
     workflow = registry / ".github" / "workflows" / "pr-gate.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)
     workflow.write_text("name: gate\non: pull_request\njobs: {}\n")
-    _commit(registry, "touch policies and a workflow")
+    commit_all(registry, "touch policies and a workflow")
     report = _check(registry)
     kinds = {m.path: m.kind for m in report.manifests}
     assert kinds == {"policies/gates.rego": "Governance", ".github/workflows/pr-gate.yml": "Governance"}
@@ -184,16 +163,16 @@ def test_broken_roles_file_fails_the_check(registry: Path) -> None:
     _branch(registry)
     roles = registry / "policies" / "data" / "roles.yaml"
     roles.write_text(roles.read_text().replace("  - id: ", "  - idd: ", 1))
-    _commit(registry, "break roles")
+    commit_all(registry, "break roles")
     report = _check(registry)
-    m = _only(report, "policies/data/roles.yaml")
+    m = only_manifest(report, "policies/data/roles.yaml")
     assert report.decision == "fail"
     assert any(f.rule == "schema.unknown-field" for f in m.findings)
 
 
 def test_uncommitted_registry_changes_get_a_note(registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)
-    path = _new_version(registry)  # written, not committed
+    path = new_sepsis_version(registry)  # written, not committed
     result = run_cli("check", "--base", "main", cwd=registry)
     assert result.code == 0 and "no registry documents changed" in result.stdout
     assert f"note: 1 uncommitted change(s) under models/ or policies/ (e.g. {path}) were not judged" \
@@ -203,8 +182,8 @@ def test_uncommitted_registry_changes_get_a_note(registry: Path, run_cli: Callab
 def test_text_findings_name_file_line_and_column_and_junit_names_the_command(
         registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)
-    path = _new_version(registry, lambda t: t.replace("auc_roc: 0.881", "auc_roc: 0.781", 1))
-    _commit(registry, "sepsis 1.4.0 with a weak overall AUC")
+    path = new_sepsis_version(registry, lambda t: t.replace("auc_roc: 0.881", "auc_roc: 0.781", 1))
+    commit_all(registry, "sepsis 1.4.0 with a weak overall AUC")
     text = run_cli("check", "--base", "main", cwd=registry).stdout
     assert re.search(rf"  deny {re.escape(path)}:\d+:\d+: \[[a-z_]+\.[a-z_-]+\] ", text), text
     junit = run_cli("check", "--base", "main", "--format", "junit", cwd=registry).stdout
@@ -214,15 +193,15 @@ def test_text_findings_name_file_line_and_column_and_junit_names_the_command(
 def test_github_format_annotates_and_ends_with_the_decision(
         registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)
-    path = _new_version(registry)
-    _commit(registry, "sepsis 1.4.0")
+    path = new_sepsis_version(registry)
+    commit_all(registry, "sepsis 1.4.0")
     pending = run_cli("check", "--base", "main", "--format", "github", cwd=registry).stdout.splitlines()
     assert f"::notice file={path}::approvals missing: clinical_reviewer, quality" in pending
     assert re.fullmatch(r"clinigate check: decision: pending \(0 denied, \d+ warnings, 1 documents\)",
                         pending[-1]), pending
     weak = registry / path
     weak.write_text(weak.read_text().replace("auc_roc: 0.881", "auc_roc: 0.781", 1))
-    _commit(registry, "weaker")
+    commit_all(registry, "weaker")
     failed = run_cli("check", "--base", "main", "--format", "github", cwd=registry)
     lines = failed.stdout.splitlines()
     assert failed.code == 1
@@ -235,8 +214,8 @@ def test_github_format_annotates_and_ends_with_the_decision(
 def test_nan_hyperparameter_fails_the_check_at_its_line_not_as_an_engine_error(
         registry: Path, run_cli: Callable[..., CliResult]) -> None:
     _branch(registry)
-    path = _new_version(registry, lambda t: t.replace("      gamma: 0.5\n", "      gamma: .nan\n", 1))
-    _commit(registry, "sepsis 1.4.0 with a NaN")
+    path = new_sepsis_version(registry, lambda t: t.replace("      gamma: 0.5\n", "      gamma: .nan\n", 1))
+    commit_all(registry, "sepsis 1.4.0 with a NaN")
     result = run_cli("check", "--base", "main", cwd=registry)
     assert result.code == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -255,8 +234,8 @@ def _without_80_plus(text: str) -> str:
 def test_deleting_the_80_plus_group_fails_the_check(registry: Path, run_cli: Callable[..., CliResult]) -> None:
     # The policies alone would call this data_update · conforming: the gate must still refuse it.
     _branch(registry)
-    path = _new_version(registry, _without_80_plus)
-    _commit(registry, "sepsis 1.4.0 without the 80+ band")
+    path = new_sepsis_version(registry, _without_80_plus)
+    commit_all(registry, "sepsis 1.4.0 without the 80+ band")
     result = run_cli("check", "--base", "main", cwd=registry)
     assert result.code == 1, result.stdout + result.stderr
     section = result.stdout.split(path, 1)[1]
@@ -264,7 +243,7 @@ def test_deleting_the_80_plus_group_fails_the_check(registry: Path, run_cli: Cal
                      section), result.stdout
     assert "no age_band subgroup '80+' in validation.subgroups" in section
     assert "decision: fail" in result.stdout
-    m = _only(_check(registry), path)
+    m = only_manifest(_check(registry), path)
     assert m.decision == "fail" and [f.rule for f in m.findings if f.severity.value == "error"] == [
         "xref.subgroup-missing"]
 
@@ -274,8 +253,8 @@ def test_a_build_metadata_twin_of_a_merged_version_fails_the_check(registry: Pat
     text = (registry / SEPSIS / "versions/1.3.0.yaml").read_text()
     twin = f"{SEPSIS}/versions/1.3.0+build.1.yaml"
     (registry / twin).write_text(text.replace("version: 1.3.0\n", "version: 1.3.0+build.1\n", 1))
-    _commit(registry, "1.3.0 again, with build metadata")
-    m = _only(_check(registry), twin)
+    commit_all(registry, "1.3.0 again, with build metadata")
+    m = only_manifest(_check(registry), twin)
     assert m.decision == "fail"
     assert any(f.rule == "xref.duplicate-version" and f"{SEPSIS}/versions/1.3.0.yaml" in f.message
                for f in m.findings), [(f.rule, f.message) for f in m.findings]

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import click
 import pytest
+from testing.files import write_tree
 
 from clinigate.cli.policy import _ranges, policy
-
-from . import write_tree
 
 GATES = """
 package clinigate.gates

@@ -6,12 +6,11 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from testing.files import write_tree
 
 from clinigate.policy.bundle import PolicyBundle, PolicyModule, load_bundle
 from clinigate.policy.embedded import EmbeddedEngine
 from clinigate.policy.engine import PolicyCompileError, PolicyEngineError, make_engine
-
-from . import write_tree
 
 DECISION = """
 package clinigate.decision

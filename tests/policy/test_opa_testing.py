@@ -7,15 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from testing.files import write_tree
 from testing.fixtures import REPO_ROOT
+from testing.rego import GATES, GATES_TEST
 
 from clinigate.errors import UsageError
 from clinigate.policy.bundle import load_bundle
 from clinigate.policy.opa_testing import rule_lines
 from clinigate.policy.testing import Outcome, RegoTestRun, run_tests
-
-from . import write_tree
-from .test_testing import GATES, GATES_TEST
 
 pytest.importorskip("opa_bindings")
 

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from testing.changes import subgroup
 from testing.fixtures import REPO_ROOT
 
 from clinigate.manifest import strict_yaml
@@ -21,15 +22,11 @@ def _data(version: str) -> dict[str, Any]:
     return data
 
 
-def _subgroup(data: dict[str, Any], attribute: str, group: str) -> dict[str, Any]:
-    return next(s for s in data["validation"]["subgroups"] if (s["attribute"], s["group"]) == (attribute, group))
-
-
 def _head(auc: dict[tuple[str, str], float] | None = None) -> ModelVersion:
     """1.3.0 with subgroup AUCs replaced (each CI set tightly around its new AUC)."""
     data = copy.deepcopy(_data("1.3.0"))
     for (attribute, group), value in (auc or {}).items():
-        sub = _subgroup(data, attribute, group)
+        sub = subgroup(data, attribute, group)
         sub.update(auc_roc=value, ci95=[round(value - 0.01, 3), round(value + 0.01, 3)])
     return ModelVersion.model_validate(data)
 
@@ -58,7 +55,7 @@ def test_deltas_are_head_minus_production_exactly_rounded() -> None:
 
 def test_a_group_on_one_side_only_is_kept_and_flagged_next_to_its_attribute() -> None:
     data = _data("1.3.0")
-    _subgroup(data, "site", "Mercy General North")["group"] = "Mercy General North Campus"
+    subgroup(data, "site", "Mercy General North")["group"] = "Mercy General North Campus"
     c = compare(ModelVersion.model_validate(data), production_version="1.2.0", production=PRODUCTION)
     keys = [(r.attribute, r.group) for r in c.subgroups]
     assert keys.index(("site", "Mercy General North")) == keys.index(("site", "Mercy Riverside Community Hospital")) + 1

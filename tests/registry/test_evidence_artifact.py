@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from testing.evidence import NEW, commit, draft_version
-from testing.fixtures import CliResult
+from testing.evidence import NEW, draft_version
+from testing.fixtures import CliResult, commit_all
 
 from clinigate.gate.check import run_check
 
@@ -37,7 +37,7 @@ def test_runs_artifact_evidence_is_fetched_checked_and_recomputed(
                      cwd=registry)
     assert result.code == 0, result.stderr
     assert yaml.safe_load((registry / NEW).read_text())["validation"]["evidence"]["predictions"]["uri"] == uri
-    commit(registry, "sepsis 1.4.0, evidence in MLflow")
+    commit_all(registry, "sepsis 1.4.0, evidence in MLflow")
 
     assert "not recomputed" in _evidence_rules(registry)["gates.evidence_not_rederived"]
     assert _evidence_rules(registry, evidence_tracking_uri=mlflow_server) == {}
@@ -45,7 +45,7 @@ def test_runs_artifact_evidence_is_fetched_checked_and_recomputed(
     path = registry / NEW
     auc = yaml.safe_load(path.read_text())["validation"]["overall"]["auc_roc"]
     path.write_text(path.read_text().replace(f"    auc_roc: {auc}\n", f"    auc_roc: {round(auc - 0.003, 4)}\n", 1))
-    commit(registry, "a typed number")
+    commit_all(registry, "a typed number")
     assert "gates.evidence_mismatch" in _evidence_rules(registry, evidence_tracking_uri=mlflow_server)
 
     gone = _evidence_rules(registry, evidence_tracking_uri="http://127.0.0.1:9")

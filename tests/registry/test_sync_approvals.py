@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testing.sync import actual_aliases, expected_aliases
 
 from clinigate.demo.approvals import sign_deployed_versions
 from clinigate.gitrepo import Git
 
 from .conftest import SyncRegistry, build_registry
-from .test_sync_faults import actual_aliases, expected_aliases
 
 pytestmark = pytest.mark.slow
 

@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from testing.sync import actual_aliases, expected_aliases, run_concurrently, spawn_sync, sync_env
 
 from clinigate.registry import reconcile
 from clinigate.registry.actual import MlflowRegistry
@@ -52,26 +53,6 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.slow
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def expected_aliases(reg: SyncRegistry) -> dict[str, dict[str, str]]:
-    v = {key: logged.version for key, logged in reg.logged.items()}
-    return {
-        "sepsis-ews": {"production": v[("sepsis-ews", "1.2.0")], "staging": v[("sepsis-ews", "1.2.1")],
-                       "shadow": v[("sepsis-ews", "1.3.0")]},
-        "readmission-30d": {"production": v[("readmission-30d", "1.1.0")],
-                            "staging": v[("readmission-30d", "2.0.0")]},
-    }
-
-
-def actual_aliases(reg: SyncRegistry) -> dict[str, dict[str, str]]:
-    client = reg.mlflow()
-    # str(): the SQLite store hands alias versions back as int, the REST client as str.
-    return {model: {alias: str(version) for alias, version in client.get_registered_model(name).aliases.items()}
-            for model, name in reg.names.items()}
-
 
 class Server:
     """A dedicated ``mlflow server`` whose store outlives the process."""
@@ -165,11 +146,6 @@ main_module.main(["sync", *sys.argv[4:]])
 """
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "MLFLOW_TRACKING_URI": "", "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(REPO_ROOT / "tooling"), os.environ.get("PYTHONPATH")]))}
-
-
 def test_server_killed_mid_apply_then_rerun_converges(dedicated_server: Server, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                       sync_cli) -> None:
     server = dedicated_server
@@ -181,7 +157,7 @@ def test_server_killed_mid_apply_then_rerun_converges(dedicated_server: Server, 
     started = time.monotonic()
     crashed = subprocess.Popen([sys.executable, str(script), str(server.port), str(server.proc.pid), str(log),
                                 *args, "--apply"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=_env())
+                               env=sync_env())
     out, err = crashed.communicate(timeout=120)
     elapsed = time.monotonic() - started
     writes = log.read_text().splitlines()
@@ -214,21 +190,6 @@ def test_server_killed_mid_apply_then_rerun_converges(dedicated_server: Server, 
     assert LOCK_TAG not in reg.mlflow().get_registered_model(LOCK_MODEL).tags
 
 
-def _spawn(reg: SyncRegistry, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "clinigate", "sync", "--tracking-uri", reg.uri,
-                             "--repo", str(reg.repo), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
-
-
-def run_concurrently(reg: SyncRegistry, *args: str, count: int = 2) -> list[tuple[int, str, str]]:
-    procs = [_spawn(reg, *args) for _ in range(count)]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        results.append((proc.returncode, out, err))
-    return results
-
-
 _WRITES = ("set_alias", "remove_alias", "set_tags", "transition_stage")
 
 
@@ -241,7 +202,7 @@ def _write_key(write: dict[str, object]) -> tuple[object, ...]:
 
 def test_two_concurrent_applies_against_a_server(backend_registry: SyncRegistry) -> None:
     reg = backend_registry
-    dry = _spawn(reg, "--dry-run", "--format", "json")
+    dry = spawn_sync(reg, "--dry-run", "--format", "json")
     out, err = dry.communicate(timeout=300)
     assert dry.returncode == 1, out + err
     planned = sorted(_write_key(a) for a in json.loads(out)["actions"] if a["kind"] in _WRITES)
@@ -258,7 +219,7 @@ def test_two_concurrent_applies_against_a_server(backend_registry: SyncRegistry)
     assert 0 in [code for code, _, _ in results]
     assert sorted(written) == planned  # each write exactly once: the second replanned under the lock
     assert actual_aliases(reg) == expected_aliases(reg)
-    dry = _spawn(reg, "--dry-run")
+    dry = spawn_sync(reg, "--dry-run")
     out, err = dry.communicate(timeout=300)
     assert dry.returncode == 0, out + err
     assert LOCK_TAG not in reg.mlflow().get_registered_model(LOCK_MODEL).tags

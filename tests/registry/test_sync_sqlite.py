@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testing.sync import actual_aliases, expected_aliases, run_concurrently
 
 from clinigate.registry.reconcile import local_lock_path
 
 from .conftest import SyncRegistry, build_registry
-from .test_sync_faults import actual_aliases, expected_aliases, run_concurrently
 
 pytestmark = pytest.mark.slow
 

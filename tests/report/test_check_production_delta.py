@@ -10,22 +10,14 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
-from testing.fixtures import CliResult, git
+from testing.changes import subgroup
+from testing.fixtures import CliResult, commit_all, git
 
 from clinigate.demo.manifests import write_data_update
 from clinigate.manifest import strict_yaml
 
 Edit = Callable[[dict[str, Any]], None]
 SCRIPT_GROUP = "| <script>alert(1)</script> **x**"
-
-
-def _commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date="2026-02-01T10:00:00+00:00")
-
-
-def _subgroup(data: dict[str, Any], attribute: str, group: str) -> dict[str, Any]:
-    return next(s for s in data["validation"]["subgroups"] if (s["attribute"], s["group"]) == (attribute, group))
 
 
 def _propose(repo: Path, *edits: Edit) -> str:
@@ -36,25 +28,25 @@ def _propose(repo: Path, *edits: Edit) -> str:
     for edit in edits:
         edit(data)
     (repo / path).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    _commit(repo, "sepsis-ews 1.4.0")
+    commit_all(repo, "sepsis-ews 1.4.0")
     return path
 
 
 def lower_asian(data: dict[str, Any]) -> None:
-    _subgroup(data, "race", "Asian").update(auc_roc=0.8, ci95=[0.75, 0.85])
+    subgroup(data, "race", "Asian").update(auc_roc=0.8, ci95=[0.75, 0.85])
 
 
 def raise_female(data: dict[str, Any]) -> None:
-    _subgroup(data, "sex", "female").update(auc_roc=0.89, ci95=[0.873, 0.905])
+    subgroup(data, "sex", "female").update(auc_roc=0.89, ci95=[0.873, 0.905])
 
 
 def rename_site(data: dict[str, Any]) -> None:
-    _subgroup(data, "site", "Mercy General North")["group"] = "Mercy General North Campus"
+    subgroup(data, "site", "Mercy General North")["group"] = "Mercy General North Campus"
 
 
 def hostile_name(data: dict[str, Any]) -> None:
     """A group named with markup, and far enough below overall that a gate's message quotes it."""
-    _subgroup(data, "sex", "male").update(group=SCRIPT_GROUP, auc_roc=0.7, ci95=[0.68, 0.72])
+    subgroup(data, "sex", "male").update(group=SCRIPT_GROUP, auc_roc=0.7, ci95=[0.68, 0.72])
 
 
 def _markdown(run_cli: Callable[..., CliResult], repo: Path) -> str:
@@ -136,7 +128,7 @@ def test_a_first_release_says_so_instead_of_a_table(registry: Path, run_cli) -> 
     deployment = registry / "models" / "sepsis-ews" / "deployment.yaml"
     text = deployment.read_text(encoding="utf-8")
     deployment.write_text(re.sub(r"(?m)^  production:\n(    .*\n)+", "", text, count=1), encoding="utf-8")
-    _commit(registry, "nothing in production yet")
+    commit_all(registry, "nothing in production yet")
     path = _propose(registry, lower_asian)
     md = _markdown(run_cli, registry)
     assert ("No version of sepsis-ews is in production at the base revision (a first release): "
@@ -153,6 +145,6 @@ def test_documents_other_than_versions_carry_no_comparison(registry: Path, run_c
     deployment = registry / "models" / "sepsis-ews" / "deployment.yaml"
     deployment.write_text(deployment.read_text(encoding="utf-8").replace("Start 30 days", "Begin 30 days"),
                           encoding="utf-8")
-    _commit(registry, "reword the rationale")
+    commit_all(registry, "reword the rationale")
     doc = json.loads(run_cli("check", "--base", "main", "--format", "json", cwd=registry).stdout)
     assert [(m["kind"], m["production_comparison"]) for m in doc["manifests"]] == [("Deployment", None)]

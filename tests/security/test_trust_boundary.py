@@ -8,38 +8,15 @@ repository built from the example registry, and run the way CI runs it: ``check 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from testing.fixtures import CliResult, git
+from testing.changes import NEW_VERSION, new_sepsis_version, only_manifest
+from testing.files import replace_in
+from testing.fixtures import CliResult, commit_all, git
 
 from clinigate.gate.check import run_check
 from clinigate.policy.decision import DocumentDecision, GateDecision
-
-SEPSIS = "models/sepsis-ews"
-NEW_VERSION = f"{SEPSIS}/versions/1.4.0.yaml"
-
-
-def _commit(repo: Path, message: str, date: str = "2026-02-01T10:00:00+00:00") -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date=date)
-
-
-def _new_version(repo: Path) -> str:
-    """A conforming data update of sepsis-ews (pending on clinical_reviewer and quality)."""
-    text = (repo / SEPSIS / "versions/1.3.0.yaml").read_text()
-    text = text.replace("version: 1.3.0\nparent: 1.2.1", "version: 1.4.0\nparent: 1.3.0", 1)
-    text = re.sub(r"(?m)^(  sha256: )[0-9a-f]{64}$", lambda m: m.group(1) + "5a" * 32, text, count=1)
-    (repo / NEW_VERSION).write_text(text)
-    return NEW_VERSION
-
-
-def _edit(repo: Path, path: str, old: str, new: str) -> None:
-    file = repo / path
-    text = file.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    file.write_text(text.replace(old, new, 1))
 
 
 def _write(repo: Path, path: str, text: str) -> None:
@@ -50,12 +27,6 @@ def _write(repo: Path, path: str, text: str) -> None:
 
 def _check(repo: Path, head: str = "change") -> GateDecision:
     return run_check(repo, base="main", head=head)
-
-
-def _only(report: GateDecision, path: str) -> DocumentDecision:
-    matches = [m for m in report.manifests if m.path == path]
-    assert len(matches) == 1, [m.path for m in report.manifests]
-    return matches[0]
 
 
 def _rules(document: DocumentDecision) -> set[str]:
@@ -74,13 +45,13 @@ def change(registry: Path) -> Path:
 def test_a_pr_emptying_required_roles_in_decision_rego_is_judged_by_the_base(
         change: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     """The attack that used to pass: one line of decision.rego plus a version nobody approved."""
-    _edit(change, "policies/decision.rego", *EMPTY_ROLES)
-    _new_version(change)
-    _commit(change, "a version, and no roles needed")
+    replace_in(change, "policies/decision.rego", *EMPTY_ROLES)
+    new_sepsis_version(change)
+    commit_all(change, "a version, and no roles needed")
     report = _check(change)
-    version = _only(report, NEW_VERSION)
+    version = only_manifest(report, NEW_VERSION)
     assert version.required_roles == ["clinical_reviewer", "quality"]  # the base's decision.rego
-    policy = _only(report, "policies/decision.rego")
+    policy = only_manifest(report, "policies/decision.rego")
     assert policy.kind == "Governance"
     assert "governance.mixed_change" in _rules(policy)
     assert report.decision == "fail"
@@ -101,10 +72,10 @@ def test_a_pr_emptying_required_roles_in_decision_rego_is_judged_by_the_base(
 ], ids=["decision.rego", "gates.rego", "defaults.yaml"])
 def test_a_pr_editing_the_policies_alone_is_governance_pending(
         change: Path, path: str, old: str, new: str) -> None:
-    _edit(change, path, old, new)
-    _commit(change, f"tune {path}")
+    replace_in(change, path, old, new)
+    commit_all(change, f"tune {path}")
     report = _check(change)
-    policy = _only(report, path)
+    policy = only_manifest(report, path)
     assert policy.kind == "Governance"
     assert policy.required_roles == ["quality", "regulatory"]
     assert policy.missing_roles == ["quality", "regulatory"]
@@ -115,13 +86,13 @@ def test_a_pr_editing_the_policies_alone_is_governance_pending(
 
 def test_the_base_thresholds_judge_a_version_even_when_the_head_relaxes_them(change: Path) -> None:
     """A version below the base's AUC floor fails with the base's gate, whatever the head's gates say."""
-    _edit(change, "policies/gates.rego", 'overall < crit("min_auc_e4")', "overall < 0")
-    _new_version(change)
-    _edit(change, NEW_VERSION, "auc_roc: 0.873\n    auc_ci95: [0.861, 0.884]",
-          "auc_roc: 0.790\n    auc_ci95: [0.778, 0.801]")
-    _commit(change, "a weak version and a softer floor")
+    replace_in(change, "policies/gates.rego", 'overall < crit("min_auc_e4")', "overall < 0")
+    new_sepsis_version(change)
+    replace_in(change, NEW_VERSION, "auc_roc: 0.873\n    auc_ci95: [0.861, 0.884]",
+               "auc_roc: 0.790\n    auc_ci95: [0.778, 0.801]")
+    commit_all(change, "a weak version and a softer floor")
     report = _check(change)
-    assert "gates.auc_floor" in _rules(_only(report, NEW_VERSION))
+    assert "gates.auc_floor" in _rules(only_manifest(report, NEW_VERSION))
     assert report.decision == "fail"
 
 
@@ -129,9 +100,9 @@ def test_the_base_thresholds_judge_a_version_even_when_the_head_relaxes_them(cha
                                   "pyproject.toml", ".ci/run"])
 def test_a_pr_editing_the_tool_or_ci_is_governance_pending(change: Path, path: str) -> None:
     _write(change, path, "# the gate, rewritten by the change it judges\n")
-    _commit(change, f"edit {path}")
+    commit_all(change, f"edit {path}")
     report = _check(change)
-    document = _only(report, path)
+    document = only_manifest(report, path)
     assert document.kind == "Governance"
     assert document.required_roles == ["quality", "security_reviewer"]
     assert report.decision == "pending"
@@ -142,9 +113,9 @@ def test_a_pr_touching_trust_yaml_gets_a_governance_decision_never_a_clinigate_b
     trust = "policies/trust/trust.yaml"
     text = (change / trust).read_text()
     (change / trust).write_text(text + "# revoke the stolen laptop's certificate next\n")
-    _commit(change, "touch trust.yaml")
+    commit_all(change, "touch trust.yaml")
     report = _check(change)
-    document = _only(report, trust)
+    document = only_manifest(report, trust)
     assert document.kind == "Trust"
     assert "decision.unknown_subject" not in _rules(document)
     assert document.required_roles == ["quality", "security_reviewer"]
@@ -156,10 +127,10 @@ def test_a_pr_touching_trust_yaml_gets_a_governance_decision_never_a_clinigate_b
 
 def test_a_governance_pr_that_also_adds_a_version_fails(change: Path) -> None:
     _write(change, "tooling/clinigate/extra.py", "ALWAYS_PASS = True\n")
-    _new_version(change)
-    _commit(change, "tool change and a version")
+    new_sepsis_version(change)
+    commit_all(change, "tool change and a version")
     report = _check(change)
-    tool = _only(report, "tooling/clinigate/extra.py")
+    tool = only_manifest(report, "tooling/clinigate/extra.py")
     finding = next(f for f in tool.findings if f.rule == "governance.mixed_change")
     assert NEW_VERSION in finding.message
     assert report.decision == "fail"
@@ -167,7 +138,7 @@ def test_a_governance_pr_that_also_adds_a_version_fails(change: Path) -> None:
 
 def test_the_head_policies_that_do_not_compile_are_shown_and_do_not_decide(change: Path) -> None:
     _write(change, "policies/broken.rego", "package clinigate.broken\n\nthis is not rego\n")
-    _commit(change, "broken policy")
+    commit_all(change, "broken policy")
     report = _check(change)
     assert report.head_preview is not None and report.head_preview.error
     assert report.decision == "pending"  # the base's rules still judged: a governance change
@@ -175,13 +146,13 @@ def test_the_head_policies_that_do_not_compile_are_shown_and_do_not_decide(chang
 
 def test_a_pr_behind_main_reports_no_false_deletions(change: Path) -> None:
     """GitHub shows a pull request as merge-base...head; main's newer work is not the PR's."""
-    _new_version(change)
-    _commit(change, "sepsis 1.4.0")
+    new_sepsis_version(change)
+    commit_all(change, "sepsis 1.4.0")
     git(change, "switch", "-q", "main")
     later = (change / "models/readmission-30d/versions/2.0.0.yaml").read_text()
     later = later.replace("version: 2.0.0\nparent: 1.1.0", "version: 2.1.0\nparent: 2.0.0", 1)
     (change / "models/readmission-30d/versions/2.1.0.yaml").write_text(later)
-    _commit(change, "readmission 2.1.0 lands on main first", date="2026-02-02T10:00:00+00:00")
+    commit_all(change, "readmission 2.1.0 lands on main first", date="2026-02-02T10:00:00+00:00")
     report = _check(change)
     assert [m.path for m in report.manifests] == [NEW_VERSION]
     assert report.merge_base != report.base
@@ -191,7 +162,7 @@ def test_a_pr_behind_main_reports_no_false_deletions(change: Path) -> None:
 def test_sync_refuses_a_revision_off_the_deployment_branch(change: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     """A branch carrying its own CA or policies never reaches production through sync --rev."""
     _write(change, "policies/trust/evil-ca.pem", "-----BEGIN CERTIFICATE-----\n")
-    _commit(change, "my own CA")
+    commit_all(change, "my own CA")
     store = change.parent / "mlflow.db"
     cli = run_cli("sync", "--tracking-uri", f"sqlite:///{store}", "--dry-run", "--rev", "change",
                   "--repo", str(change))
@@ -208,7 +179,7 @@ def test_sync_refuses_a_side_branch_commit_merged_into_main(change: Path) -> Non
     from clinigate.registry.branch import deployable
 
     _write(change, "notes.txt", "side work\n")
-    _commit(change, "side work")
+    commit_all(change, "side work")
     side = Git(change).resolve("change")
     git(change, "switch", "-q", "main")
     git(change, "-c", "commit.gpgsign=false", "merge", "-q", "--no-ff", "-m", "merge", "change")
@@ -220,8 +191,8 @@ def test_sync_refuses_a_side_branch_commit_merged_into_main(change: Path) -> Non
 
 
 def test_two_model_folders_naming_one_registered_model_are_refused(registry: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
-    _edit(registry, "models/readmission-30d/versions/2.0.0.yaml",
-          "registered_model: readmission-30d", "registered_model: sepsis-ews")
+    replace_in(registry, "models/readmission-30d/versions/2.0.0.yaml",
+               "registered_model: readmission-30d", "registered_model: sepsis-ews")
     cli = run_cli("validate", "--repo", str(registry), "--format", "json")
     assert cli.code == 1, cli.stdout + cli.stderr
     found = [(m["path"], f) for m in json.loads(cli.stdout)["manifests"] for f in m["findings"]
@@ -237,15 +208,15 @@ def test_a_governance_pr_passes_once_its_roles_signed_each_changed_file(
     """Approvals bind each governance file's path and the sha256 of its bytes at the head."""
     reg = signed_registry
     git(reg.repo, "switch", "-q", "-c", "governance", "main")
-    _edit(reg.repo, "policies/gates.rego", 'overall < crit("min_auc_e4")', 'overall < crit("min_auc_e4") + 0')
+    replace_in(reg.repo, "policies/gates.rego", 'overall < crit("min_auc_e4")', 'overall < crit("min_auc_e4") + 0')
     _write(reg.repo, ".github/workflows/extra.yml", "name: extra\n")
     reg.commit("tighten nothing, add a workflow")
     assert _check(reg.repo, "governance").decision == "pending"
     reg.sign("dwhitfield", "regulatory", "policies/gates.rego")
     reg.sign("kosei", "quality", "policies/gates.rego")
     report = _check(reg.repo, "governance")
-    assert _only(report, "policies/gates.rego").missing_roles == []
-    assert _only(report, ".github/workflows/extra.yml").missing_roles == ["quality", "security_reviewer"]
+    assert only_manifest(report, "policies/gates.rego").missing_roles == []
+    assert only_manifest(report, ".github/workflows/extra.yml").missing_roles == ["quality", "security_reviewer"]
     assert report.decision == "pending"
     reg.sign("tchen", "security_reviewer", ".github/workflows/extra.yml")
     reg.sign("kosei", "quality", ".github/workflows/extra.yml")
@@ -253,9 +224,9 @@ def test_a_governance_pr_passes_once_its_roles_signed_each_changed_file(
     assert cli.code == 0, cli.stdout + cli.stderr
     assert cli.stdout.rstrip().endswith("decision: pass")
     # One more byte in a signed file and its approvals no longer cover it.
-    _edit(reg.repo, "policies/gates.rego", "+ 0", "+ 0 + 0")
+    replace_in(reg.repo, "policies/gates.rego", "+ 0", "+ 0 + 0")
     reg.commit("edit after approval")
-    document = _only(_check(reg.repo, "governance"), "policies/gates.rego")
+    document = only_manifest(_check(reg.repo, "governance"), "policies/gates.rego")
     assert document.missing_roles == ["quality", "regulatory"]
     assert {a.rule for a in document.approvals} == {"approval.stale"}
 
@@ -268,5 +239,5 @@ def test_a_governance_approval_cannot_be_replayed_onto_another_file(signed_regis
     reg.commit("two tool files")
     act = reg.sign("tchen", "security_reviewer", "tooling/a.py")
     reg.append_raw("tooling/b.py", act.document_sha256, act.bundle)
-    b = _only(_check(reg.repo, "governance"), "tooling/b.py")
+    b = only_manifest(_check(reg.repo, "governance"), "tooling/b.py")
     assert [a.rule for a in b.approvals] == ["approval.replayed_document"]

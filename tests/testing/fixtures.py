@@ -7,12 +7,15 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PARTS = ("models", "policies", "schemas")
+INITIAL_DATE = "2026-01-05T09:00:00+00:00"  # git's author and committer date unless told (init_repo's commit)
+CHANGE_DATE = "2026-02-01T10:00:00+00:00"  # a later day, for the changes made on top of it
 
 
 def copy_example_registry(dest: Path) -> Path:
@@ -29,7 +32,7 @@ def merged_is_approved(repo: Path) -> None:
                      encoding="utf-8")
 
 
-def git(repo: Path, *args: str, date: str = "2026-01-05T09:00:00+00:00") -> str:
+def git(repo: Path, *args: str, date: str = INITIAL_DATE) -> str:
     env = {
         "PATH": "/usr/bin:/bin:/usr/local/bin",
         "HOME": str(repo),
@@ -46,6 +49,14 @@ def init_repo(path: Path) -> Path:
     git(path, "add", "-A")
     git(path, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "initial registry")
     return path
+
+
+def commit_all(repo: Path, message: str, date: str | datetime = CHANGE_DATE) -> str:
+    """Stage everything and commit it, unsigned, dated ``date``; the new commit's id."""
+    when = date.isoformat() if isinstance(date, datetime) else date
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", message, date=when)
+    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture
