@@ -41,7 +41,7 @@ def registry(tmp: Path, trust_yaml: str | None = None) -> tuple[Path, object]:
     from testing.fixtures import copy_example_registry, git, init_repo
 
     from clinigate.demo.approvals import DemoPki
-    from clinigate.demo.tour import write_data_update
+    from clinigate.demo.manifests import write_data_update
 
     repo = tmp / "registry"
     repo.mkdir()

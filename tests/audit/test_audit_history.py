@@ -179,11 +179,11 @@ def test_a_monitoring_report_is_not_read_as_a_deployment(tmp_path: Path) -> None
     repo.mkdir()
     copy_example_registry(repo)
     git(repo, "init", "-q", "-b", "main")
-    _commit(repo, "registry", T1)
+    commit_all(repo, "registry", T1)
     report = repo / "models/sepsis-ews/monitoring/2026-q4.yaml"
     report.parent.mkdir()
     report.write_text("apiVersion: clinigate/v1\nkind: MonitoringReport\nmodel: sepsis-ews\n")
-    _commit(repo, "Add the 2026-q4 monitoring report (#12)", T2)
+    commit_all(repo, "Add the 2026-q4 monitoring report (#12)", T2)
     with Auditor.open(Git(repo), "main") as auditor:
         assert auditor.log.problems == []
         assert [e for e in auditor.log.events if e.path == "models/sepsis-ews/monitoring/2026-q4.yaml"] == []

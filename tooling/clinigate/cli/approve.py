@@ -1,4 +1,8 @@
-"""``clinigate approve``."""
+"""``clinigate approve``.
+
+Size exception: ``approve`` (~55 lines) still assembles the core calls itself; it becomes one core
+call with a typed result (issue 16 item 5, pending).
+"""
 
 from __future__ import annotations
 
