@@ -135,7 +135,7 @@ def test_modules_and_functions_stay_small() -> None:
 # What spells the registry layout: a path under models/, policies/ or schemas/, a versions/ or
 # monitoring/ folder, clinigate's refs, or one of the document file names on its own.
 LAYOUT_LITERAL = re.compile(
-    r"^(models|policies|schemas)/|/(versions|monitoring|evidence)/|^refs/(heads/)?clinigate|"
+    r"(^|\.\./)(models|policies|schemas)/|/(versions|monitoring|evidence)/|^refs/(heads/)?clinigate|"
     r"^(model|pccp|deployment|trust|roles|change_control)\.yaml$|^evidence\.json$")
 LAYOUT_MODULE = PACKAGE / "layout.py"
 
@@ -163,6 +163,7 @@ def test_the_registry_layout_is_spelled_only_in_the_layout_module() -> None:
 
 
 @pytest.mark.parametrize("source", ['open("models/" + model + "/pccp.yaml")', 'f"{m}/versions/{v}.yaml"',
-                                    'name == "deployment.yaml"', 'ref = "refs/heads/clinigate/ledger"'])
+                                    'name == "deployment.yaml"', 'ref = "refs/heads/clinigate/ledger"',
+                                    'line = "# yaml-language-server: $schema=../../schemas/deployment.schema.json"'])
 def test_the_layout_check_sees_a_spelled_path(source: str) -> None:
     assert _layout_literals(Path("x.py"), ast.parse(source))

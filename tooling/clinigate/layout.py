@@ -6,6 +6,8 @@
     DocumentRef(kind='Deployment', model='sepsis-ews', version=None, report_id=None)
     >>> path_of(DocumentRef("ModelVersion", "sepsis-ews", "1.3.0"))
     'models/sepsis-ews/versions/1.3.0.yaml'
+    >>> schema_comment("models/sepsis-ews/deployment.yaml")
+    '# yaml-language-server: $schema=../../schemas/deployment.schema.json\\n'
     >>> model_of("models/sepsis-ews/notes/README.md"), model_of("policies/gates.rego")
     ('sepsis-ews', None)
 
@@ -34,6 +36,15 @@ TRUST_DIR = f"{POLICIES_DIR}/trust"
 TRUST_PATH = f"{TRUST_DIR}/trust.yaml"
 MODEL_KEYS_DIR = f"{TRUST_DIR}/model-keys"  # public keys that sign model artifacts
 SCHEMAS_DIR = "schemas"
+SCHEMA_FILES = {  # document kind -> its JSON Schema under schemas/ (clinigate schema writes them)
+    "ModelVersion": "model-version.schema.json",
+    "Model": "model.schema.json",
+    "PCCP": "pccp.schema.json",
+    "Deployment": "deployment.schema.json",
+    "Roles": "roles.schema.json",
+    "Trust": "trust.schema.json",
+    "MonitoringReport": "monitoring-report.schema.json",
+}
 
 # The refs clinigate keeps beside the branches (approvals/ledger.py and audit/checkpoint.py own
 # what is in them): the approval ledger, the heads this clone saw or wrote of it, the published
@@ -148,6 +159,16 @@ def path_of(ref: DocumentRef) -> str:
     if ref.kind in names:
         return model_file_path(ref.model, names[ref.kind])
     raise ValueError(f"{ref} names no document")
+
+
+def schema_comment(path: str) -> str:
+    """The first line of a document clinigate writes at ``path``: editors validate it against its
+    kind's schema through this ``yaml-language-server`` comment, relative to the file's folder."""
+    ref = parse(path)
+    if ref is None:
+        raise ValueError(f"{path} is not a clinigate document location")
+    up = "../" * (len(PurePosixPath(path).parts) - 1)
+    return f"# yaml-language-server: $schema={up}{SCHEMAS_DIR}/{SCHEMA_FILES[ref.kind]}\n"
 
 
 def _yaml_stem(parts: tuple[str, ...]) -> str | None:

@@ -69,7 +69,7 @@ def break_manifest(good: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_manifest(path: Path, data: dict[str, Any]) -> None:
-    header = "# yaml-language-server: $schema=../../../schemas/model-version.schema.json\n"
+    header = layout.schema_comment(layout.version_path(data["model"], data["version"]))
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(header + body, encoding="utf-8")
 

@@ -227,7 +227,7 @@ def _stage_shadow_version(workdir: Path, git: Git, when: datetime) -> Step:
     data["environments"]["staging"]["version"] = shadow
     data["change"]["rationale"] = (f"Stage {shadow} for the clinical review of its shadow results; "
                                    "production unchanged.")
-    header = "# yaml-language-server: $schema=../../schemas/deployment.schema.json\n"
+    header = layout.schema_comment(layout.deployment_path(DEMO_MODEL))
     path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
                     encoding="utf-8")
     commit = git.commit_all(f"Stage {DEMO_MODEL} {shadow}", author=DEMO_AUTHOR[0], email=DEMO_AUTHOR[1],

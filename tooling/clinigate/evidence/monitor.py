@@ -27,7 +27,6 @@ from ..manifest.version import ModelVersion
 from .evaluate import Evaluation, GroupResult, Spec, evaluate
 from .predictions import DEFAULT_MAX_BYTES, Predictions, read_predictions
 
-SCHEMA_LINE = "# yaml-language-server: $schema=../../../schemas/monitoring-report.schema.json\n"
 RETRAINING = ChangeClass.DATA_UPDATE
 
 
@@ -88,7 +87,7 @@ def run_monitor(repo: Path, request: MonitorRequest) -> MonitorOutcome:
     }
     report = MonitoringReport.model_validate(data)
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    write_text_atomically(repo / relpath, SCHEMA_LINE + text)
+    write_text_atomically(repo / relpath, layout.schema_comment(relpath) + text)
     return MonitorOutcome(report, relpath)
 
 

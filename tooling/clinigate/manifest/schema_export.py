@@ -6,18 +6,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..layout import SCHEMA_FILES
 from .documents import DOCUMENT_TYPES
 from .values import API_VERSION
 
-SCHEMA_FILES = {
-    "ModelVersion": "model-version.schema.json",
-    "Model": "model.schema.json",
-    "PCCP": "pccp.schema.json",
-    "Deployment": "deployment.schema.json",
-    "Roles": "roles.schema.json",
-    "Trust": "trust.schema.json",
-    "MonitoringReport": "monitoring-report.schema.json",
-}
+__all__ = ["SCHEMA_FILES", "SchemaStatus", "check", "schema_text"]
 
 
 def schema_text(kind: str) -> str:

@@ -16,8 +16,9 @@ from typing import Any, TypeAlias
 
 import yaml
 
+from .. import layout
+
 TODO_PREFIX = "TODO(clinigate propose)"
-SCHEMA_LINE = "# yaml-language-server: $schema=../../../schemas/model-version.schema.json\n"
 
 Inherited: TypeAlias = object  # copied verbatim from the parent manifest, whatever its YAML holds
 Param: TypeAlias = "bool | int | float | str"  # an MLflow param with its type given back
@@ -281,7 +282,7 @@ class ManifestDraft(_Section):
         """The manifest file: the schema line, then the YAML."""
         body = yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True, width=100,
                               default_flow_style=False)
-        return SCHEMA_LINE + body
+        return layout.schema_comment(layout.version_path(self.model, self.version)) + body
 
     def todos(self) -> tuple[tuple[str, str], ...]:
         """(dotted field path, marker) for every field a person must still fill in."""

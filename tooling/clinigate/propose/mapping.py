@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from .. import layout
 from .draft import (
     Algorithm,
     Artifact,
@@ -61,7 +62,7 @@ def build_draft(facts: MlflowFacts, *, model: str, version: str, parent_version:
     model_card, monitoring = parent.get("model_card"), parent.get("monitoring")
     return ManifestDraft(
         model=model, version=version, parent=parent_version,
-        submitted_by=submitted_by or Todo("your person id from policies/data/roles.yaml"),
+        submitted_by=submitted_by or Todo(f"your person id from {layout.ROLES_PATH}"),
         submitted_on=today,
         artifact=artifact(facts),
         training=Training(
