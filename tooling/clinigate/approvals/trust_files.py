@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..findings import Finding
 from ..layout import TRUST_DIR, TRUST_PATH
+from ..manifest.crossref import Locate
 from ..manifest.messages import field_path
 from ..manifest.trust import Trust, trust_file
 from .backend import SignatureInvalid
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from ..gitrepo import Git
 
 Reader = Callable[[str], bytes | None]  # a path relative to policies/trust/ -> its bytes (None: no such file)
-Locate = Callable[[tuple[str | int, ...]], tuple[int | None, int | None]]
 
 ROOT_MISSING = "trust.root_missing"
 ROOT_NOT_PEM = "trust.root_not_pem"

@@ -198,8 +198,8 @@ def _location_finding(relpath: str) -> Finding | None:
                        "clinigate documents use the .yaml extension: "
                        f"rename to {pure.with_suffix('.yaml').name}")
     return Finding(relpath, None, None, "path.unexpected",
-                   f"not a clinigate document location ({layout.model_dir('<model>')}/"
-                   f"{{{','.join(n.removesuffix('.yaml') for n in layout.MODEL_FILES)}}}.yaml, "
+                   "not a clinigate document location "
+                   f"({layout.model_file_path('<model>', '{model,pccp,deployment}.yaml')}, "
                    f"{layout.version_path('<model>', '<version>')}); ignored", severity=Severity.WARNING)
 
 
