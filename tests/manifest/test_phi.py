@@ -86,7 +86,11 @@ def test_every_yaml_style_is_seen(style: str | None) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from([item["text"] for item in PHI]), st.sampled_from([None, "'", '"', "|", ">"]),
-       st.integers(min_value=20, max_value=120), st.text(max_size=30))
+       st.integers(min_value=20, max_value=120),
+       # NEL, LS and PS are line breaks to PyYAML (YAML 1.1), which writes them raw into block
+       # scalars, and content to the YAML 1.2 loader, which then refuses the text: noise without
+       # them, so the generated document is one both read alike.
+       st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x85\u2028\u2029"), max_size=30))
 def test_the_cheap_screen_sees_what_the_walk_finds(sentence: str, style: str | None, width: int,
                                                     noise: str) -> None:
     data = {"change": {"summary": noise + " " + sentence, "note": noise}}
