@@ -13,7 +13,7 @@ import yaml
 from .. import layout
 from ..errors import EnvironmentProblem
 from ..manifest import strict_yaml
-from ..manifest.semver import SemverKey
+from ..manifest.semver import SemverKey, next_minor
 from .step import DEMO_MODEL
 
 
@@ -22,11 +22,6 @@ def latest_version_file(workdir: Path, model: str) -> Path:
     if not files:
         raise EnvironmentProblem(f"the example registry has no versions of {model}")
     return max(files, key=lambda p: SemverKey(p.stem))
-
-
-def next_minor(version: str) -> str:
-    major, minor, _ = SemverKey(version).core
-    return f"{major}.{minor + 1}.0"
 
 
 def as_new_version(data: dict[str, Any], version: str) -> dict[str, Any]:

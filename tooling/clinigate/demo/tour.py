@@ -19,12 +19,12 @@ from ..errors import EnvironmentProblem, UsageError
 from ..findings import Report
 from ..gitrepo import Git
 from ..manifest import strict_yaml
-from ..manifest.semver import SemverKey
+from ..manifest.semver import SemverKey, next_minor
 from ..manifest.validate import validate_registry
 from ..report import text as text_report
 from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
 from .approvals import roles as demo_roles
-from .manifests import as_new_version, break_manifest, latest_version_file, next_minor, write_manifest
+from .manifests import as_new_version, break_manifest, latest_version_file, write_manifest
 from .step import DEMO_AUTHOR, DEMO_MODEL, Step
 
 REGISTRY_PARTS = (layout.MODELS_DIR, layout.POLICIES_DIR, layout.SCHEMAS_DIR)

@@ -43,3 +43,9 @@ class SemverKey:
 
     def __hash__(self) -> int:
         return hash(self._key())
+
+
+def next_minor(version: str) -> str:
+    """The next minor release after ``version`` (1.3.2 -> 1.4.0): what a new data update is called."""
+    major, minor, _ = SemverKey(version).core
+    return f"{major}.{minor + 1}.0"

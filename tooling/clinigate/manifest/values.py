@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -21,16 +22,23 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The patterns of the constrained strings below, compiled once for code that checks a name or a
+# digest before a document exists (propose, monitor).
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+GIT_COMMIT_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+MODEL_NAME_MAX = 63
+
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), Strict()]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), Strict()]
 Semver = Annotated[str, StringConstraints(pattern=SEMVER_RE.pattern), Strict()]
 Sha256 = Annotated[
-    str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), Strict(),
+    str, StringConstraints(pattern=SHA256_RE.pattern), Strict(),
     Field(description="lower-case hex SHA-256 digest (64 characters)"),
 ]
-GitCommit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$"), Strict()]
+GitCommit = Annotated[str, StringConstraints(pattern=GIT_COMMIT_RE.pattern), Strict()]
 ModelName = Annotated[
-    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=63), Strict(),
+    str, StringConstraints(pattern=MODEL_NAME_RE.pattern, max_length=MODEL_NAME_MAX), Strict(),
     Field(description="lower-case kebab-case; also the folder name under models/"),
 ]
 PersonId = Annotated[

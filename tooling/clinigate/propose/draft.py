@@ -17,8 +17,9 @@ from typing import Any, TypeAlias
 import yaml
 
 from .. import layout
+from ..manifest.loader import DRAFT_MARKER
 
-TODO_PREFIX = "TODO(clinigate propose)"
+TODO_PREFIX = DRAFT_MARKER  # the marker validate refuses (rule draft.todo): one spelling for both
 
 Inherited: TypeAlias = object  # copied verbatim from the parent manifest, whatever its YAML holds
 Param: TypeAlias = "bool | int | float | str"  # an MLflow param with its type given back

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from .. import layout
+from ..manifest.values import GIT_COMMIT_RE, SHA256_RE
 from .draft import (
     Algorithm,
     Artifact,
@@ -38,8 +39,6 @@ from .draft import (
 from .metrics import first, overall_metrics
 from .reader import DatasetFacts, MlflowFacts
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -100,7 +99,7 @@ def artifact(facts: MlflowFacts) -> Artifact:
             version=int(facts.model_version) if facts.model_version else Todo(
                 "the registered model version (register the run's model first)"),
             run_id=facts.run_id or Todo("the MLflow run that trained this version")),
-        code_commit=commit if _COMMIT.match(commit) else None)
+        code_commit=commit if GIT_COMMIT_RE.match(commit) else None)
 
 
 def _dataset_for(facts: MlflowFacts, contexts: tuple[str, ...]) -> DatasetFacts | None:
@@ -116,7 +115,7 @@ def _dataset_identity(ds: DatasetFacts | None, what: str) -> DatasetIdentity:
     if ds is None:
         return DatasetIdentity(Todo(f"{what} dataset name (the run logged no {what} dataset input)"),
                                Todo(f"{what} dataset version"), Todo(f"SHA-256 of the {what} dataset"))
-    found = next((d for d in (ds.sha256, ds.digest) if d and _SHA256.match(d)), None)
+    found = next((d for d in (ds.sha256, ds.digest) if d and SHA256_RE.match(d)), None)
     sha = found or Todo(f"SHA-256 of the {what} dataset (MLflow's digest {ds.digest!r} is not a SHA-256)")
     return DatasetIdentity(ds.name, ds.version or Todo(f"version of dataset {ds.name}"), sha)
 

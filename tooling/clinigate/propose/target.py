@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import layout
 from ..errors import UsageError
-from ..manifest.semver import SEMVER_RE, SemverKey
+from ..manifest.semver import SEMVER_RE, SemverKey, next_minor
+from ..manifest.values import MODEL_NAME_MAX, MODEL_NAME_RE
 from .draft import TODO_PREFIX
-
-_MODEL_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ def choose_target(repo: Path, model: str, *, version: str | None, parent: str | 
 
 
 def check_model(model: str) -> None:
-    if not _MODEL_NAME.match(model) or len(model) > 63:
+    if not MODEL_NAME_RE.match(model) or len(model) > MODEL_NAME_MAX:
         raise UsageError(f"model folder {model!r} is not lower-case kebab-case",
                          hint="name the folder under models/ with --model, e.g. --model sepsis-ews")
 
@@ -47,11 +45,6 @@ def manifest_versions(repo: Path, model: str) -> list[str]:
     folder = repo / layout.versions_dir(model)
     stems = [p.stem for p in folder.glob("*.yaml")] if folder.is_dir() else []
     return sorted((s for s in stems if SEMVER_RE.match(s)), key=SemverKey)
-
-
-def next_minor(version: str) -> str:
-    major, minor, _ = SemverKey(version).core
-    return f"{major}.{minor + 1}.0"
 
 
 def load_parent(repo: Path, model: str, version: str) -> dict[str, Any]:
