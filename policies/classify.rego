@@ -3,13 +3,13 @@
 # For a ModelVersion subject this module computes
 #   change_class     what changed, from the diff against the parent version (highest class wins)
 #   outside_reasons  why the change is outside the PCCP, if it is (pccp.rego turns these and the
-#                    gates' acceptance failures into the PCCP status and the regulatory action)
+#                    acceptance failures into the PCCP status and the regulatory action)
 # and denies every reason that puts a change outside the plan, so that an outside_pccp status can
 # never pass silently (DESIGN §4: such a change is blocked unless a submission reference and a
 # regulatory approval are present; the waiver arrives with approvals).
 #
-# This module depends on no other policy module except format, so that gates and pccp can build
-# on it without a cycle.
+# This module depends on no other policy module except format, so that acceptance, gates and pccp
+# can build on it without a cycle.
 package clinigate.classify
 
 import rego.v1

@@ -7,6 +7,7 @@ package clinigate.decision
 
 import rego.v1
 
+import data.clinigate.acceptance
 import data.clinigate.approvals
 import data.clinigate.classify
 import data.clinigate.deployment
@@ -36,7 +37,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := (((((((classify.deny | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny)
+all_deny := ((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny)
 
 all_warn := ((gates.warn | deployment.warn) | governance.warn)
 

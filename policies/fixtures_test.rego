@@ -127,6 +127,12 @@ metrics := {
 	"regression_vs_authorised_e4": 40,
 }
 
+# The fixture's subgroups with those of one attribute replaced by entry.
+subgroups_with(attribute, entry) := array.concat(
+	[s | some s in metrics.subgroups; s.attribute != attribute],
+	[entry],
+)
+
 facts := {
 	"first_version": false,
 	"pccp_changed": false,

@@ -3,25 +3,25 @@
 #   conforming    the class is authorised in pccp.yaml and every acceptance criterion of its
 #                 modification protocol holds, with the pinned methods unchanged
 #   deviation     authorised class, but a criterion fails or a pinned method (locked validation
-#                 set, reference standard) changed: gates.acceptance lists which
+#                 set, reference standard) changed: acceptance.failures lists which
 #   outside_pccp  class not authorised, new_indication, pccp.yaml edited or missing:
 #                 classify.outside_reasons lists why
 #
 # Kept apart from classify.rego because it needs both the class (classify) and the acceptance
-# failures (gates), and gates needs the class: classify <- gates <- pccp, no cycle.
+# failures (acceptance), and acceptance needs the class: classify <- acceptance <- pccp, no cycle.
 package clinigate.pccp
 
 import rego.v1
 
+import data.clinigate.acceptance
 import data.clinigate.classify
-import data.clinigate.gates
 
 status := "outside_pccp" if {
 	classify.judged
 	count(classify.outside_reasons) > 0
 } else := "deviation" if {
 	classify.judged
-	count(gates.acceptance) > 0
+	count(acceptance.failures) > 0
 } else := "conforming" if classify.judged
 
 regulatory_actions := {"none", "letter_to_file", "new_submission"}

@@ -67,9 +67,9 @@ def test_a_pr_emptying_required_roles_in_decision_rego_is_judged_by_the_base(
 
 @pytest.mark.parametrize(("path", "old", "new"), [
     ("policies/decision.rego", *EMPTY_ROLES),
-    ("policies/gates.rego", 'overall < crit("min_auc_e4")', 'overall < 0'),
+    ("policies/acceptance.rego", 'overall < crit("min_auc_e4")', 'overall < 0'),
     ("policies/data/defaults.yaml", "min_auc: 0.75", "min_auc: 0.10"),
-], ids=["decision.rego", "gates.rego", "defaults.yaml"])
+], ids=["decision.rego", "acceptance.rego", "defaults.yaml"])
 def test_a_pr_editing_the_policies_alone_is_governance_pending(
         change: Path, path: str, old: str, new: str) -> None:
     replace_in(change, path, old, new)
@@ -86,7 +86,7 @@ def test_a_pr_editing_the_policies_alone_is_governance_pending(
 
 def test_the_base_thresholds_judge_a_version_even_when_the_head_relaxes_them(change: Path) -> None:
     """A version below the base's AUC floor fails with the base's gate, whatever the head's gates say."""
-    replace_in(change, "policies/gates.rego", 'overall < crit("min_auc_e4")', "overall < 0")
+    replace_in(change, "policies/acceptance.rego", 'overall < crit("min_auc_e4")', "overall < 0")
     new_sepsis_version(change)
     replace_in(change, NEW_VERSION, "auc_roc: 0.873\n    auc_ci95: [0.861, 0.884]",
                "auc_roc: 0.790\n    auc_ci95: [0.778, 0.801]")
@@ -208,14 +208,14 @@ def test_a_governance_pr_passes_once_its_roles_signed_each_changed_file(
     """Approvals bind each governance file's path and the sha256 of its bytes at the head."""
     reg = signed_registry
     git(reg.repo, "switch", "-q", "-c", "governance", "main")
-    replace_in(reg.repo, "policies/gates.rego", 'overall < crit("min_auc_e4")', 'overall < crit("min_auc_e4") + 0')
+    replace_in(reg.repo, "policies/acceptance.rego", 'overall < crit("min_auc_e4")', 'overall < crit("min_auc_e4") + 0')
     _write(reg.repo, ".github/workflows/extra.yml", "name: extra\n")
     reg.commit("tighten nothing, add a workflow")
     assert _check(reg.repo, "governance").decision == "pending"
-    reg.sign("dwhitfield", "regulatory", "policies/gates.rego")
-    reg.sign("kosei", "quality", "policies/gates.rego")
+    reg.sign("dwhitfield", "regulatory", "policies/acceptance.rego")
+    reg.sign("kosei", "quality", "policies/acceptance.rego")
     report = _check(reg.repo, "governance")
-    assert only_manifest(report, "policies/gates.rego").missing_roles == []
+    assert only_manifest(report, "policies/acceptance.rego").missing_roles == []
     assert only_manifest(report, ".github/workflows/extra.yml").missing_roles == ["quality", "security_reviewer"]
     assert report.decision == "pending"
     reg.sign("tchen", "security_reviewer", ".github/workflows/extra.yml")
@@ -224,9 +224,9 @@ def test_a_governance_pr_passes_once_its_roles_signed_each_changed_file(
     assert cli.code == 0, cli.stdout + cli.stderr
     assert cli.stdout.rstrip().endswith("decision: pass")
     # One more byte in a signed file and its approvals no longer cover it.
-    replace_in(reg.repo, "policies/gates.rego", "+ 0", "+ 0 + 0")
+    replace_in(reg.repo, "policies/acceptance.rego", "+ 0", "+ 0 + 0")
     reg.commit("edit after approval")
-    document = only_manifest(_check(reg.repo, "governance"), "policies/gates.rego")
+    document = only_manifest(_check(reg.repo, "governance"), "policies/acceptance.rego")
     assert document.missing_roles == ["quality", "regulatory"]
     assert {a.rule for a in document.approvals} == {"approval.stale"}
 
