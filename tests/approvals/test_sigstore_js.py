@@ -37,7 +37,8 @@ from testing.sigstore_js import SigstoreJs, script_path, sigstore_js  # noqa: F4
 from clinigate.approvals.attestation import PAYLOAD_TYPE
 from clinigate.approvals.keyless import SigstoreSigner
 from clinigate.approvals.local_ca import IssuedCertificate, KeyType, LocalCA
-from clinigate.approvals.pki import BUNDLE_MEDIA_TYPE, _sign_raw, pae
+from clinigate.approvals.pki import BUNDLE_MEDIA_TYPE, pae
+from clinigate.approvals.pki_sign import sign_raw as _sign_raw
 from clinigate.approvals.timestamp import request_timestamp
 from clinigate.approvals.trusted_root import pki_trusted_root
 
