@@ -71,7 +71,7 @@ def _subject(git: Git, ref: str, commit: str) -> dict[str, Any]:
     """The ref's commit as an in-toto subject. sigstore signs only SHA-2 digests (it refuses in-toto's
     ``gitCommit``), so the digest is the sha256 of the commit object that the SHA-1 id names: the
     same bytes, a collision-resistant hash. The id itself is in the predicate (``main``, ``ledger``)."""
-    body = git.run_bytes(["cat-file", "commit", commit])
+    body = git.read_commit(commit)
     return {"name": f"git:{ref}", "digest": {"sha256": hashlib.sha256(b"commit %d\0%s" % (len(body), body))
                                                                   .hexdigest()}}
 

@@ -159,7 +159,8 @@ def _token_env(url: str, token: str) -> dict[str, str]:
 
 
 def _config_env(entries: Sequence[tuple[str, str]]) -> dict[str, str]:
-    # _clean_env drops inherited GIT_* variables, so this count is the only one git sees.
+    # The layer's git processes inherit no GIT_* variable (command.CleanCommand), so this count
+    # is the only one git sees.
     env = {"GIT_CONFIG_COUNT": str(len(entries))}
     for i, (key, value) in enumerate(entries):
         env[f"GIT_CONFIG_KEY_{i}"] = key

@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from .. import layout
 from ..findings import Finding, Report, Severity
+from ..gitrepo import worktree
 
 FORMAT = 1
 KEEP = 4
@@ -30,41 +30,10 @@ DISABLE_ENV = "CLINIGATE_NO_VALIDATE_CACHE"
 _FOLDERS = (layout.MODELS_DIR, layout.POLICIES_DIR)
 
 
-def _git(root: Path, *args: str, data: bytes | None = None) -> bytes | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, check=False,
-                              env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def cache_folder(root: Path) -> Path | None:
     """``.git/clinigate/validate`` of the repository at ``root``, or None outside a Git work tree."""
-    found = _git(root, "rev-parse", "--path-format=absolute", "--git-dir", "--show-toplevel")
-    if found is None:
-        return None
-    git_dir, top = found.decode().splitlines()[:2]
-    if Path(top).resolve() != root.resolve():  # only the registry at the work tree's top
-        return None
-    return Path(git_dir) / "clinigate" / "validate"
-
-
-def _index(root: Path) -> dict[str, tuple[str, str]] | None:
-    listed = _git(root, "ls-files", "-s", "-z", "--", *_FOLDERS)
-    if listed is None:
-        return None
-    entries: dict[str, tuple[str, str]] = {}
-    for record in listed.split(b"\0"):
-        if record:
-            meta, _, path = record.partition(b"\t")
-            mode, blob, _stage = meta.split()
-            entries[path.decode()] = (mode.decode(), blob.decode())
-    return entries
-
-
-def _listed(output: bytes | None) -> set[str]:
-    return {p.decode() for p in (output or b"").split(b"\0") if p}
+    git_dir = worktree.git_dir_at_top(root)  # only the registry at the work tree's top
+    return None if git_dir is None else git_dir / "clinigate" / "validate"
 
 
 def _files(root: Path) -> Iterable[tuple[str, bool]]:
@@ -86,10 +55,10 @@ def state_key(root: Path, salt: str) -> str | None:
     """The digest of the registry's files as validate would read them, or None (no Git)."""
     from .._internal.code import package_digest
 
-    index = _index(root)
+    index = worktree.index_entries(root, _FOLDERS)
     if index is None:
         return None
-    changed = _listed(_git(root, "diff-files", "--name-only", "-z", "--", *_FOLDERS))
+    changed = worktree.changed_paths(root, _FOLDERS)
     digest = hashlib.sha256(f"{FORMAT}\0{package_digest('validate')}\0{salt}\0".encode())
     to_hash: list[str] = []
     for path, link in sorted(_files(root)):
@@ -101,10 +70,10 @@ def state_key(root: Path, salt: str) -> str | None:
         else:
             to_hash.append(path)
     if to_hash:
-        hashed = _git(root, "hash-object", "--no-filters", "--stdin-paths", data="\n".join(to_hash).encode())
+        hashed = worktree.hash_files(root, to_hash)
         if hashed is None:
             return None
-        for path, blob in zip(to_hash, hashed.decode().split(), strict=True):
+        for path, blob in zip(to_hash, hashed, strict=True):
             digest.update(f"{path}\0new\0{blob}\0".encode())
     return digest.hexdigest()[:32]
 
