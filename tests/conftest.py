@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["testing.fixtures", "testing.approvals"]
+pytest_plugins = ["testing.fixtures", "testing.approvals", "testing.ledger_origin", "testing.ssh_stub"]
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from testing.fixtures import INITIAL_DATE, commit_all, git, init_repo
+from testing.fixtures import INITIAL_DATE, commit_all, git
+from testing.ledger_origin import (
+    BRANCH,
+    DIGEST_A,
+    V130,
+    bundle,
+    clone,
+    force_rewrite,
+    open_ledger,
+)
 
 from clinigate.approvals.ledger import (
     LEDGER_REF,
@@ -23,51 +32,14 @@ from clinigate.approvals.ledger import (
     parse_entry_path,
 )
 from clinigate.errors import EnvironmentProblem, UsageError
-from clinigate.gitrepo import Git
 
-V130 = "models/sepsis-ews/versions/1.3.0.yaml"
 DEPLOY = "models/sepsis-ews/deployment.yaml"
-DIGEST_A = "a" * 64
 DIGEST_B = "b" * 64
-BRANCH = LEDGER_REF.removeprefix("refs/heads/")
-
-
-def payload(n: int) -> bytes:
-    return json.dumps({"act": n}).encode()
-
-
-def bundle(n: int) -> str:
-    """A bundle of the shape `approve` writes (signatures are judged elsewhere, not by the ledger)."""
-    return json.dumps({
-        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-        "verificationMaterial": {"publicKey": {"hint": "test"}, "tlogEntries": []},
-        "dsseEnvelope": {"payload": base64.b64encode(payload(n)).decode(), "payloadType": "application/vnd.in-toto+json",
-                         "signatures": [{"sig": base64.b64encode(b"sig").decode()}]},
-    })
 
 
 def sha(text: str) -> str:
     """The act id the ledger names a bundle by: the sha256 of its DSSE payload."""
     return hashlib.sha256(base64.b64decode(json.loads(text)["dsseEnvelope"]["payload"])).hexdigest()
-
-
-def open_ledger(repo: Path) -> Ledger:
-    return Ledger(Git(repo), clock=lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def origin(tmp_path: Path) -> Path:
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    (seed / "README.md").write_text("registry\n")
-    init_repo(seed)
-    git(tmp_path, "clone", "-q", "--bare", str(seed), "origin.git")
-    return tmp_path / "origin.git"
-
-
-def clone(origin: Path, name: str) -> Path:
-    git(origin.parent, "clone", "-q", str(origin), name)
-    return origin.parent / name
 
 
 def remote_files(origin: Path) -> list[str]:
@@ -234,24 +206,12 @@ def test_concurrent_pushes_from_two_clones_both_land(origin: Path) -> None:
     assert git(origin, "rev-list", "--max-parents=1", "--min-parents=2", LEDGER_REF) == ""
 
 
-def _force_rewrite(origin: Path) -> tuple[str, str]:
-    """Amend origin's ledger tip and force it, as someone with push --force rights could."""
-    mallory = clone(origin, "mallory")
-    git(mallory, "fetch", "-q", "origin", f"{LEDGER_REF}:{LEDGER_REF}")
-    old = git(mallory, "rev-parse", LEDGER_REF).strip()
-    git(mallory, "switch", "-q", BRANCH)
-    git(mallory, "rm", "-q", "-r", "sepsis-ews")
-    git(mallory, "-c", "commit.gpgsign=false", "commit", "-q", "--amend", "--allow-empty", "-m", "oops")
-    git(mallory, "push", "-q", "--force", "origin", f"{BRANCH}:{BRANCH}")
-    return old, git(mallory, "rev-parse", "HEAD").strip()
-
-
 def test_fetch_detects_a_force_pushed_ledger(origin: Path) -> None:
     a, b = open_ledger(clone(origin, "a")), open_ledger(clone(origin, "b"))
     a.append([(V130, DIGEST_A, bundle(1))], "approve")
     a.push()
     b.fetch()
-    old, new = _force_rewrite(origin)
+    old, new = force_rewrite(origin)
     with pytest.raises(LedgerRewritten) as raised:
         b.fetch()
     assert old in raised.value.message and new in raised.value.message

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from testing.fixtures import CliResult, git, init_repo
 from testing.git_http import GitHttpServer, serve_git_http
+from testing.ledger_origin import DIGEST_A, V130, bundle, open_ledger
+from testing.ssh_stub import DEPLOY_KEY, KEY_LINE, KEY_VAR
 
-from approvals.test_ledger import DIGEST_A, V130, bundle, open_ledger
 from clinigate.approvals.ledger import HEAD_TAGS, LEDGER_REF, Ledger
 from clinigate.errors import EnvironmentProblem, UsageError
 from clinigate.gitrepo import Git
@@ -25,12 +24,6 @@ from clinigate.gitrepo.auth import RemoteAuth, ssh_url
 Run = Callable[..., CliResult]
 TOKEN = "ghs_T0kenForTheLoopbackServer0123456789"
 TOKEN_VAR = "CLINIGATE_TEST_TOKEN"
-KEY_VAR = "CLINIGATE_TEST_DEPLOY_KEY"
-DEPLOY_KEY = ("-----BEGIN OPENSSH PRIVATE KEY-----\n"
-              "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
-              "QyNTUxOQAAACBmYWtlLWRlcGxveS1rZXktZm9yLWNsaW5pZ2F0ZS10ZXN0cwAAAJiFakeK\n"
-              "-----END OPENSSH PRIVATE KEY-----\n")
-KEY_LINE = DEPLOY_KEY.splitlines()[1]
 
 
 def secrets_of(token: str) -> list[str]:
@@ -168,32 +161,6 @@ def test_token_and_key_are_mutually_exclusive(served: GitHttpServer, run_cli: Ru
 
 
 # --- deploy key over SSH --------------------------------------------------------------------------
-
-STUB_SSH = '''#!{python}
-"""ssh as git runs it: record argv and the -i file's mode and content, then fail like ssh."""
-import json, os, stat, sys
-argv = sys.argv[1:]
-key = argv[argv.index("-i") + 1]
-record = {{"argv": argv, "key_mode": stat.S_IMODE(os.stat(key).st_mode),
-          "dir_mode": stat.S_IMODE(os.stat(os.path.dirname(key)).st_mode),
-          "key": open(key, encoding="utf-8").read()}}
-with open({log!r}, "a", encoding="utf-8") as log:
-    log.write(json.dumps(record) + "\\n")
-sys.stderr.write("ssh: connect to host github.example.test port 22: Connection refused\\n")
-sys.exit(255)
-'''
-
-
-@pytest.fixture
-def ssh_stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An ``ssh`` first on PATH that records each call to the returned log file."""
-    folder, log = tmp_path / "stub-bin", tmp_path / "ssh-calls.jsonl"
-    folder.mkdir()
-    stub = folder / "ssh"
-    stub.write_text(STUB_SSH.format(python=sys.executable, log=str(log)))
-    stub.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
-    return log
 
 
 def test_deploy_key_push_goes_over_ssh_with_only_that_key(tmp_path: Path, ssh_stub: Path, run_cli: Run,

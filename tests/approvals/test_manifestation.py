@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from testing.approvals import SignedRegistry, tamper_payload
-from testing.ledger import add_entry
+from testing.ledger import add_entry, payload_of
 from testing.local_tsa import local_tsa  # noqa: F401
 
 from clinigate.approvals.approve import ActRequest, build_act
@@ -85,8 +85,10 @@ def test_an_entry_that_fails_shows_what_is_known_of_it(signed_registry: SignedRe
     rows = json.loads(run_cli("verify", reg.version_path, "--format", "json", cwd=reg.repo).stdout)[
         "documents"][0]["approvals"]
     claims = [r["claimed"] for r in rows if r["rule"] == "approval.signature"]
+    stated = json.loads(payload_of(forged))["predicate"]["signed_at"]  # what the tampered statement says
+    assert stated and stated == json.loads(payload_of(act.bundle))["predicate"]["signed_at"]
     assert claims == [{"signer_id": "kosei", "printed_name": "Kwame Osei", "role": "quality",
-                       "decision": "approved", "meaning": "approval", "signed_at": claims[0]["signed_at"],
+                       "decision": "approved", "meaning": "approval", "signed_at": stated,
                        "document": reg.version_path}]
 
     gate = run_cli("check", "--base", "main", "--head", reg.branch, cwd=reg.repo)

@@ -7,26 +7,17 @@ from pathlib import Path
 
 import pytest
 from testing.approvals import tamper_payload
-from testing.fixtures import copy_example_registry, init_repo
 
 from clinigate.approvals.ledger import LEDGER_REF, Ledger
-from clinigate.demo.approvals import DemoPki, sign_deployed_versions
 from clinigate.gitrepo import Git
 
 PRODUCTION = "models/sepsis-ews/versions/1.2.0.yaml"
 
 
 @pytest.fixture
-def signed(tmp_path: Path) -> Path:
+def signed(demo_registry: Path) -> Path:
     """The example registry with every deployed version approved by each role its rules require."""
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    (repo / ".gitignore").write_text(".demo-pki/\n")
-    pki = DemoPki.create(repo)
-    init_repo(repo)
-    sign_deployed_versions(Git(repo), pki)
-    return repo
+    return demo_registry
 
 
 def _verify(run_cli, repo: Path) -> tuple[int, list[tuple[str, str, str]]]:  # type: ignore[no-untyped-def]

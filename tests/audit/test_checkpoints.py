@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from approvals.test_ledger_remote_auth import DEPLOY_KEY, KEY_LINE, KEY_VAR, ssh_stub  # noqa: F401
 from testing.fixtures import copy_example_registry, git, init_repo
 from testing.git_http import serve_git_http
 from testing.local_tsa import LocalTSA, local_tsa  # noqa: F401
+from testing.ssh_stub import DEPLOY_KEY, KEY_LINE, KEY_VAR
 
 from clinigate.demo.approvals import DemoPki, roles
 from clinigate.gitrepo import Git
@@ -147,7 +147,7 @@ def test_push_with_a_token_lands_on_top_of_the_remote_branch(signed: tuple[Path,
 
 
 def test_push_with_the_deploy_key_goes_over_ssh_and_never_shows_it(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]
-                                                                   ssh_stub: Path,  # noqa: F811
+                                                                   ssh_stub: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     repo, pki = signed
     git(repo, "remote", "add", "origin", "https://github.example.test/acme/reg.git")

@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals.test_keyless_gate import TRUST as KEYLESS_TRUST
-from approvals.test_keyless_gate import keyless_repo
 from testing.approvals import SignedRegistry
 from testing.fixtures import git
+from testing.keyless import KEYLESS_TRUST, keyless_repo
 from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
 
 from clinigate.approvals.approve import ActRequest, sign_act

@@ -7,10 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from approvals.test_ledger import DIGEST_A, V130, _force_rewrite, bundle, clone, open_ledger, origin
 from testing.fixtures import CliResult, git
-
-__all__ = ["origin"]  # the fixture, shared with the library tests
+from testing.ledger_origin import DIGEST_A, V130, bundle, clone, force_rewrite, open_ledger
 
 Run = Callable[..., CliResult]
 
@@ -40,7 +38,7 @@ def test_rewritten_remote_exits_one(origin: Path, run_cli: Run) -> None:
     a = clone(origin, "a")
     open_ledger(a).append([(V130, DIGEST_A, bundle(1))], "approve")
     assert run_cli("ledger", "push", "--repo", str(a)).code == 0
-    old, new = _force_rewrite(origin)
+    old, new = force_rewrite(origin)
     result = run_cli("ledger", "fetch", "--repo", str(a))
     assert result.code == 1, result.stderr
     assert "rewritten" in result.stderr and old in result.stderr and new in result.stderr

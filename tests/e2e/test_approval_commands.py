@@ -12,8 +12,7 @@ from testing.fixtures import git
 from testing.github_api import LocalGitHub, local_github  # noqa: F401
 from testing.github_events import pull_request_review_event, write_event
 from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
-
-from .world import World, add_version, new_world
+from testing.world import World, add_version, new_world
 
 pytestmark = pytest.mark.slow
 

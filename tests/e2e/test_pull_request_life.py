@@ -13,8 +13,7 @@ from registry.conftest import SyncRegistry, build_registry, log_model_version, m
 from testing.fixtures import git
 from testing.github_api import LocalGitHub, local_github  # noqa: F401
 from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
-
-from .world import DEPLOYMENT, STATUS_APP_ID, VERSION, World, add_version, new_world
+from testing.world import DEPLOYMENT, STATUS_APP_ID, VERSION, World, add_version, new_world
 
 pytestmark = pytest.mark.slow
 

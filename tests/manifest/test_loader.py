@@ -18,8 +18,10 @@ def test_example_manifest_loads_into_its_model(registry: Path) -> None:
 
 
 def test_paths_that_leave_the_repository_are_refused(tmp_path: Path) -> None:
-    assert resolve_inside(tmp_path, "../x.yaml") == "the path leaves the repository ('..' or absolute)"
-    assert isinstance(resolve_inside(tmp_path, "/etc/passwd"), str)
+    leaves = "the path leaves the repository ('..' or absolute)"
+    assert resolve_inside(tmp_path, "../x.yaml") == leaves
+    assert resolve_inside(tmp_path, "/etc/passwd") == leaves
+    assert resolve_inside(tmp_path, "models/../../x.yaml") == leaves  # '..' anywhere, not only first
 
 
 def test_symlinked_folder_out_of_the_repository_is_refused(tmp_path: Path) -> None:

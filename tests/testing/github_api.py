@@ -66,6 +66,7 @@ import pytest
 from github import Auth, Github
 
 from testing import github_shapes as shapes
+from testing.serving import serving
 
 Account = tuple[str, int]
 STATUS_STATES = ("error", "failure", "pending", "success")
@@ -438,16 +439,10 @@ class LocalGitHub:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._site = shapes.Site(f"http://127.0.0.1:{server.server_address[1]}")
-        # A short poll interval keeps teardown (server.shutdown) fast.
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name="local-github-http", daemon=True)
-        thread.start()
         try:
-            yield self
+            with serving(server, "local-github-http"):
+                yield self
         finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
             self._site = None
 
 

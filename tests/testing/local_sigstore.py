@@ -44,6 +44,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from clinigate.approvals.backend import SignatureInvalid, Verifier
 from clinigate.manifest.trust import CiIdentity
+from testing.serving import serving
 
 if TYPE_CHECKING:
     from testing.local_tsa import LocalTSA
@@ -501,16 +502,10 @@ class LocalSigstore:
         server.daemon_threads = True
         previous = self.url
         self.url = self.rekor.url = f"http://127.0.0.1:{server.server_address[1]}"
-        # A short poll interval keeps teardown (server.shutdown) fast.
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name=f"{self.name}-http", daemon=True)
-        thread.start()
         try:
-            yield self
+            with serving(server, f"{self.name}-http"):
+                yield self
         finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
             self.url = self.rekor.url = previous
 
 

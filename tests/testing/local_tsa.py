@@ -11,7 +11,6 @@ Test modules import the fixtures they use::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -21,6 +20,7 @@ import pytest
 from cryptography import x509
 
 from clinigate.approvals.local_tsa import TSA_POLICY, OpensslTsa, openssl_has_ts
+from testing.serving import serving
 
 __all__ = ["TSA_POLICY", "LocalTSA", "foreign_tsa", "local_tsa", "openssl_has_ts", "serve_tsa"]
 
@@ -59,15 +59,9 @@ def serve_tsa(directory: Path, name: str) -> Iterator[LocalTSA]:
         pytest.skip("the openssl binary has no 'ts' command")
     tsa = OpensslTsa.create(directory, name)
     server = HTTPServer(("127.0.0.1", 0), _handler(tsa))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server, f"tsa-{name}"):
         yield LocalTSA(url=f"http://127.0.0.1:{server.server_port}/tsr", root=tsa.root,
                        root_path=tsa.root_path, authority=tsa)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from testing.fixtures import CliResult, copy_example_registry, git, init_repo
 from testing.github_api import LocalGitHub, LocalRepo
 from testing.github_events import pull_request_event, workflow_run_event, write_event
