@@ -149,7 +149,8 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
     from ..registry.desired import read_desired
     from ..registry.plan import make_plan
     from ..registry.reconcile import apply
-    from ..report.sync import render
+    from ..registry.run import SyncOutcome
+    from ..report.sync import text as sync_text
     from .mlflow_seed import seed, tracking_uri
 
     counts = seed(workdir)
@@ -166,7 +167,7 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
         "MLflow's copy and compares it with the manifest, then sets one alias per environment and "
         "clinigate.* tags on each deployed version.",
         command=f"clinigate sync --tracking-uri {uri} --apply",
-        output=render(plan, written, "text").rstrip(),
+        output=sync_text(SyncOutcome(plan, written)).rstrip(),
         ok=not plan.refusals and bool(written),
     )
     again = make_plan(read_desired(git, rev="main"), client, drift="repair", prune=False, legacy_stages=False)
@@ -176,7 +177,7 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
         "Move an alias by hand in MLflow and the next dry run reports it (exit 1); --apply puts "
         "it back and records why.",
         command=f"clinigate sync --tracking-uri {uri} --dry-run",
-        output=render(again, None, "text").rstrip(),
+        output=sync_text(SyncOutcome(again)).rstrip(),
         ok=again.in_sync,
         details={"tracking_uri": uri},
     )
