@@ -187,9 +187,10 @@ def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
     """A second deployment an hour later, synced; then the auditor's three questions."""
     from datetime import UTC, timedelta
 
+    from ..audit.answers import Timeline
     from ..audit.query import Auditor
     from ..audit.verify import verify_history
-    from ..report.audit import render_at, render_timeline
+    from ..report.audit import at_text, timeline_text
     from ..report.text import finding_line
 
     first = datetime.fromisoformat(git.run(["log", "-1", "--format=%cI", "main"]).strip())
@@ -197,7 +198,7 @@ def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
     yield staged
     between = (first + timedelta(minutes=30)).astimezone(UTC)
     with Auditor.open(git, "main") as auditor:
-        timeline = render_timeline(DEMO_MODEL, auditor.timeline(DEMO_MODEL, "staging"), "text")
+        timeline = timeline_text(Timeline(DEMO_MODEL, auditor.timeline(DEMO_MODEL, "staging")))
         answer = auditor.at(DEMO_MODEL, "staging", between)
     findings = verify_history(git, "main")
     errors = [f for f in findings if f.severity.value == "error"]
@@ -213,7 +214,7 @@ def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
         "timestamp authority vouches for them.",
         command=f"clinigate audit timeline {DEMO_MODEL} --env staging && clinigate audit at {DEMO_MODEL} "
                 f"{moment} --env staging && clinigate audit verify",
-        output="\n".join([timeline.rstrip(), "", render_at(answer, "text").rstrip(), "",
+        output="\n".join([timeline.rstrip(), "", at_text(answer).rstrip(), "",
                           *[finding_line(f) for f in findings],
                           f"audit verify: {len(findings)} finding(s), {len(errors)} error(s)"]),
         ok=answer.deployed is not None and answer.deployed.event.after == "1.2.1" and not errors,
