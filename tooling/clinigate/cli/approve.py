@@ -1,8 +1,4 @@
-"""``clinigate approve``.
-
-Size exception: ``approve`` (~55 lines) still assembles the core calls itself; it becomes one core
-call with a typed result (issue 16 item 5, pending).
-"""
+"""``clinigate approve``."""
 
 from __future__ import annotations
 
@@ -10,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 from .signing import SigningMethod, signing_options
 
 # Literal, so `approve --help` needs no pydantic; tests/security/test_approve_arguments.py holds them
@@ -72,31 +68,14 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
       clinigate approve policies/gates.rego --role regulatory --decision approved \\
           --reason "Tighter subgroup gap, CR-31" --key me.key.pem --cert me.cert.pem
     """
-    from dataclasses import replace
+    from ..approvals.command import approve_document
+    from ..report.approvals import APPROVE_RENDERERS
 
-    from ..approvals.approve import ActRequest, check_request, normalise_document, sign_act
-    from ..approvals.review import load_trust
-    from ..gitrepo import Git
-
-    root = resolve_repo(repo)
-    git = Git(root)
-    request = ActRequest(normalise_document(root, path), role, decision, reason, meaning, signer_id,
-                         None, pull_request, revokes, change_class)
-    check_request(request)  # before any key, token or TSA is used
-    # Defaults come from the registry's trust.yaml: the private Sigstore instance, the hospital TSA.
-    pki = load_trust(git, "HEAD").pki
-    signer, email = signing.signer(git, default_tsa=pki.tsa_url, require_timestamp=pki.require_timestamp)
-    act = sign_act(git, replace(request, signer_email=email), signer)
-    pred = act.predicate
-    click.echo(f"signed: {pred.decision.value} {request.document} as {pred.role.value} by {pred.signer.name} "
-               f"({pred.signer.id}); meaning: {pred.meaning.value}")
-    where = f"commit {act.commit[:12]}" if act.commit else "it was already there"
-    click.echo(f"recorded in the ledger: act {act.act_id} ({where})")
-    if push_remote:
-        from ..approvals.ledger import Ledger
-
-        Ledger(git).push(push_remote)
-        click.echo(f"pushed the ledger to {push_remote}")
-    else:
-        click.echo("share it with: clinigate ledger push")
+    outcome = approve_document(root=resolve_repo(repo), path=path, role=role, decision=decision,
+                               reason=reason, meaning=meaning, signer_id=signer_id, pull_request=pull_request,
+                               revokes=revokes, change_class=change_class, signing=signing,
+                               push_remote=push_remote)
+    emit(APPROVE_RENDERERS, "text", outcome)
+    if outcome.push_failed is not None:
+        raise outcome.push_failed
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from .. import layout
 from .ledger import token_env_option
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 from .signing import SigningMethod, signing_options
 
+if TYPE_CHECKING:
+    from ..audit.answers import Unreadable
+
 AUDIT_FORMATS = ("text", "json", "csv", "markdown")
-PROGRESS_FROM = 50  # items of work still to judge before a progress bar is worth showing
 branch_option = click.option("--branch", default="main", show_default=True,
                              envvar="CLINIGATE_DEPLOYMENT_BRANCH",
                              help="The deployment branch whose first-parent history is audited "
@@ -70,17 +71,13 @@ def timeline(model: str, env: str | None, fmt: str, tracking_uri: str | None, br
     environment, change class and PCCP status by that revision's base, approvers (printed name,
     role, meaning, trusted or claimed time) and rationale; rollbacks marked. With --tracking-uri,
     when sync applied it in MLflow (sync's clock; MLflow keeps the last time per version)."""
-    from ..report.audit import render_timeline
+    from ..audit.answers import deployment_timeline
+    from ..report.audit import TIMELINE_RENDERERS
 
-    with _auditor(branch, rev, repo, model, no_cache) as auditor:
-        rows = auditor.timeline(model, env)
-        if tracking_uri:
-            from ..audit.applied import mark_applied
-            from ..registry.actual import MlflowRegistry
-
-            rows = mark_applied(auditor.git, auditor.log.rev, rows, MlflowRegistry(tracking_uri))
-        click.echo(render_timeline(model, rows, fmt, mlflow=bool(tracking_uri)), nl=False)
-        _warn_unreadable(auditor, model)
+    answer = deployment_timeline(root=resolve_repo(repo), model=model, env=env, branch=branch, rev=rev,
+                                 cached=not no_cache, tracking_uri=tracking_uri)
+    emit(TIMELINE_RENDERERS, fmt, answer.value)
+    _warn_unreadable(answer.unreadable)
 
 
 @audit.command("at")
@@ -106,12 +103,14 @@ def at(model: str, moment: str, env: str, assume_utc: bool, fmt: str, branch: st
     Example:
       clinigate audit at sepsis-ews 2026-03-15T14:00:00Z --env production
     """
-    from ..report.audit import render_at
+    from ..audit.answers import version_in_force
+    from ..report.audit import AT_RENDERERS
 
     when = _moment(moment, assume_utc)
-    with _auditor(branch, rev, repo, model, no_cache) as auditor:
-        click.echo(render_at(auditor.at(model, env, when), fmt), nl=False)
-        _warn_unreadable(auditor, model)
+    answer = version_in_force(root=resolve_repo(repo), model=model, env=env, moment=when, branch=branch,
+                              rev=rev, cached=not no_cache)
+    emit(AT_RENDERERS, fmt, answer.value)
+    _warn_unreadable(answer.unreadable)
 
 
 @audit.command("verify")
@@ -137,29 +136,14 @@ def verify(since: str | None, fmt: str, branch: str, rev: str | None, no_cache: 
     \b
     Exit codes: 0 nothing found · 1 findings (each with its rule, commit and document) · 2 usage.
     """
-    from ..audit.cache import AuditCache
-    from ..audit.verify import verify_history
-    from ..findings import Report, Severity
-    from ..gitrepo import Git
-    from ..registry.branch import deployable
-    from ..report import RENDERERS
+    from ..audit.answers import check_history
+    from ..report.audit_checks import HISTORY_RENDERERS
+    from .console import progress
 
-    git = Git(resolve_repo(repo))
-    tip = deployable(git, rev, branch)
-    findings = verify_history(git, tip, since=since, cache=AuditCache.open(git, enabled=not no_cache),
-                              progress=_progress)
-    report = Report(files=sorted({f.path for f in findings}), findings=findings)
-    report.sort()
-    if fmt == "junit":
-        from ..report import junit
-
-        click.echo(junit.render(report, suite="clinigate.audit"), nl=False)
-    else:
-        click.echo(RENDERERS[fmt](report), nl=False)
-    if fmt == "text":
-        click.echo(f"audit verify: {branch} at {tip[:12]}" + (f" since {since}" if since else "")
-                   + f": {len(report.findings)} finding(s)")
-    if any(f.severity is Severity.ERROR for f in report.findings):
+    check = check_history(root=resolve_repo(repo), branch=branch, rev=rev, since=since, cached=not no_cache,
+                          progress=progress)
+    emit(HISTORY_RENDERERS, fmt, check)
+    if check.report.errors:
         raise SystemExit(1)
 
 
@@ -211,27 +195,21 @@ def export(model: str | None, bundle_dir: Path | None, bundle_model: str | None,
         raise click.UsageError("--model and --version narrow --bundle")
     if bundle_dir is not None:
         _export_bundle(bundle_dir, bundle_model, bundle_version, branch, rev, repo)
-        return
-    from ..report.audit import render_export
+    elif model is not None:
+        from ..audit.answers import pccp_modifications
+        from ..report.audit import EXPORT_RENDERERS
 
-    assert model is not None
-    with _auditor(branch, rev, repo, model, no_cache) as auditor:
-        click.echo(render_export(model, auditor.modifications(model), fmt), nl=False)
+        emit(EXPORT_RENDERERS, fmt, pccp_modifications(root=resolve_repo(repo), model=model, branch=branch,
+                                                       rev=rev, cached=not no_cache))
 
 
 def _export_bundle(out: Path, model: str | None, version: str | None, branch: str, rev: str | None,
                    repo: Path | None) -> None:
-    from ..audit.bundles import export_bundles
-    from ..gitrepo import Git
-    from ..registry.branch import deployable
+    from ..audit.answers import export_approvals
+    from ..report.audit_checks import BUNDLE_RENDERERS
 
-    git = Git(resolve_repo(repo))
-    commit = deployable(git, rev, branch)
-    export = export_bundles(git, rev=rev or branch, commit=commit, out=out, model=model, version=version)
-    total, left = len(export.approvals), len(export.skipped)
-    click.echo(f"exported {total} approval act(s) of {rev or branch} at {commit[:12]} to {out}")
-    click.echo(f"  {total - left} verifiable with stock Sigstore tools; {left} not (VERIFY.md says why)")
-    click.echo(f"  next: read {out / 'VERIFY.md'} and run its commands from {out}")
+    emit(BUNDLE_RENDERERS, "text", export_approvals(root=resolve_repo(repo), out=out, model=model,
+                                                    version=version, branch=branch, rev=rev))
 
 
 @audit.command("checkpoint")
@@ -267,35 +245,26 @@ def checkpoint(signing: SigningMethod, note: str | None, push_remote: str | None
     Exit codes: 0 written · 2 usage (no signing method; --token-env/--ssh-key-env without --push;
     the named variable unset) · 3 the signing service or the remote unreachable or refusing.
     """
-    from ..approvals.review import load_trust
-    from ..audit.checkpoint import CHECKPOINTS_REF, fetch_checkpoints, push_checkpoints, write_checkpoint
+    from ..audit.checkpointing import record_checkpoint
     from ..errors import UsageError
-    from ..gitrepo import Git
     from ..gitrepo.auth import RemoteAuth
-    from ..registry.branch import branch_tip
+    from ..report.audit_checks import CHECKPOINT_RENDERERS
 
     if (token_env or ssh_key_env) and not push_remote:
         raise UsageError("--token-env and --ssh-key-env authenticate --push: give --push REMOTE too")
-    auth = RemoteAuth.from_environment(token_var=token_env, ssh_key_var=ssh_key_env)
-    git = Git(resolve_repo(repo))
-    pki = load_trust(git, branch_tip(git, branch)).pki  # the TSA and time rule that will judge it
-    signer, _ = signing.signer(git, default_tsa=pki.tsa_url, require_timestamp=pki.require_timestamp)
-    if push_remote:
-        fetch_checkpoints(git, push_remote, auth)
-    record = write_checkpoint(git, signer, branch=branch, main=branch_tip(git, branch), note=note)
-    ledger = record.predicate.ledger[:12] if record.predicate.ledger else "(none)"
-    click.echo(f"checkpoint {record.path}: {branch} at {record.predicate.main[:12]}, ledger at {ledger}")
-    if push_remote:
-        push_checkpoints(git, push_remote, auth)
-        click.echo(f"pushed {CHECKPOINTS_REF} to {push_remote}")
+    auth = RemoteAuth.from_environment(token_var=token_env, ssh_key_var=ssh_key_env)  # the options' variables
+    outcome = record_checkpoint(root=resolve_repo(repo), signing=signing, branch=branch, note=note,
+                                push_remote=push_remote, auth=auth)
+    emit(CHECKPOINT_RENDERERS, "text", outcome)
+    if outcome.push_failed is not None:
+        raise outcome.push_failed
 
 
-def _warn_unreadable(auditor: Any, model: str) -> None:
+def _warn_unreadable(unreadable: Iterable[Unreadable]) -> None:
     """A desired state that did not load changed nothing (sync refused it too): say where."""
-    for landing, path, why in auditor.log.problems:
-        if path.startswith(layout.model_dir(model) + "/"):
-            click.echo(f"warning: {path} {why} (commit {landing.commit[:12]}); the history above skips it",
-                       err=True)
+    for u in unreadable:
+        click.echo(f"warning: {u.path} {u.why} (commit {u.commit[:12]}); the history above skips it",
+                   err=True)
 
 
 def _moment(text: str, assume_utc: bool) -> datetime:
@@ -312,36 +281,6 @@ def _moment(text: str, assume_utc: bool) -> datetime:
                              hint=f"add one ({text}Z for UTC, {text}+01:00 for CET) or pass --assume-utc")
         when = when.replace(tzinfo=UTC)
     return when
-
-
-def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
-    """A progress bar on a terminal for long work (rich, on stderr; gone when done)."""
-    import sys
-
-    if len(items) < PROGRESS_FROM or not sys.stderr.isatty():
-        return items
-    from rich.console import Console
-    from rich.progress import track
-
-    return track(items, description=label, console=Console(stderr=True), transient=True)
-
-
-def _auditor(branch: str, rev: str | None, repo: Path | None, model: str,  # type: ignore[no-untyped-def]
-             no_cache: bool = False):
-    from ..audit.cache import AuditCache
-    from ..audit.query import Auditor
-    from ..errors import UsageError
-    from ..gitrepo import Git
-    from ..registry.branch import deployable
-
-    git = Git(resolve_repo(repo))
-    cache = AuditCache.open(git, enabled=not no_cache)
-    auditor = Auditor.open(git, deployable(git, rev, branch), cache=cache)
-    if model not in auditor.models():
-        auditor.close()
-        known = ", ".join(sorted(auditor.models())) or "none"
-        raise UsageError(f"no model {model!r} in the history of {branch}", hint=f"models: {known}")
-    return auditor
 
 
 from .audit_documents import register as _register_documents  # noqa: E402 - the group must exist first

@@ -1,18 +1,18 @@
-"""``clinigate audit report | card | release-notes``: the documents reviewers and auditors read.
-
-Size exception: ``register`` is 41 lines: it declares the three document commands' shared options in
-one place.
-"""
+"""``clinigate audit report | card | release-notes``: the documents reviewers and auditors read."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .options import repo_option, resolve_repo
+
+if TYPE_CHECKING:
+    from ..dossier.document import Format
+    from ..dossier.render import Kind
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(("html", "pdf", "md")), default="html",
                        show_default=True, help="html (charts inline), pdf (printed by headless Chromium) or "
@@ -32,65 +32,66 @@ def _options(command: Any) -> Any:
     return click.argument("model")(click.argument("version")(command))
 
 
+@click.command("report")
+@_options
+def report(**kwargs: Any) -> None:
+    """The audit report of MODEL VERSION: identity and intended use; the CHAI model card
+    sections; the 31 ONC HTI-1 source attributes, each with the field that answers it or "not
+    recorded"; training data and demographics (table and chart); validation overall and by
+    subgroup (table and forest plot); the PCCP class, status, regulatory action and each
+    acceptance criterion against the measured value, production and the authorised baseline;
+    the approval chain (printed name, role, meaning, trusted or claimed time, reason, valid or
+    why not); deployment history; monitoring plan; limitations; the digests and commit it was
+    built from.
+
+    \b
+    Examples:
+      clinigate audit report sepsis-ews 1.2.1 --format pdf -o sepsis-ews-1.2.1.pdf
+      clinigate audit report sepsis-ews 1.2.1 --format md > report.md
+
+    Exit codes: 0 written · 2 usage (unknown version, FILE exists) · 3 Chromium missing (pdf).
+    """
+    _write("report", **kwargs)
+
+
+@click.command("card")
+@_options
+def card(**kwargs: Any) -> None:
+    """The model card of MODEL VERSION alone (CHAI Applied Model Card sections) with the HTI-1
+    attribute sheet, limitations and provenance.
+
+    Exit codes: 0 written · 2 usage · 3 Chromium missing (pdf).
+    """
+    _write("card", **kwargs)
+
+
+@click.command("release-notes")
+@_options
+def release_notes(**kwargs: Any) -> None:
+    """What changed in MODEL VERSION against its parent and against production: metrics
+    overall and per subgroup, features, training data, known issues, and the version history.
+
+    Exit codes: 0 written · 2 usage · 3 Chromium missing (pdf).
+    """
+    _write("release-notes", **kwargs)
+
+
 def register(audit: click.Group) -> None:
-    @audit.command("report")
-    @_options
-    def report(**kwargs: Any) -> None:
-        """The audit report of MODEL VERSION: identity and intended use; the CHAI model card
-        sections; the 31 ONC HTI-1 source attributes, each with the field that answers it or "not
-        recorded"; training data and demographics (table and chart); validation overall and by
-        subgroup (table and forest plot); the PCCP class, status, regulatory action and each
-        acceptance criterion against the measured value, production and the authorised baseline;
-        the approval chain (printed name, role, meaning, trusted or claimed time, reason, valid or
-        why not); deployment history; monitoring plan; limitations; the digests and commit it was
-        built from.
-
-        \b
-        Examples:
-          clinigate audit report sepsis-ews 1.2.1 --format pdf -o sepsis-ews-1.2.1.pdf
-          clinigate audit report sepsis-ews 1.2.1 --format md > report.md
-
-        Exit codes: 0 written · 2 usage (unknown version, FILE exists) · 3 Chromium missing (pdf).
-        """
-        _write("report", **kwargs)
-
-    @audit.command("card")
-    @_options
-    def card(**kwargs: Any) -> None:
-        """The model card of MODEL VERSION alone (CHAI Applied Model Card sections) with the HTI-1
-        attribute sheet, limitations and provenance.
-
-        Exit codes: 0 written · 2 usage · 3 Chromium missing (pdf).
-        """
-        _write("card", **kwargs)
-
-    @audit.command("release-notes")
-    @_options
-    def release_notes(**kwargs: Any) -> None:
-        """What changed in MODEL VERSION against its parent and against production: metrics
-        overall and per subgroup, features, training data, known issues, and the version history.
-
-        Exit codes: 0 written · 2 usage · 3 Chromium missing (pdf).
-        """
-        _write("release-notes", **kwargs)
+    for command in (report, card, release_notes):
+        audit.add_command(command)
 
 
-def _write(kind: str, *, model: str, version: str, fmt: str, output: Path | None, force: bool, branch: str,
-           rev: str | None, repo: Path | None) -> None:
-    from ..audit.query import Auditor
-    from ..dossier.document import render_document
+def _write(kind: Kind, *, model: str, version: str, fmt: Format, output: Path | None, force: bool,
+           branch: str, rev: str | None, repo: Path | None) -> None:
+    from ..dossier.document import version_document
     from ..errors import UsageError
-    from ..gitrepo import Git
-    from ..registry.branch import deployable
 
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} exists; a report never replaces a file unless --force is given")
     if output is None and fmt == "pdf" and sys.stdout.isatty():
         raise UsageError("a PDF is not written to a terminal: give -o FILE")
-    git = Git(resolve_repo(repo))
-    with Auditor.open(git, deployable(git, rev, branch)) as auditor:
-        data = render_document(auditor, model=model, version=version, kind=kind,  # type: ignore[arg-type]
-                               fmt=fmt)  # type: ignore[arg-type]
+    data = version_document(root=resolve_repo(repo), model=model, version=version, kind=kind, fmt=fmt,
+                            branch=branch, rev=rev)
     if output is None:
         sys.stdout.buffer.write(data)
         return

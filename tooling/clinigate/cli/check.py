@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 CHECK_FORMATS = ("text", "json", "markdown", "github", "sarif", "junit")
 
@@ -58,7 +58,7 @@ def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_ur
     root = resolve_repo(repo)
     report = run_check(root, base=base, head=head, engine_name=engine, opa_url=opa_url,
                        evidence_tracking_uri=evidence_tracking_uri)
-    click.echo(CHECK_RENDERERS[fmt](report), nl=False)
+    emit(CHECK_RENDERERS, fmt, report)
     if not report.manifests and head == "HEAD":
         _note_uncommitted(root)
     raise SystemExit(0 if report.decision == "pass" else 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import layout
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -79,4 +79,4 @@ def evaluate(predictions: Path, label: str, score: str, threshold: float | None,
                       predictions_uri=predictions_uri, ci_method=ci_method, resamples=resamples, seed=seed,
                       max_bytes=max_bytes)
     outcome = run_evaluate(resolve_repo(repo), request)
-    click.echo(EVALUATE_RENDERERS[fmt](outcome), nl=False)
+    emit(EVALUATE_RENDERERS, fmt, outcome)

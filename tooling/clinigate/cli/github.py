@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .options import repo_option, resolve_repo
-from .signing import keyless_options, keyless_signer
+from .options import emit, repo_option, resolve_repo
+from .signing import keyless_options
 
 if TYPE_CHECKING:
-    from ..github.api import GitHubApi
-    from ..gitrepo import Git
-    from ..gitrepo.auth import RemoteAuth
+    from ..github.workflow_run import PullTarget
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -79,24 +77,13 @@ def record_reviews(pull_request: int | None, branch: str, remote: str, repositor
     Exit codes: 0 done (refused reviews are reported, not errors) · 2 not the default branch's
     approval workflow, or bad input · 3 GitHub, Git or the signing service unreachable.
     """
-    from ..github.record import record_reviews as record
+    from ..github.run_log import REVIEWS_RENDERERS
+    from ..github.workflow_run import record_pull_reviews
 
-    git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
-    for number in numbers:
-        run = record(git, api, number, rules_rev=rules_rev, remote=remote, auth=_fetch_auth(token_env),
-                     signer=lambda: keyless_signer(git, trust_config, identity_token))
-        if run.pull.state != "open":
-            click.echo(f"#{number} is {run.pull.state}: nothing recorded")
-            continue
-        click.echo(f"#{number} at {run.pull.head_sha[:12]}, judged by {branch} at {run.rules_rev[:12]}:")
-        for o in run.outcomes:
-            what = " ".join(x for x in (o.decision, f"as {o.role}" if o.role else None, o.document) if x)
-            click.echo(f"  review {o.review_id} by {o.reviewer}: {o.status}{' ' + what if what else ''} "
-                       f"[{o.rule}] {o.message}" + (f" (act {o.act_id})" if o.act_id else ""))
-        if not run.outcomes:
-            click.echo("  no review carries a 'clinigate: approve as <role> — <reason>' line yet")
-        click.echo(f"  {len(run.signed)} act(s) signed" + ("; publish with: clinigate ledger push"
-                                                           if run.signed else ""))
+    target = _trusted_target(pull_request, branch, remote, repository, token_env)
+    for result in record_pull_reviews(root=resolve_repo(repo), environ=os.environ, target=target,
+                                      trust_config=trust_config, identity_token=identity_token):
+        emit(REVIEWS_RENDERERS, "text", result)
 
 
 @github.command("gate-status")
@@ -118,20 +105,13 @@ def gate_status(pull_request: int | None, branch: str, remote: str, repository: 
     Exit codes: 0 posted (whatever the state) · 2 not the default branch's approval workflow,
     or bad input · 3 GitHub or Git unreachable.
     """
-    from ..github.status import post_gate_status
+    from ..github.run_log import GATE_RENDERERS
+    from ..github.workflow_run import post_gate_statuses
 
-    git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
-    if app_key_env:
-        api = _app_api(git, rules_rev, app_key_env, repository)
-    run_url = _run_url()
-    for number in numbers:
-        posted = post_gate_status(git, api, number, rules_rev=rules_rev, remote=remote, target_url=run_url,
-                                  auth=_fetch_auth(token_env))
-        if posted.decision is None:
-            click.echo(f"#{number}: {posted.description}")
-        else:
-            click.echo(f"#{number} at {posted.pull.head_sha[:12]}: clinigate/gate {posted.state}: "
-                       f"{posted.description}")
+    target = _trusted_target(pull_request, branch, remote, repository, token_env)
+    for result in post_gate_statuses(root=resolve_repo(repo), environ=os.environ, target=target,
+                                     app_key_env=app_key_env):
+        emit(GATE_RENDERERS, "text", result)
 
 
 @github.command("code-scanning")
@@ -146,14 +126,12 @@ def code_scanning(pull_request: int | None, branch: str, remote: str, repository
     
     Exit codes: 0 uploaded · 2 not the default branch's approval workflow · 3 GitHub unreachable.
     """
-    from ..github.status import upload_findings
+    from ..github.run_log import SCAN_RENDERERS
+    from ..github.workflow_run import upload_code_scanning
 
-    git, api, numbers, rules_rev = _prepare(pull_request, branch, repository, token_env, repo)
-    for number in numbers:
-        pull, count, upload = upload_findings(git, api, number, rules_rev=rules_rev, remote=remote,
-                                              auth=_fetch_auth(token_env))
-        click.echo(f"#{number} at {pull.head_sha[:12]}: {count} finding(s) sent to code scanning "
-                   f"(upload {upload or '?'})")
+    target = _trusted_target(pull_request, branch, remote, repository, token_env)
+    for result in upload_code_scanning(root=resolve_repo(repo), environ=os.environ, target=target):
+        emit(SCAN_RENDERERS, "text", result)
 
 
 @github.command("review-line")
@@ -168,69 +146,20 @@ def review_line(event_path: str | None, fmt: str) -> None:
     default branch. Exit codes: 0 every clinigate line reads (or there is none) · 1 a line does
     not read, or contradicts the review's state · 2 no review in the payload.
     """
-    from ..errors import UsageError
-    from ..github.review_line import REVIEW_STATE, Intent, intents
-    from ..run_event import read_event
+    from ..github.review_check import check_review_lines
+    from ..github.run_log import REVIEW_LINES_RENDERERS
 
-    review = read_event(event_path).get("review")
-    if not isinstance(review, dict):
-        raise UsageError("the event holds no review", hint="run on a pull_request_review event")
-    state = str(review.get("state") or "").upper()
-    problems = 0
-    for item in intents(str(review.get("body") or "")):
-        if isinstance(item, Intent) and state != REVIEW_STATE[item.decision]:
-            text, problems = (f"'{item.decision}' as {item.role}, but the review's state is {state}: "
-                              "it will not be signed"), problems + 1
-        elif isinstance(item, Intent):
-            text = f"reads: {item.decision} as {item.role} — {item.reason}"
-        else:
-            text, problems = f"[{item.rule}] {item.message}", problems + 1
-        ok = isinstance(item, Intent) and state == REVIEW_STATE[item.decision]
-        click.echo(f"::{'notice' if ok else 'error'} title=clinigate review line::{text}" if fmt == "github"
-                   else text)
-    if problems:
+    lines = check_review_lines(event_path=event_path)
+    emit(REVIEW_LINES_RENDERERS, fmt, lines)
+    if lines.problems:
         raise SystemExit(1)
 
 
-def _app_api(git: Git, rules_rev: str, key_env: str, repository: str | None) -> GitHubApi:
-    from ..approvals.review import load_trust
-    from ..errors import UsageError
-    from ..github.api import GitHubApi
-
-    ci = load_trust(git, rules_rev).sigstore.ci
-    if ci is None or ci.status_app_id is None:
-        raise UsageError("trust.yaml on the default branch names no status App (sigstore.ci.status_app_id)",
-                         hint="add the App's numeric id, or post with the token (no --app-key-env)")
-    return GitHubApi.app_from_environment(ci.status_app_id, key_env, repository=repository)
-
-
-def _prepare(pull_request: int | None, branch: str, repository: str | None, token_env: str,
-             repo: Path | None) -> tuple[Git, GitHubApi, list[int], str]:
-    from ..github.api import GitHubApi
-    from ..github.trigger import pull_numbers, require_trusted_run
-    from ..gitrepo import Git
-    from ..registry.branch import branch_tip
-    from ..run_event import read_event
+def _trusted_target(pull_request: int | None, branch: str, remote: str, repository: str | None,
+            token_env: str) -> PullTarget:
+    """The run's options; the trusted-run check first, before anything (even the repository) is read."""
+    from ..github.trigger import require_trusted_run
+    from ..github.workflow_run import PullTarget
 
     require_trusted_run(os.environ, branch)
-    git = Git(resolve_repo(repo))
-    api = GitHubApi.from_environment(repository=repository, token_env=token_env)
-    event_path = os.environ.get("GITHUB_EVENT_PATH")
-    numbers = [pull_request] if pull_request else pull_numbers(read_event(event_path), api)
-    if not numbers:
-        click.echo("the event points at no open pull request: nothing to do")
-    return git, api, numbers, branch_tip(git, branch)
-
-
-def _fetch_auth(token_env: str) -> RemoteAuth | None:
-    """The API token also fetches the head over HTTPS (the workflow's checkout keeps no credentials)."""
-    from ..gitrepo.auth import RemoteAuth
-
-    return RemoteAuth(token=os.environ[token_env]) if os.environ.get(token_env) else None
-
-
-def _run_url() -> str | None:
-    env = os.environ
-    if all(env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")):
-        return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
-    return None
+    return PullTarget(pull_request, branch, remote, repository, token_env)

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 if TYPE_CHECKING:
     from ..approvals.ledger import Ledger
-    from ..gitrepo import Git
 
 remote_option = click.option("--remote", default="origin", show_default=True,
                              help="The Git remote whose ledger to fetch from or push to.")
@@ -134,19 +133,12 @@ def ledger_list(repo: Path | None, model: str | None, rev: str | None, fmt: str)
     with the trust and roles of --rev (an act on a document not at --rev is listed, not judged).
     Exit 0 whatever the validity: `clinigate verify` is the check.
     """
-    from ..approvals.listing import list_ledger
-    from ..gitrepo import Git
+    from ..approvals.command import list_acts
     from ..report.approvals import LEDGER_RENDERERS
     from ..report.text import finding_line
 
-    git = Git(resolve_repo(repo))
-    listing = list_ledger(git, rev=rev or _default_branch(git), model=model)
-    click.echo(LEDGER_RENDERERS[fmt](listing), nl=False)
+    listing = list_acts(root=resolve_repo(repo), rev=rev, model=model)
+    emit(LEDGER_RENDERERS, fmt, listing)
     if fmt == "json":  # the JSON is a list of entries (kept so): trust problems go to stderr
         for f in listing.trust_problems:
             click.echo(f"warning: {finding_line(f, severity=False)}", err=True)
-
-
-def _default_branch(git: Git) -> str:
-    """What counts now: the remote's default branch when this clone knows it, else main, else HEAD."""
-    return next((ref for ref in ("origin/HEAD", "main") if git.rev_parse(ref)), "HEAD")

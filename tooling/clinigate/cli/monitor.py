@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -60,6 +60,6 @@ def monitor(reference: Path, current: Path, model: str, version: str | None, lab
     outcome = run_monitor(resolve_repo(repo), MonitorRequest(
         reference=reference, current=current, model=model, version=version, label=label, score=score,
         report_id=report_id))
-    click.echo(MONITOR_RENDERERS[fmt](outcome), nl=False)
+    emit(MONITOR_RENDERERS, fmt, outcome)
     if outcome.breached:
         sys.exit(1)

@@ -7,8 +7,8 @@
 
 ``approve`` and ``audit checkpoint`` take :func:`signing_options` (``--sigstore`` or ``--key``
 with ``--cert``); ``github record-reviews`` signs only keylessly and takes
-:func:`keyless_options`. One spelling of the options, one check that exactly one method was
-chosen, one lookup of trust.yaml's signing config: three copies had started to differ in help.
+:func:`keyless_options`. One spelling of the options and one check that exactly one method was
+chosen: three copies had started to differ in help. approvals/signers.py makes the signer itself.
 Nothing heavy is imported here, so ``--help`` stays fast.
 """
 
@@ -80,6 +80,8 @@ class SigningMethod:
         ``require_timestamp``: trust.yaml's pki.require_timestamp, so a PKI signature the
         registry would refuse is not made at all.
         """
+        from ..approvals.signers import keyless_signer, pki_signer
+
         if self.use_sigstore:
             return keyless_signer(git, self.trust_config, self.identity_token), None
         if not (self.key and self.cert):
@@ -94,13 +96,9 @@ class SigningMethod:
             raise click.UsageError(
                 "trust.yaml requires a trusted signing time for PKI approvals (pki.require_timestamp), "
                 "and no timestamp authority is set: give --tsa URL or set pki.tsa_url")
-        from ..approvals.approve import certificate_email
-        from ..approvals.pki import PkiSigner
-
         password = os.environ.get(self.key_password_env, "").encode() if self.key_password_env else None
         cert_pem = self.cert.read_bytes()
-        signer = PkiSigner(self.key.read_bytes(), cert_pem, tsa, password)
-        return signer, certificate_email(cert_pem)
+        return pki_signer(self.key.read_bytes(), cert_pem, tsa_url=tsa, password=password)
 
 
 _FIELDS = [f.name for f in fields(SigningMethod)]
@@ -127,30 +125,3 @@ def keyless_options(command: FC) -> FC:
     for option in reversed(_KEYLESS):
         command = option(command)
     return command
-
-
-def keyless_signer(git: Git, trust_config: Path | None, identity_token: str | None) -> Signer:
-    """A Sigstore signer; without --trust-config, the signing config trust.yaml names (at HEAD)."""
-    from ..approvals.keyless import SigstoreSigner
-    from ..approvals.review import load_trust
-
-    if trust_config is None and load_trust(git, "HEAD").sigstore.signing_config:
-        trust_config = _signing_config(git)
-    return SigstoreSigner(trust_config.read_text(encoding="utf-8") if trust_config else None, identity_token)
-
-
-def _signing_config(git: Git) -> Path:
-    """trust.yaml's sigstore.signing_config, or its finding (trust.signing_config) when it is missing."""
-    from ..approvals.review import TrustInvalid, read_trust
-    from ..manifest.trust import trust_file
-
-    config = read_trust(git, "HEAD")
-    path = trust_file(git.root, str(config.trust.sigstore.signing_config))
-    if not path.is_file():
-        from ..approvals.trust_files import directory_reader, read_trust_files
-
-        faults = [f for f in read_trust_files(config.trust, directory_reader(git.root), locate=config.locate,
-                                              sigstore=True).findings if f.rule == "trust.signing_config"]
-        raise TrustInvalid("trust.yaml names a Sigstore signing config that is not there", findings=faults,
-                           hint="add it, or pass --trust-config")
-    return path

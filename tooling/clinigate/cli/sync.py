@@ -1,16 +1,16 @@
-"""``clinigate sync``.
-
-Size exception: ``sync`` (~57 lines) still assembles the core calls itself; it becomes one core call
-with a typed result (issue 16 item 5, pending).
-"""
+"""``clinigate sync``."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
+
+if TYPE_CHECKING:
+    from ..registry.run import SyncOutcome
 
 SYNC_FORMATS = ("text", "json", "markdown")  # kept here so --help needs no registry import
 
@@ -66,34 +66,24 @@ def sync(tracking_uri: str, dry_run: bool, do_apply: bool, rev: str | None, bran
     """
     if dry_run == do_apply:
         raise click.UsageError("pass exactly one of --dry-run and --apply")
-    from ..gitrepo import Git
-    from ..registry.actual import MlflowRegistry
-    from ..registry.branch import deployable
-    from ..registry.desired import read_desired
-    from ..registry.model_signature import trusted_keys
-    from ..registry.plan import Plan, make_plan
-    from ..registry.reconcile import apply
-    from ..report.sync import render
+    from ..registry.run import UnknownModel, sync_registry
+    from ..report.sync import SYNC_RENDERERS
 
-    git = Git(resolve_repo(repo))
-    commit = deployable(git, rev, branch)
-    desired = read_desired(git, rev=commit, model=model)
-    # OpenSSF model signatures are checked with the keys of the revision being synced.
-    client = MlflowRegistry(tracking_uri, model_keys=trusted_keys(git, desired.commit), creates=do_apply)
-    if model is not None and not desired.models:
-        raise click.UsageError(f"--model {model}: no such model under models/ on {rev or branch}")
-    def plan_now() -> Plan:
-        return make_plan(desired, client, drift="warn" if drift == "warn" else "repair", prune=prune,
-                         legacy_stages=legacy_stages)
+    try:
+        outcome = sync_registry(root=resolve_repo(repo), tracking_uri=tracking_uri, apply=do_apply, rev=rev,
+                                branch=branch, drift="warn" if drift == "warn" else "repair", prune=prune,
+                                legacy_stages=legacy_stages, model=model, lock_timeout=lock_timeout)
+    except UnknownModel as exc:  # an option's value: said as click says every usage error
+        raise click.UsageError(exc.message) from None
+    emit(SYNC_RENDERERS, fmt, outcome)
+    raise SystemExit(_exit_code(outcome))
 
-    plan = plan_now()
-    written = None
-    if do_apply:
-        result = apply(plan, client, lock_timeout=lock_timeout, replan=plan_now)
-        plan, written = result.plan, result.written
-    click.echo(render(plan, written, fmt), nl=False)
+
+def _exit_code(outcome: SyncOutcome) -> int:
+    """2 blocked; a dry run 0 in sync, 1 drift; an apply 1 when anything was refused or only warned."""
+    plan = outcome.plan
     if plan.blocked:
-        raise SystemExit(2)
-    if dry_run:
-        raise SystemExit(0 if plan.in_sync else 1)
-    raise SystemExit(1 if plan.refusals or plan.drifts else 0)
+        return 2
+    if not outcome.applied:
+        return 0 if plan.in_sync else 1
+    return 1 if plan.refusals or plan.drifts else 0

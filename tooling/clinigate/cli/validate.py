@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import format_option, repo_option, resolve_repo
+from .options import emit, format_option, repo_option, resolve_repo
 
 if TYPE_CHECKING:
     from ..findings import Report
@@ -51,7 +51,7 @@ def validate(paths: tuple[Path, ...], repo: Path | None, fmt: str, max_bytes: in
                                    trust_files=worktree_findings)
     else:
         report = _whole_registry(root, max_bytes, jobs, cached=not no_cache)
-    click.echo(RENDERERS[fmt](report), nl=False)
+    emit(RENDERERS, fmt, report)
     raise SystemExit(0 if report.passed else 1)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -37,13 +37,9 @@ def verify(paths: tuple[str, ...], rev: str, fmt: str, repo: Path | None) -> Non
       clinigate verify models/sepsis-ews/versions/1.3.0.yaml
       clinigate ledger fetch && clinigate verify --format json
     """
-    from ..approvals.approve import normalise_document
-    from ..approvals.verify import verify_documents
-    from ..gitrepo import Git
+    from ..approvals.command import verify_paths
     from ..report.approvals import VERIFY_RENDERERS
 
-    root = resolve_repo(repo)
-    documents = [normalise_document(root, p) for p in paths]
-    report = verify_documents(Git(root), documents, rev=rev)
-    click.echo(VERIFY_RENDERERS[fmt](report), nl=False)
+    report = verify_paths(root=resolve_repo(repo), paths=paths, rev=rev)
+    emit(VERIFY_RENDERERS, fmt, report)
     raise SystemExit(0 if report.valid else 1)

@@ -142,7 +142,8 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
     from ..registry.desired import read_desired
     from ..registry.plan import make_plan
     from ..registry.reconcile import apply
-    from ..report.sync import render
+    from ..registry.run import SyncOutcome
+    from ..report.sync import text as sync_text
     from .mlflow_seed import seed, tracking_uri
 
     counts = seed(workdir)
@@ -159,7 +160,7 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
         "MLflow's copy and compares it with the manifest, then sets one alias per environment and "
         "clinigate.* tags on each deployed version.",
         command=f"clinigate sync --tracking-uri {uri} --apply",
-        output=render(plan, written, "text").rstrip(),
+        output=sync_text(SyncOutcome(plan, written)).rstrip(),
         ok=not plan.refusals and bool(written),
     )
     again = make_plan(read_desired(git, rev="main"), client, drift="repair", prune=False, legacy_stages=False)
@@ -169,7 +170,7 @@ def _sync_steps(workdir: Path, git: Git) -> Iterator[Step]:
         "Move an alias by hand in MLflow and the next dry run reports it (exit 1); --apply puts "
         "it back and records why.",
         command=f"clinigate sync --tracking-uri {uri} --dry-run",
-        output=render(again, None, "text").rstrip(),
+        output=sync_text(SyncOutcome(again)).rstrip(),
         ok=again.in_sync,
         details={"tracking_uri": uri},
     )
@@ -179,9 +180,10 @@ def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
     """A second deployment an hour later, synced; then the auditor's three questions."""
     from datetime import UTC, timedelta
 
+    from ..audit.answers import Timeline
     from ..audit.query import Auditor
     from ..audit.verify import verify_history
-    from ..report.audit import render_at, render_timeline
+    from ..report.audit import at_text, timeline_text
     from ..report.text import finding_line
 
     first = datetime.fromisoformat(git.run(["log", "-1", "--format=%cI", "main"]).strip())
@@ -189,7 +191,7 @@ def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
     yield staged
     between = (first + timedelta(minutes=30)).astimezone(UTC)
     with Auditor.open(git, "main") as auditor:
-        timeline = render_timeline(DEMO_MODEL, auditor.timeline(DEMO_MODEL, "staging"), "text")
+        timeline = timeline_text(Timeline(DEMO_MODEL, auditor.timeline(DEMO_MODEL, "staging")))
         answer = auditor.at(DEMO_MODEL, "staging", between)
     findings = verify_history(git, "main")
     errors = [f for f in findings if f.severity.value == "error"]
@@ -205,7 +207,7 @@ def _audit_steps(workdir: Path, git: Git) -> Iterator[Step]:
         "timestamp authority vouches for them.",
         command=f"clinigate audit timeline {DEMO_MODEL} --env staging && clinigate audit at {DEMO_MODEL} "
                 f"{moment} --env staging && clinigate audit verify",
-        output="\n".join([timeline.rstrip(), "", render_at(answer, "text").rstrip(), "",
+        output="\n".join([timeline.rstrip(), "", at_text(answer).rstrip(), "",
                           *[finding_line(f) for f in findings],
                           f"audit verify: {len(findings)} finding(s), {len(errors)} error(s)"]),
         ok=answer.deployed is not None and answer.deployed.event.after == "1.2.1" and not errors,

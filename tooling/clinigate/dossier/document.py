@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from ..audit.query import Auditor
@@ -56,4 +57,16 @@ def render_document(auditor: Auditor, *, model: str, version: str, kind: Kind, f
     return html_to_pdf(html)
 
 
-__all__ = ["FORMATS", "TITLES", "Format", "render_document", "view_of"]
+__all__ = ["FORMATS", "TITLES", "Format", "render_document", "version_document", "view_of"]
+
+
+def version_document(*, root: Path, model: str, version: str, kind: Kind, fmt: Format, branch: str = "main",
+                     rev: str | None = None) -> bytes:
+    """The report, card or release notes of ``model`` ``version`` as judged on the deployment branch
+    (``rev``, default its tip, on its first-parent line), as html, pdf or md bytes."""
+    from ..gitrepo import Git
+    from ..registry.branch import deployable
+
+    git = Git(root)
+    with Auditor.open(git, deployable(git, rev, branch)) as auditor:
+        return render_document(auditor, model=model, version=version, kind=kind, fmt=fmt)

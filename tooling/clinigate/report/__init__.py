@@ -1,16 +1,19 @@
-"""Renderers: one result type in, one output format out (text, json, github, sarif, junit)."""
+"""Renderers: one result type in, one output format out (text, json, github, sarif, junit).
+
+Each result type has one table of them, a :class:`~clinigate.report.protocol.Renderers`; this
+is the one for a plain :class:`~clinigate.findings.Report` (``validate``, ``policy lint``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..findings import Report
 from . import github, json_format, junit, sarif, text
+from .protocol import Renderers
 
-RENDERERS: dict[str, Callable[[Report], str]] = {
+RENDERERS: Renderers[Report] = Renderers("the validation report", {
     "text": text.render,
     "json": json_format.render,
     "github": github.render,
     "sarif": sarif.render,
     "junit": junit.render,
-}
+})

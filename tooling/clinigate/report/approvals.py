@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
+from ..approvals.command import ApproveOutcome
 from ..approvals.listing import LedgerListing, ListedAct
 from ..approvals.verdict import ApprovalVerdict
 from ..approvals.verify import VerifyReport
+from .protocol import Renderers
 from .signatures import claim_text, person, time_label
 from .text import finding_line
 
@@ -66,7 +67,29 @@ def json_format(report: VerifyReport) -> str:
     return json.dumps(body, indent=2) + "\n"
 
 
-VERIFY_RENDERERS: dict[str, Callable[[VerifyReport], str]] = {"text": text, "json": json_format}
+VERIFY_RENDERERS: Renderers[VerifyReport] = Renderers("the verify report",
+                                                     {"text": text, "json": json_format})
+
+
+# --- approve ------------------------------------------------------------------------------------
+
+
+def approve_text(outcome: ApproveOutcome) -> str:
+    """What was signed and where it is recorded; then the push, unless the push failed (its error follows)."""
+    act = outcome.act
+    pred = act.predicate
+    where = f"commit {act.commit[:12]}" if act.commit else "it was already there"
+    lines = [f"signed: {pred.decision.value} {act.document} as {pred.role.value} by {pred.signer.name} "
+             f"({pred.signer.id}); meaning: {pred.meaning.value}",
+             f"recorded in the ledger: act {act.act_id} ({where})"]
+    if outcome.push_remote is None:
+        lines.append("share it with: clinigate ledger push")
+    elif outcome.push_failed is None:
+        lines.append(f"pushed the ledger to {outcome.push_remote}")
+    return "\n".join(lines) + "\n"
+
+
+APPROVE_RENDERERS: Renderers[ApproveOutcome] = Renderers("the approval", {"text": approve_text})
 
 
 # --- ledger list --------------------------------------------------------------------------------
@@ -129,5 +152,6 @@ def ledger_json(listing: LedgerListing) -> str:
 
 _ENTRY_KEYS = frozenset({"entry", "act_id"})  # already given by the entry itself
 
-LEDGER_RENDERERS: dict[str, Callable[[LedgerListing], str]] = {"text": ledger_text, "json": ledger_json}
+LEDGER_RENDERERS: Renderers[LedgerListing] = Renderers("the ledger listing",
+                                                    {"text": ledger_text, "json": ledger_json})
 

@@ -1,4 +1,4 @@
-"""``audit timeline`` and ``audit at`` rendered: text, json, csv, markdown.
+"""``audit timeline``, ``audit at`` and ``audit export --pccp`` rendered: text, json, csv, markdown.
 
 Every time is labelled with who vouches for it: a commit time is *claimed by Git* (anyone can
 write it), a signature's time is *trusted* only when a Sigstore log or an RFC 3161 TSA vouches
@@ -13,11 +13,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from ..audit.answers import Modifications, Timeline
 from ..audit.query import Deployed, Evidence, InForce, Modification
 from .markdown import markdown_code
+from .protocol import Renderers
 from .signatures import person, time_label
 
-FORMATS = ("text", "json", "csv", "markdown")
 APPLIED_SOURCE = "claimed by sync (its clock)"
 
 
@@ -46,19 +47,17 @@ def _evidence_dict(evidence: Evidence) -> dict[str, Any]:
             "problem": evidence.problem}
 
 
-def render_timeline(model: str, items: list[Deployed], fmt: str, *, mlflow: bool = False) -> str:
-    """``mlflow``: MLflow was asked when sync applied each change (``--tracking-uri``)."""
-    if fmt == "json":
-        rows = [{**deployed_dict(i), **({"applied_in_mlflow": None} if mlflow and not i.applied else {})}
-                for i in items]
-        return json.dumps({"model": model, "deployments": rows}, indent=2) + "\n"
-    if fmt == "csv":
-        return _csv(items, mlflow)
-    if fmt == "markdown":
-        return _markdown(model, items, mlflow)
-    if not items:
-        return f"{model}: no deployment on this history\n"
-    return "".join(_text_entry(i, mlflow) for i in items)
+def timeline_json(timeline: Timeline) -> str:
+    """With MLflow asked (``--tracking-uri``), a change it holds no time for says so (null)."""
+    rows = [{**deployed_dict(i), **({"applied_in_mlflow": None} if timeline.mlflow and not i.applied else {})}
+            for i in timeline.deployments]
+    return json.dumps({"model": timeline.model, "deployments": rows}, indent=2) + "\n"
+
+
+def timeline_text(timeline: Timeline) -> str:
+    if not timeline.deployments:
+        return f"{timeline.model}: no deployment on this history\n"
+    return "".join(_text_entry(i, timeline.mlflow) for i in timeline.deployments)
 
 
 def _applied(item: Deployed) -> str:
@@ -67,12 +66,14 @@ def _applied(item: Deployed) -> str:
     return f"{item.applied.at} ({APPLIED_SOURCE}), sync of {item.applied.commit[:12]}"
 
 
-def render_at(answer: InForce, fmt: str) -> str:
+def at_json(answer: InForce) -> str:
+    body = {"model": answer.model, "environment": answer.env, "at": utc(answer.moment),
+            "in_force": deployed_dict(answer.deployed) if answer.deployed else None}
+    return json.dumps(body, indent=2) + "\n"
+
+
+def at_text(answer: InForce) -> str:
     when = utc(answer.moment)
-    if fmt == "json":
-        body = {"model": answer.model, "environment": answer.env, "at": when,
-                "in_force": deployed_dict(answer.deployed) if answer.deployed else None}
-        return json.dumps(body, indent=2) + "\n"
     if answer.deployed is None:
         return f"{answer.model} {answer.env} at {when}: none (nothing was deployed there yet)\n"
     event = answer.deployed.event
@@ -130,7 +131,8 @@ def _approvers(acts: list[dict[str, Any]]) -> str:
                      f"({a.get('meaning')}, {when(a)})" for a in acts if a["valid"])
 
 
-def _csv(items: list[Deployed], mlflow: bool = False) -> str:
+def timeline_csv(timeline: Timeline) -> str:
+    items, mlflow = timeline.deployments, timeline.mlflow
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["committed_at_claimed", "environment", "before", "after", "rollback", "commit",
@@ -148,7 +150,8 @@ def _csv(items: list[Deployed], mlflow: bool = False) -> str:
     return out.getvalue()
 
 
-def _markdown(model: str, items: list[Deployed], mlflow: bool = False) -> str:
+def timeline_markdown(timeline: Timeline) -> str:
+    model, items, mlflow = timeline.model, timeline.deployments, timeline.mlflow
     extra = " applied in MLflow (claimed by sync) |" if mlflow else ""
     header = "| committed (claimed by Git) | environment | change | commit | PR | class · PCCP | approvers |"
     rows = [f"## Deployment history of {markdown_code(model)}", "", header + extra,
@@ -184,14 +187,24 @@ def modification_row(item: Modification) -> dict[str, Any]:
             "judged": "yes" if ev.problem is None else f"no: {ev.problem}"}
 
 
-def render_export(model: str, items: list[Modification], fmt: str) -> str:
-    """The modifications made under the PCCP, one row per merged version (CSV or JSON)."""
-    rows = [modification_row(i) for i in items]
-    if fmt == "json":
-        return json.dumps({"model": model, "time_source": "merge times are Git committer dates (claimed)",
-                           "modifications": rows}, indent=2) + "\n"
+def export_json(export: Modifications) -> str:
+    """The modifications made under the PCCP, one object per merged version."""
+    return json.dumps({"model": export.model, "time_source": "merge times are Git committer dates (claimed)",
+                       "modifications": [modification_row(i) for i in export.items]}, indent=2) + "\n"
+
+
+def export_csv(export: Modifications) -> str:
+    """The modifications made under the PCCP, one row per merged version, for the submission's tables."""
     out = io.StringIO()
     writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    rows = (modification_row(i) for i in export.items)
     writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
     return out.getvalue()
+
+
+TIMELINE_RENDERERS: Renderers[Timeline] = Renderers("the audit timeline", {
+    "text": timeline_text, "json": timeline_json, "csv": timeline_csv, "markdown": timeline_markdown})
+AT_RENDERERS: Renderers[InForce] = Renderers("the version in force", {"text": at_text, "json": at_json})
+EXPORT_RENDERERS: Renderers[Modifications] = Renderers("the PCCP export",
+                                                       {"csv": export_csv, "json": export_json})

@@ -10,6 +10,7 @@ from ..findings import Severity
 from ..policy.decision import ApprovalRecord, DocumentDecision, GateDecision, HeadPreview
 from . import github, junit, sarif, subgroup_delta
 from .markdown import markdown_code, markdown_text
+from .protocol import Renderers
 from .signatures import claim_text, person
 from .text import location
 
@@ -142,11 +143,11 @@ def github_commands(report: GateDecision) -> str:
     return "\n".join(lines) + "\n"
 
 
-CHECK_RENDERERS: dict[str, Callable[[GateDecision], str]] = {
+CHECK_RENDERERS: Renderers[GateDecision] = Renderers("the gate decision", {
     "text": text,
     "json": json_format,
     "markdown": markdown,
     "github": github_commands,
     "sarif": lambda r: sarif.render(r.as_findings()),
     "junit": lambda r: junit.render(r.as_findings(), suite="clinigate.check"),
-}
+})

@@ -6,6 +6,7 @@ from .. import __version__
 from ..evidence.evaluate import GroupResult
 from ..evidence.record import record_text
 from ..evidence.run import Outcome
+from .protocol import Renderers
 
 
 def _cell(g: GroupResult) -> str:
@@ -43,4 +44,4 @@ def json_format(outcome: Outcome) -> str:
     return record_text(outcome.evaluation, version=__version__)
 
 
-EVALUATE_RENDERERS = {"text": text, "json": json_format}
+EVALUATE_RENDERERS: Renderers[Outcome] = Renderers("the evaluation", {"text": text, "json": json_format})

@@ -6,6 +6,7 @@ import json
 
 from ..evidence.monitor import MonitorOutcome
 from ..manifest.monitoring_report import CITATION_PREFIX
+from .protocol import Renderers
 
 
 def text(outcome: MonitorOutcome) -> str:
@@ -37,4 +38,5 @@ def json_format(outcome: MonitorOutcome) -> str:
     return json.dumps({"path": outcome.relpath, "breached": outcome.breached, "report": doc}, indent=2) + "\n"
 
 
-MONITOR_RENDERERS = {"text": text, "json": json_format}
+MONITOR_RENDERERS: Renderers[MonitorOutcome] = Renderers("the monitoring report",
+                                                        {"text": text, "json": json_format})

@@ -1,11 +1,14 @@
-"""Renderers for ``sync``: the plan (and what --apply wrote) as text, JSON or Markdown."""
+"""Renderers for ``sync``: the plan (and what --apply wrote) as text, JSON or Markdown; rich tables
+on a terminal."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
 
-from ..registry.plan import Action, Plan, Write
+from ..registry.plan import Action, Plan
+from ..registry.run import SyncOutcome
+from .protocol import Renderers
 
 
 def _describe(action: Action) -> str:
@@ -26,7 +29,8 @@ def _describe(action: Action) -> str:
     return f"DRIFT       {action.model}@{fields['alias']}: {action.reason}"
 
 
-def _summary(plan: Plan, written: list[Write] | None) -> str:
+def _summary(outcome: SyncOutcome) -> str:
+    plan, written = outcome.plan, outcome.written
     if plan.blocked:
         return f"blocked: {plan.blocked}"
     done = f"{len(written)} written" if written is not None else f"{len(plan.writes)} to write"
@@ -34,17 +38,29 @@ def _summary(plan: Plan, written: list[Write] | None) -> str:
     return f"{state}: {done}, {len(plan.refusals)} refused, {len(plan.drifts)} drift warning(s)"
 
 
-def render(plan: Plan, written: list[Write] | None, fmt: str) -> str:
-    """The plan (and, after --apply, what was written) as text, JSON or Markdown."""
-    if fmt == "json":
-        data = plan.as_dict()
-        data["applied"] = written is not None
-        data["written"] = [asdict(w) for w in written or []]
-        return json.dumps(data, indent=2) + "\n"
-    head = f"sync {plan.rev} ({plan.commit[:12]}) -> {plan.tracking_uri}"
-    lines = [_describe(a) for a in plan.actions]
-    if fmt == "markdown":
-        body = "\n".join(f"- {line}" for line in lines)
-        body = body + "\n\n" if body else ""
-        return f"### clinigate sync\n\n`{head}`\n\n{body}**{_summary(plan, written)}**\n"
-    return "\n".join([head, *(f"  {line}" for line in lines), _summary(plan, written)]) + "\n"
+def _head(plan: Plan) -> str:
+    return f"sync {plan.rev} ({plan.commit[:12]}) -> {plan.tracking_uri}"
+
+
+def json_format(outcome: SyncOutcome) -> str:
+    """The plan's fields, whether it was applied, and what was written."""
+    data = outcome.plan.as_dict()
+    data["applied"] = outcome.applied
+    data["written"] = [asdict(w) for w in outcome.written or []]
+    return json.dumps(data, indent=2) + "\n"
+
+
+def markdown(outcome: SyncOutcome) -> str:
+    """For a job summary: the head line as code, one item per action, the summary in bold."""
+    body = "\n".join(f"- {_describe(a)}" for a in outcome.plan.actions)
+    body = body + "\n\n" if body else ""
+    return f"### clinigate sync\n\n`{_head(outcome.plan)}`\n\n{body}**{_summary(outcome)}**\n"
+
+
+def text(outcome: SyncOutcome) -> str:
+    plan = outcome.plan
+    return "\n".join([_head(plan), *(f"  {_describe(a)}" for a in plan.actions), _summary(outcome)]) + "\n"
+
+
+SYNC_RENDERERS: Renderers[SyncOutcome] = Renderers("the sync plan", {
+    "text": text, "json": json_format, "markdown": markdown})
