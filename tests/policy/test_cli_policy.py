@@ -12,7 +12,8 @@ import click
 import pytest
 from testing.files import write_tree
 
-from clinigate.cli.policy import _ranges, policy
+from clinigate.cli.policy import policy
+from clinigate.report.policy import line_ranges as _ranges
 
 GATES = """
 package clinigate.gates

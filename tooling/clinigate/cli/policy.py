@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from .options import FORMATS, repo_option, resolve_repo
-
-if TYPE_CHECKING:
-    from ..findings import Report
-    from ..policy.testing import RegoTestResult, RegoTestRun
+from .options import FORMATS, emit, repo_option, resolve_repo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,14 +54,12 @@ def policy_test(repo: Path | None, engine: str, fmt: str, coverage: bool, verbos
     """
     from ..policy.bundle import load_bundle
     from ..policy.testing import run_tests
+    from ..report.policy import test_renderers
 
     run = run_tests(load_bundle(resolve_repo(repo)), coverage=coverage, engine=engine)
-    if fmt == "json":
-        click.echo(json.dumps(run.to_dict(), indent=2))
-    else:
-        click.echo(_render_test_run(run, verbose=verbose), nl=False)
-        if not run.results:
-            click.echo("warning: no test_* rules found in policies/**/*_test.rego", err=True)
+    emit(test_renderers(verbose=verbose), fmt, run)
+    if fmt != "json" and not run.results:
+        click.echo("warning: no test_* rules found in policies/**/*_test.rego", err=True)
     raise SystemExit(0 if run.passed else 1)
 
 
@@ -95,65 +86,11 @@ def policy_lint(repo: Path | None, fmt: str) -> None:
     """
     from ..policy.bundle import load_bundle
     from ..policy.lint import lint_bundle
+    from ..report.policy import LINT_RENDERERS
 
     report = lint_bundle(load_bundle(resolve_repo(repo)))
-    if fmt == "text":
-        click.echo(_render_lint(report), nl=False)
-    else:
-        from ..report import RENDERERS
-
-        click.echo(RENDERERS[fmt](report), nl=False)
+    emit(LINT_RENDERERS, fmt, report)
     raise SystemExit(0 if report.passed else 1)
-
-
-def _render_test_run(run: RegoTestRun, *, verbose: bool) -> str:
-    from ..policy.testing import Outcome
-
-    lines: list[str] = []
-    for result in run.results:
-        if result.outcome in (Outcome.FAILED, Outcome.ERROR) or verbose:
-            lines.extend(_describe_test(result))
-    for file in run.coverage or []:
-        missing = f" (not covered: {_ranges(file.not_covered)})" if file.not_covered else ""
-        lines.append(f"coverage: {file.path} {file.percent:.0f}%{missing}")
-    lines.append(run.summary())
-    return "\n".join(lines) + "\n"
-
-
-def _describe_test(result: RegoTestResult) -> list[str]:
-    label = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}[str(result.outcome)]
-    timed = str(result.outcome) == "passed" and result.duration_ms is not None
-    timing = f" ({result.duration_ms:.2f} ms)" if timed else ""
-    whole_module = result.name.startswith("(") or not result.package
-    name = result.name if whole_module else f"{result.package}.{result.name}"
-    lines = [f"{label} {result.location}: {name}{timing}"]
-    if result.message and str(result.outcome) != "passed":
-        lines.append(f"    {result.message}")
-    lines.extend(f"    print: {line}" for line in result.prints)
-    return lines
-
-
-def _render_lint(report: Report) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: [{f.rule}] {f.message}" for f in report.findings]
-    modules = len(report.files)
-    if report.findings:
-        bad = len({f.path for f in report.findings})
-        lines.append(f"{len(report.findings)} problem{'s' * (len(report.findings) != 1)} in {bad} of "
-                     f"{modules} module{'s' * (modules != 1)}")
-    else:
-        lines.append(f"ok: {modules} module{'s' * (modules != 1)} clean")
-    return "\n".join(lines) + "\n"
-
-
-def _ranges(lines: Iterable[int]) -> str:
-    """``12, 14-17, 20`` from sorted line numbers."""
-    spans: list[list[int]] = []
-    for line in sorted(lines):
-        if spans and line == spans[-1][1] + 1:
-            spans[-1][1] = line
-        else:
-            spans.append([line, line])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 @policy.command("crosscheck")
@@ -180,23 +117,11 @@ def crosscheck(repo: Path | None, engines: tuple[str, ...], show: int) -> None:
     """
     from ..policy import crosscheck as core
     from ..policy.bundle import load_bundle
+    from ..report.policy import crosscheck_renderers
 
     root = resolve_repo(repo)
     bundle = load_bundle(root)
     corpus = core.registry_corpus(root, bundle.data.get("clinigate", {}).get("defaults", {}))
     report = core.run(bundle, corpus, engines or None)
-    for name, why in report.not_run.items():
-        click.echo(f"not run: {name}: {why}")
-    for difference in report.differences[:show]:
-        click.echo(f"differs: #{difference.index} {difference.label}")
-        for name, result in difference.results.items():
-            click.echo(f"  {name}: {json.dumps(result, sort_keys=True)[:2000]}")
-    agreed = report.inputs - len(report.differences)
-    click.echo(f"{_listed(report.engines)}: agree on {agreed} of {report.inputs} inputs, "
-               f"differ on {len(report.differences)}")
+    emit(crosscheck_renderers(show=show), "text", report)
     raise SystemExit(0 if report.passed else 1)
-
-
-def _listed(names: list[str]) -> str:
-    """``embedded, regopy and opa``."""
-    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
