@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..findings import Report
 from . import github, json_format, junit, sarif, text
 from .protocol import Renderers
+from .tables import findings_table
 
 RENDERERS: Renderers[Report] = Renderers("the validation report", {
     "text": text.render,
@@ -16,4 +17,4 @@ RENDERERS: Renderers[Report] = Renderers("the validation report", {
     "github": github.render,
     "sarif": sarif.render,
     "junit": junit.render,
-})
+}, interactive=findings_table)

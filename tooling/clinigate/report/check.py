@@ -12,6 +12,7 @@ from . import github, junit, sarif, subgroup_delta
 from .markdown import markdown_code, markdown_text
 from .protocol import Renderers
 from .signatures import claim_text, person
+from .tables import check_table
 from .text import location
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING (approvals missing)"}
@@ -150,4 +151,4 @@ CHECK_RENDERERS: Renderers[GateDecision] = Renderers("the gate decision", {
     "github": github_commands,
     "sarif": lambda r: sarif.render(r.as_findings()),
     "junit": lambda r: junit.render(r.as_findings(), suite="clinigate.check"),
-})
+}, interactive=check_table)

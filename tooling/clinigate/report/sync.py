@@ -9,6 +9,7 @@ from dataclasses import asdict
 from ..registry.plan import Action, Plan
 from ..registry.run import SyncOutcome
 from .protocol import Renderers
+from .tables import sync_table
 
 
 def _describe(action: Action) -> str:
@@ -29,7 +30,7 @@ def _describe(action: Action) -> str:
     return f"DRIFT       {action.model}@{fields['alias']}: {action.reason}"
 
 
-def _summary(outcome: SyncOutcome) -> str:
+def summary_line(outcome: SyncOutcome) -> str:
     plan, written = outcome.plan, outcome.written
     if plan.blocked:
         return f"blocked: {plan.blocked}"
@@ -38,7 +39,7 @@ def _summary(outcome: SyncOutcome) -> str:
     return f"{state}: {done}, {len(plan.refusals)} refused, {len(plan.drifts)} drift warning(s)"
 
 
-def _head(plan: Plan) -> str:
+def head_line(plan: Plan) -> str:
     return f"sync {plan.rev} ({plan.commit[:12]}) -> {plan.tracking_uri}"
 
 
@@ -54,13 +55,14 @@ def markdown(outcome: SyncOutcome) -> str:
     """For a job summary: the head line as code, one item per action, the summary in bold."""
     body = "\n".join(f"- {_describe(a)}" for a in outcome.plan.actions)
     body = body + "\n\n" if body else ""
-    return f"### clinigate sync\n\n`{_head(outcome.plan)}`\n\n{body}**{_summary(outcome)}**\n"
+    return f"### clinigate sync\n\n`{head_line(outcome.plan)}`\n\n{body}**{summary_line(outcome)}**\n"
 
 
 def text(outcome: SyncOutcome) -> str:
     plan = outcome.plan
-    return "\n".join([_head(plan), *(f"  {_describe(a)}" for a in plan.actions), _summary(outcome)]) + "\n"
+    actions = [f"  {_describe(a)}" for a in plan.actions]
+    return "\n".join([head_line(plan), *actions, summary_line(outcome)]) + "\n"
 
 
 SYNC_RENDERERS: Renderers[SyncOutcome] = Renderers("the sync plan", {
-    "text": text, "json": json_format, "markdown": markdown})
+    "text": text, "json": json_format, "markdown": markdown}, interactive=sync_table)
