@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from testing.fixtures import commit_all, git
 
 from clinigate.demo.manifests import write_data_update
 from clinigate.findings import Finding, Report, Severity
@@ -22,7 +23,6 @@ from clinigate.registry.plan import Plan, Refuse, SetAlias
 from clinigate.registry.run import SyncOutcome
 from clinigate.report import RENDERERS
 from clinigate.report.tables import findings_table, sync_table
-from testing.fixtures import commit_all, git
 
 MARKUP = "[red]not markup[/red] [link=http://x]y[/link]"
 
