@@ -37,19 +37,9 @@ def median_s(fn: Callable[[], object], runs: int) -> float:
 
 
 def registry(tmp: Path) -> Path:
-    from testing.fixtures import copy_example_registry, init_repo
+    from testing.approvals import build_demo_registry
 
-    from clinigate.demo.approvals import DemoPki, sign_deployed_versions
-    from clinigate.gitrepo import Git
-
-    repo = tmp / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
-    pki = DemoPki.create(repo)
-    init_repo(repo)
-    sign_deployed_versions(Git(repo), pki)
-    return repo
+    return build_demo_registry(tmp / "registry")
 
 
 def render(repo: Path, fmt: str) -> bytes:

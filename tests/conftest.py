@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from pathlib import Path
 
 import pytest
+
+from clinigate._internal.network import is_loopback
 
 pytest_plugins = ["testing.fixtures", "testing.approvals", "testing.ledger_origin", "testing.ssh_stub"]
 
@@ -25,13 +26,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 def _is_loopback(address: object) -> bool:
     if isinstance(address, tuple) and address:
-        host = str(address[0])
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(str(address[0]))
     return isinstance(address, (str, bytes))  # unix sockets
 
 

@@ -15,20 +15,6 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 HELPERS = TESTS / "testing"
 
-# The registry tests' helpers are still in tests/registry/conftest.py; the change that moves them to
-# tests/testing/ takes these imports with it, and this list must then be empty (each entry must be in use).
-NOT_YET_MOVED = {
-    ("e2e/test_pull_request_life.py", "registry/conftest.py"),
-    ("registry/test_audit_applied.py", "registry/conftest.py"),
-    ("registry/test_cli_sync.py", "registry/conftest.py"),
-    ("registry/test_model_signature.py", "registry/conftest.py"),
-    ("registry/test_propose.py", "registry/conftest.py"),
-    ("registry/test_read_concurrency.py", "registry/conftest.py"),
-    ("registry/test_sync_approvals.py", "registry/conftest.py"),
-    ("registry/test_sync_faults.py", "registry/conftest.py"),
-    ("registry/test_sync_server.py", "registry/conftest.py"),
-    ("registry/test_sync_sqlite.py", "registry/conftest.py"),
-}
 
 
 def _modules() -> list[Path]:
@@ -78,11 +64,7 @@ def _cross_imports() -> set[tuple[str, str]]:
 
 
 def test_no_test_module_imports_another_test_module() -> None:
-    assert _cross_imports() - NOT_YET_MOVED == set(), "move shared helpers to tests/testing/"
-
-
-def test_the_pending_exceptions_are_still_pending() -> None:
-    assert NOT_YET_MOVED - _cross_imports() == set(), "moved: drop these from NOT_YET_MOVED"
+    assert _cross_imports() == set(), "move shared helpers to tests/testing/"
 
 
 def test_test_packages_hold_no_helpers() -> None:

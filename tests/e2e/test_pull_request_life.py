@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from registry.conftest import SyncRegistry, build_registry, log_model_version, mlflow_server, rewrite_artifact  # noqa: F401
 from testing.fixtures import git
 from testing.github_api import LocalGitHub, local_github  # noqa: F401
 from testing.local_sigstore import LocalSigstore, local_sigstore  # noqa: F401
+from testing.mlflow_server import log_model_version, mlflow_server  # noqa: F401 (mlflow_server: the fixture)
+from testing.sync_registry import SyncRegistry, build_registry, rewrite_artifact
 from testing.world import DEPLOYMENT, STATUS_APP_ID, VERSION, World, add_version, new_world
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ import json
 import re
 
 from testing.fixtures import git
-
-from .conftest import SyncRegistry, in_process_cli
+from testing.mlflow_server import in_process_cli
+from testing.sync_registry import SyncRegistry
 
 DEPLOYMENT = "models/sepsis-ews/deployment.yaml"
 

@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
+from testing.mlflow_server import free_port
 
 from clinigate.cli.sync import sync
-
-from .conftest import free_port
 
 
 def test_every_option_has_help() -> None:

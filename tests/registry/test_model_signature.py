@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from testing.fixtures import git, init_repo
+from testing.mlflow_server import log_model_version
 
 from clinigate.gitrepo import Git
 from clinigate.registry.actual import MlflowRegistry
@@ -28,8 +29,6 @@ from clinigate.registry.model_signature import (
     verify_signature,
 )
 from clinigate.registry.plan import Refuse, SetAlias, _verify_digest
-
-from .conftest import log_model_version
 
 WEIGHTS = bytes(range(256)) * 16
 

@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from testing.mlflow_server import free_port, log_model_version
 
 from clinigate.errors import EnvironmentProblem
 from clinigate.registry.actual import READ_WORKERS, MlflowRegistry, is_remote, read_each
-
-from .conftest import free_port, log_model_version
 
 
 def _jittered(name: str) -> tuple[str, str]:

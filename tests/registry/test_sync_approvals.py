@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from testing.sync import actual_aliases, expected_aliases
+from testing.sync_registry import SyncRegistry, build_registry
 
 from clinigate.demo.approvals import sign_deployed_versions
 from clinigate.gitrepo import Git
-
-from .conftest import SyncRegistry, build_registry
 
 pytestmark = pytest.mark.slow
 

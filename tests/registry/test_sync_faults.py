@@ -37,20 +37,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from testing.mlflow_server import free_port, start_mlflow_server, stop_mlflow_server
 from testing.sync import actual_aliases, expected_aliases, run_concurrently, spawn_sync, sync_env
+from testing.sync_registry import SyncRegistry, build_registry, new_backend_store
 
 from clinigate.registry import reconcile
 from clinigate.registry.actual import MlflowRegistry
 from clinigate.registry.reconcile import LOCK_MODEL, LOCK_TAG
-
-from .conftest import (
-    SyncRegistry,
-    build_registry,
-    free_port,
-    new_backend_store,
-    start_mlflow_server,
-    stop_mlflow_server,
-)
 
 pytestmark = pytest.mark.slow
 

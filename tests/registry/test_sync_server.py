@@ -10,13 +10,12 @@ import json
 import time
 
 import pytest
+from testing.sync_registry import SyncRegistry, rewrite_artifact
 
 from clinigate.gitrepo import Git
 from clinigate.registry.desired import read_desired
 from clinigate.registry.plan import make_plan
 from clinigate.registry.reconcile import LOCK_MODEL, LOCK_TAG, apply
-
-from .conftest import SyncRegistry, rewrite_artifact
 
 pytestmark = pytest.mark.slow
 

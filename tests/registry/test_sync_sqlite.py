@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 from testing.sync import actual_aliases, expected_aliases, run_concurrently
+from testing.sync_registry import SyncRegistry, build_registry
 
 from clinigate.registry.reconcile import local_lock_path
-
-from .conftest import SyncRegistry, build_registry
 
 pytestmark = pytest.mark.slow
 

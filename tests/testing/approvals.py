@@ -113,13 +113,18 @@ def statement() -> bytes:
 def demo_registry(tmp_path: Path) -> Path:
     """The bundled registry with the demo's approvals on main: every deployed version signed for each
     role its PCCP requires, with the demo CA and an RFC 3161 timestamp from the demo TSA."""
+    return build_demo_registry(tmp_path / "demo-registry")
+
+
+def build_demo_registry(repo: Path) -> Path:
+    """:func:`demo_registry` outside pytest (the benchmarks): built in ``repo``, a new folder."""
     from clinigate.demo.approvals import sign_deployed_versions
 
-    repo = tmp_path / "demo-registry"
     repo.mkdir()
     copy_example_registry(repo)
     (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")
     pki = DemoPki.create(repo)
     init_repo(repo)
-    assert sign_deployed_versions(Git(repo), pki)
+    if not sign_deployed_versions(Git(repo), pki):
+        raise RuntimeError("the demo signed no deployed version")
     return repo

@@ -13,7 +13,6 @@ their ``repr``.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import os
 import re
 import shlex
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .._internal.network import is_loopback
 from ..errors import UsageError
 
 # Shown in an error only when it looks like a variable name: a secret passed by mistake as the
@@ -149,7 +149,7 @@ def _token_env(url: str, token: str) -> dict[str, str]:
         raise UsageError(f"a token authenticates over HTTPS, but the remote URL is {url!r}",
                          hint="use --ssh-key-env with an SSH remote, or an https:// remote")
     host = parts.netloc.rpartition("@")[2]  # config URL matching ignores the user name anyway
-    if scheme == "http" and not _is_loopback(parts.hostname or ""):
+    if scheme == "http" and not is_loopback(parts.hostname or ""):
         raise UsageError(f"refusing to send a token in clear text to {host} (the remote is http://)")
     key = f"http.{scheme}://{host}/.extraheader"
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
@@ -166,12 +166,3 @@ def _config_env(entries: Sequence[tuple[str, str]]) -> dict[str, str]:
         env[f"GIT_CONFIG_KEY_{i}"] = key
         env[f"GIT_CONFIG_VALUE_{i}"] = value
     return env
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
