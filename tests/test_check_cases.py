@@ -1,0 +1,111 @@
+"""Case folders for the gates: ``tests/cases/check/<case>/case.yaml``, each a change to the example
+registry that ``check`` must judge as it says.
+
+A case starts from a copy of the example registry on ``main``; ``base`` edits are committed there
+(what the rules of the base, e.g. its PCCP, say); then a branch ``review`` adds the demo's
+conforming data update (``{new}`` is its path) and applies the case's ``head`` edits. ``check
+--base main`` (embedded engine, in process) must reach ``decision`` and, for each path, produce
+every rule in ``deny`` (each with a message fragment) and none in ``absent``::
+
+    description: the model trained on its own test set
+    head:
+      - path: "{new}"
+        set: {training.dataset.sha256: "…"}              # dotted keys (list items by index)
+      - path: models/sepsis-ews/pccp.yaml
+        replace: ["min_auc: 0.8", "min_auc: 0.85"]      # old, new (old must be there)
+      - path: models/sepsis-ews/risk.yaml
+        write: risk.yaml                                  # a file of the case folder
+    decision: fail
+    deny:
+      - {path: "{new}", rule: gates.data_independence, message: "locked validation set"}
+    absent: [gates.auc_floor]
+
+The engines agree on these inputs by ``policy crosscheck``; here the rule ids and the decision
+are the contract.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from testing.files import replace_in
+from testing.fixtures import commit_all, git
+
+from clinigate.demo.manifests import write_data_update
+from clinigate.gate.check import run_check
+
+CASES = Path(__file__).parent / "cases" / "check"
+
+
+def _cases() -> list[Path]:
+    return sorted(p for p in CASES.iterdir() if p.is_dir())
+
+
+def _apply(case: Path, repo: Path, edits: list[dict[str, Any]], new: str) -> None:
+    for edit in edits:
+        path = edit["path"].format(new=new)
+        if "set" in edit:
+            _set(repo / path, edit["set"])
+        elif "replace" in edit:
+            old, replacement = edit["replace"]
+            replace_in(repo, path, old, replacement)
+        elif "write" in edit:
+            target = repo / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((case / edit["write"]).read_bytes())
+        elif edit.get("delete"):
+            (repo / path).unlink()
+        else:
+            raise AssertionError(f"{case.name}: an edit needs replace, write or delete: {edit}")
+
+
+def _set(file: Path, values: dict[str, Any]) -> None:
+    """Set dotted keys of a YAML document (``a.b.0.c``), keeping its editor's ``$schema`` line."""
+    text = file.read_text(encoding="utf-8")
+    first = text.splitlines()[0] if text.startswith("# yaml-language-server") else None
+    data = yaml.safe_load(text)
+    for dotted, value in values.items():
+        *parents, last = [int(k) if k.isdigit() else k for k in dotted.split(".")]
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    file.write_text(f"{first}\n{body}" if first else body, encoding="utf-8")
+
+
+def _judge(case: Path, repo: Path) -> tuple[dict[str, Any], str, Any]:
+    spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
+    if spec.get("base"):
+        _apply(case, repo, spec["base"], new="")
+        commit_all(repo, f"{case.name}: the base")
+    git(repo, "switch", "-q", "-c", "review")
+    new = write_data_update(repo)
+    _apply(case, repo, spec.get("head", []), new)
+    commit_all(repo, f"{case.name}: the change")
+    return spec, new, run_check(repo, base="main")
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+def test_the_gate_judges_the_case_as_it_says(case: Path, registry: Path) -> None:
+    spec, new, report = _judge(case, registry)
+    by_path = {m.path: m for m in report.manifests}
+    shown = {m.path: [(f.rule, f.message) for f in m.findings] for m in report.manifests}
+    for expected in spec.get("deny", []):
+        path = expected["path"].format(new=new)
+        assert path in by_path, f"{case.name}: {path} not judged; judged {sorted(by_path)}"
+        assert any(f.rule == expected["rule"] and expected["message"] in f.message and f.severity == "error"
+                   for f in by_path[path].findings), f"{case.name}: expected {expected}, got {shown[path]}"
+    found = {f.rule for m in report.manifests for f in m.findings}
+    assert not found & set(spec.get("absent", [])), f"{case.name}: {shown}"
+    assert report.decision == spec["decision"], f"{case.name}: {report.decision}, findings {shown}"
+
+
+def test_a_failing_case_names_what_it_denies() -> None:
+    for case in _cases():
+        spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
+        assert spec.get("description"), case.name
+        assert spec["decision"] != "fail" or spec.get("deny"), f"{case.name}: a failing case lists its denies"
