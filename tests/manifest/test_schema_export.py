@@ -35,8 +35,10 @@ def test_stale_schema_fails_the_check_and_writing_fixes_it(
 
     result = run_cli("schema", "--check", "--repo", str(tmp_path))
     assert result.code == 1
-    assert "model-version.schema.json: stale" in result.stdout
-    assert "roles.schema.json: missing" in result.stdout
+    assert result.stdout.splitlines() == [  # one finding per file, in SCHEMA_FILES order, nothing else
+        f"schemas/{name}: [schema.stale] the file is {state}; run `clinigate schema` and commit the result"
+        for name, state in sorted({"model-version.schema.json": "stale", "roles.schema.json": "missing"}.items(),
+                                  key=lambda item: list(schema_export.SCHEMA_FILES.values()).index(item[0]))]
 
     assert run_cli("schema", "--repo", str(tmp_path)).code == 0
     fresh = run_cli("schema", "--check", "--repo", str(tmp_path))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -31,15 +31,8 @@ def codeowners(repo: Path | None, check_only: bool) -> None:
       clinigate codeowners --check    # CI: fail when someone forgot, or edited it by hand
     """
     from ..github import codeowners as generator
-    from ..report.text import finding_line
+    from ..report.generated import GENERATED_RENDERERS
 
-    root = resolve_repo(repo)
-    if not check_only:
-        click.echo(f"wrote {generator.write(root).relative_to(root)}")
-        return
-    result = generator.check(root)
-    for finding in generator.findings_for(result):
-        click.echo(finding_line(finding, severity=False))
-    if result.stale:
-        raise SystemExit(1)
-    click.echo(f"ok: {generator.CODEOWNERS_PATH} is up to date")
+    outcome = generator.generate(resolve_repo(repo), check_only=check_only)
+    emit(GENERATED_RENDERERS, "text", outcome)
+    raise SystemExit(1 if outcome.stale else 0)

@@ -69,10 +69,6 @@ def _open(repo: Path | None, *, token_env: str | None = None, ssh_key_env: str |
     return Ledger(Git(resolve_repo(repo)), auth=auth)
 
 
-def _short(commit: str | None) -> str:
-    return commit[:12] if commit else "(empty)"
-
-
 @ledger.command("fetch")
 @remote_option
 @repo_option
@@ -85,13 +81,9 @@ def ledger_fetch(remote: str, repo: Path | None, token_env: str | None) -> None:
 
     In GitHub Actions, a private repository needs --token-env GITHUB_TOKEN.
     """
-    result = _open(repo, token_env=token_env).fetch(remote)
-    if result.remote_tip is None:
-        click.echo(f"{remote} has no ledger yet; local ledger at {_short(result.local_tip)}")
-        return
-    replayed = f", {result.replayed} local commits replayed on top" if result.replayed else ""
-    click.echo(f"fetched {remote}: ledger at {_short(result.remote_tip)}, "
-               f"local at {_short(result.local_tip)}{replayed}")
+    from ..report.approvals import FETCH_RENDERERS
+
+    emit(FETCH_RENDERERS, "text", _open(repo, token_env=token_env).fetch(remote))
 
 
 @ledger.command("push")
@@ -109,11 +101,10 @@ def ledger_push(remote: str, repo: Path | None, retries: int, token_env: str | N
     the ledger's ruleset lets only that key update the ledger and create its head tags, so a
     push with GITHUB_TOKEN is refused there. --token-env suits a repository without that rule.
     """
-    result = _open(repo, token_env=token_env, ssh_key_env=ssh_key_env).push(remote, retries=retries)
-    if not result.pushed:
-        click.echo(f"{remote} is up to date: ledger at {_short(result.tip)}")
-        return
-    click.echo(f"pushed the ledger to {remote}: now at {_short(result.tip)}")
+    from ..report.approvals import PUSH_RENDERERS
+
+    ledger = _open(repo, token_env=token_env, ssh_key_env=ssh_key_env)
+    emit(PUSH_RENDERERS, "text", ledger.push(remote, retries=retries))
 
 
 @ledger.command("list")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -31,16 +31,8 @@ def rulesets(repo: Path | None, check_only: bool) -> None:
     Exit codes: 0 written / up to date · 1 stale (--check) or trust.yaml pins no repository.
     """
     from ..github import rulesets as generator
-    from ..report.text import finding_line
+    from ..report.generated import GENERATED_RENDERERS
 
-    root = resolve_repo(repo)
-    if not check_only:
-        for path in generator.write(root):
-            click.echo(f"wrote {path.relative_to(root)}")
-        return
-    problems = generator.check(root)
-    for finding in problems:
-        click.echo(finding_line(finding, severity=False))
-    if problems:
-        raise SystemExit(1)
-    click.echo(f"ok: {generator.RULESETS_DIR}/ is up to date")
+    outcome = generator.generate(resolve_repo(repo), check_only=check_only)
+    emit(GENERATED_RENDERERS, "text", outcome)
+    raise SystemExit(1 if outcome.stale else 0)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import layout
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -20,16 +19,9 @@ def schema(repo: Path | None, check_only: bool) -> None:
     Editors validate as you type through the `# yaml-language-server: $schema=…` line at the
     top of each manifest; CI runs `clinigate schema --check` so the files never go stale.
     """
-    from ..manifest import schema_export
+    from ..manifest import schema_export as generator
+    from ..report.generated import GENERATED_RENDERERS
 
-    folder = resolve_repo(repo) / layout.SCHEMAS_DIR
-    if not check_only:
-        for path in schema_export.write(folder):
-            click.echo(f"wrote {path}")
-        return
-    problems = [s for s in schema_export.check(folder) if s.state != "fresh"]
-    for status in problems:
-        click.echo(f"{status.path}: {status.state}; run `clinigate schema` and commit the result")
-    if problems:
-        raise SystemExit(1)
-    click.echo(f"ok: {len(schema_export.SCHEMA_FILES)} schemas are up to date")
+    outcome = generator.generate(resolve_repo(repo), check_only=check_only)
+    emit(GENERATED_RENDERERS, "text", outcome)
+    raise SystemExit(1 if outcome.stale else 0)

@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import layout
 from ..errors import ClinigateError
 from ..findings import Finding
+from ..generated import Generated
 from ..manifest.loader import load_file
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
@@ -188,5 +189,12 @@ def findings_for(result: CheckResult) -> list[Finding]:
                     f"{what}; run `clinigate codeowners` and commit the result")]
 
 
+def generate(repo_root: Path, *, check_only: bool = False) -> Generated:
+    """Write .github/CODEOWNERS, or with ``check_only`` say whether it is missing or stale."""
+    if not check_only:
+        return Generated(CODEOWNERS_PATH, written=(write(repo_root).relative_to(repo_root).as_posix(),))
+    return Generated(CODEOWNERS_PATH, stale=tuple(findings_for(check(repo_root))), checked=True)
+
+
 __all__ = ["CODEOWNERS_PATH", "CheckResult", "CodeOwnersProblem", "Rule", "build", "check", "findings_for",
-           "render", "write"]
+           "generate", "render", "write"]

@@ -40,6 +40,7 @@ from .. import layout
 from ..audit.checkpoint import CHECKPOINTS_REF
 from ..errors import ClinigateError
 from ..findings import Finding
+from ..generated import Generated
 from ..manifest.trust import CiIdentity
 
 RULESETS_DIR = ".github/rulesets"
@@ -206,6 +207,15 @@ def check(repo_root: Path) -> list[Finding]:
             findings.append(Finding(f"{RULESETS_DIR}/{name}", None, None, "rulesets.stale",
                                     f"{what}; run `clinigate rulesets` and commit it"))
     return findings
+
+
+def generate(repo_root: Path, *, check_only: bool = False) -> Generated:
+    """Write .github/rulesets/*.json, or with ``check_only`` say which are missing or stale."""
+    subject = f"{RULESETS_DIR}/"
+    if not check_only:
+        written = tuple(p.relative_to(repo_root).as_posix() for p in write(repo_root))
+        return Generated(subject, written=written)
+    return Generated(subject, stale=tuple(check(repo_root)), checked=True)
 
 
 def _ci_identity(repo_root: Path) -> CiIdentity:

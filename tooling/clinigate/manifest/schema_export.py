@@ -6,11 +6,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..layout import SCHEMA_FILES
+from ..findings import Finding
+from ..generated import Generated
+from ..layout import SCHEMA_FILES, SCHEMAS_DIR
 from .documents import DOCUMENT_TYPES
 from .values import API_VERSION
 
-__all__ = ["SCHEMA_FILES", "SchemaStatus", "check", "schema_text"]
+__all__ = ["SCHEMA_FILES", "SchemaStatus", "check", "generate", "schema_text"]
 
 
 def schema_text(kind: str) -> str:
@@ -49,3 +51,16 @@ def write(schemas_dir: Path) -> list[Path]:
         path.write_text(schema_text(kind), encoding="utf-8")
         written.append(path)
     return written
+
+
+def generate(repo_root: Path, *, check_only: bool = False) -> Generated:
+    """Write every schema into schemas/, or with ``check_only`` say which are missing or stale."""
+    folder = repo_root / SCHEMAS_DIR
+    subject = f"{len(SCHEMA_FILES)} schemas"
+    if not check_only:
+        return Generated(subject, written=tuple(p.relative_to(repo_root).as_posix() for p in write(folder)),
+                         plural=True)
+    stale = tuple(Finding(s.path.relative_to(repo_root).as_posix(), None, None, "schema.stale",
+                          f"the file is {s.state}; run `clinigate schema` and commit the result")
+                  for s in check(folder) if s.state != "fresh")
+    return Generated(subject, stale=stale, checked=True, plural=True)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..approvals.command import ApproveOutcome
+from ..approvals.ledger_replication import FetchResult, PushResult
 from ..approvals.listing import LedgerListing, ListedAct
 from ..approvals.verdict import ApprovalVerdict
 from ..approvals.verify import VerifyReport
@@ -155,3 +156,28 @@ _ENTRY_KEYS = frozenset({"entry", "act_id"})  # already given by the entry itsel
 LEDGER_RENDERERS: Renderers[LedgerListing] = Renderers("the ledger listing",
                                                     {"text": ledger_text, "json": ledger_json})
 
+
+
+# --- ledger fetch / push --------------------------------------------------------------------------
+
+
+def _short(commit: str | None) -> str:
+    return commit[:12] if commit else "(empty)"
+
+
+def fetch_text(result: FetchResult) -> str:
+    if result.remote_tip is None:
+        return f"{result.remote} has no ledger yet; local ledger at {_short(result.local_tip)}\n"
+    replayed = f", {result.replayed} local commits replayed on top" if result.replayed else ""
+    return (f"fetched {result.remote}: ledger at {_short(result.remote_tip)}, "
+            f"local at {_short(result.local_tip)}{replayed}\n")
+
+
+def push_text(result: PushResult) -> str:
+    if not result.pushed:
+        return f"{result.remote} is up to date: ledger at {_short(result.tip)}\n"
+    return f"pushed the ledger to {result.remote}: now at {_short(result.tip)}\n"
+
+
+FETCH_RENDERERS: Renderers[FetchResult] = Renderers("the ledger fetch", {"text": fetch_text})
+PUSH_RENDERERS: Renderers[PushResult] = Renderers("the ledger push", {"text": push_text})
