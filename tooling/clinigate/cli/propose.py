@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import repo_option, resolve_repo
+from .options import emit, repo_option, resolve_repo
 
 
 @click.command()
@@ -45,14 +45,10 @@ def propose(from_mlflow: str, tracking_uri: str, model: str | None, version: str
       clinigate propose --from-mlflow runs:/5b5997fd64e971fec90c82df5d3a73bf/model \\
           --model sepsis-ews --submitted-by pnair --tracking-uri "$MLFLOW_TRACKING_URI"
     """
-    from ..propose import TODO_PREFIX
     from ..propose import propose as draft_manifest
+    from ..report.propose import PROPOSAL_RENDERERS
 
     proposal = draft_manifest(repo=resolve_repo(repo), from_uri=from_mlflow, tracking_uri=tracking_uri,
                               model=model, version=version, parent=parent, submitted_by=submitted_by,
                               force=force)
-    click.echo(f"wrote {proposal.relpath}")
-    if proposal.todos:
-        click.echo(f"{len(proposal.todos)} fields to fill in before `clinigate validate` passes:")
-        for path, marker in proposal.todos:
-            click.echo(f"  {path}: {marker.removeprefix(f'{TODO_PREFIX}: ')}")
+    emit(PROPOSAL_RENDERERS, "text", proposal)
