@@ -67,20 +67,24 @@ def _who(approval: ApprovalRecord, quote: Callable[[str], str] = str) -> str:
     return f"ledger entry {entry}; {claim_text(approval.claimed, quote)}"
 
 
+def _standing(approval: ApprovalRecord) -> str:
+    """``counted``, ``not counted`` (it did not verify, or a rule refused it) or ``not an approval``."""
+    return "counted" if approval.valid else "not counted" if approval.rule else "not an approval"
+
+
 def _approval_line(approval: ApprovalRecord) -> str:
-    if approval.valid:
-        return f"  signed: {_who(approval)}: {approval.decision}"
-    if approval.rule:
-        return f"  not counted: {_who(approval)}: [{approval.rule}] {approval.problem}"
-    return f"  signed: {_who(approval)}: {approval.decision} (not an approval)"
+    who, standing = _who(approval), _standing(approval)
+    if standing == "not counted":
+        return f"  not counted: {who}: [{approval.rule}] {approval.problem}"
+    return f"  signed: {who}: {approval.decision}" + (" (not an approval)" if standing != "counted" else "")
 
 
 def _approval_item(approval: ApprovalRecord) -> str:
-    who = _who(approval, markdown_code)
-    if approval.valid:
-        return f"- ✅ {who}: {approval.decision}"
-    if approval.rule:
+    who, standing = _who(approval, markdown_code), _standing(approval)
+    if standing == "not counted":
         return f"- ❌ not counted: {who}: **{approval.rule}** {approval.problem}"
+    if standing == "counted":
+        return f"- ✅ {who}: {approval.decision}"
     return f"- ➖ {who}: {approval.decision} (not an approval)"
 
 
