@@ -62,7 +62,7 @@ def test_cli_approve_verify_check_round_trip(signed_registry: SignedRegistry, ru
     for person, role in (("jlindqvist", "clinical_reviewer"), ("kosei", "quality")):
         issued = reg.pki.certificate(reg.person(person))
         result = run_cli("approve", reg.version_path, "--role", role, "--decision", "approved",
-                         "--reason", REASON, "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                         "--reason", REASON, "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path),
                          cwd=reg.repo)
         assert result.code == 0, result.stderr
         assert f"as {role} by" in result.stdout and "meaning: approval" in result.stdout
@@ -235,7 +235,7 @@ def test_approve_asks_the_tsa_trust_yaml_names_and_the_time_is_trusted(signed_re
     reg = signed_registry  # its trust.yaml names the test TSA under tsa_roots and as pki.tsa_url
     issued = reg.pki.certificate(reg.person("jlindqvist"))
     result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
-                     "--reason", REASON, "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                     "--reason", REASON, "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path),
                      cwd=reg.repo)  # --tsa defaults to trust.yaml's pki.tsa_url
     assert result.code == 0, result.stderr
     shown = run_cli("verify", reg.version_path, "--rev", reg.branch, cwd=reg.repo)
@@ -252,7 +252,7 @@ def test_without_a_tsa_approve_signs_nothing_where_trust_yaml_requires_a_trusted
     before = reg.git.rev_parse(layout.LEDGER_REF)
     issued = reg.pki.certificate(reg.person("jlindqvist"))
     result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
-                     "--reason", REASON, "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                     "--reason", REASON, "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path),
                      cwd=reg.repo)
     assert result.code == 2 and "requires a trusted signing time" in result.stderr, result.stderr
     assert "--tsa URL or set pki.tsa_url" in result.stderr and "Traceback" not in result.stderr
@@ -265,6 +265,6 @@ def test_a_key_stock_verifiers_cannot_check_signs_nothing(signed_registry: Signe
     person = reg.person("jlindqvist")
     rsa = reg.pki.ca.issue_person("rsa-" + person.id, person.email, person.name, "rsa")
     result = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
-                     "--reason", REASON, "--key", str(rsa.key_path), "--cert", str(rsa.cert_path), cwd=reg.repo)
+                     "--reason", REASON, "--key", str(rsa.key_path), "--allow-unencrypted-key", "--cert", str(rsa.cert_path), cwd=reg.repo)
     assert result.code == 2, result.stdout + result.stderr
     assert "RSA-3072 key" in result.stderr and "ECDSA P-256" in result.stderr and "Traceback" not in result.stderr

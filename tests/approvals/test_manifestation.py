@@ -53,7 +53,7 @@ def test_with_a_tsa_both_times_are_shown_and_labelled(signed_registry: SignedReg
     reg = signed_registry  # trusts local_tsa
     issued = reg.pki.certificate(reg.person("jlindqvist"))
     signed = run_cli("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "approved",
-                     "--reason", "ok", "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+                     "--reason", "ok", "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path),
                      "--tsa", local_tsa.url, cwd=reg.repo)
     assert signed.code == 0, signed.stderr
     (row,) = json.loads(run_cli("verify", reg.version_path, "--format", "json", cwd=reg.repo).stdout)[

@@ -31,7 +31,7 @@ def signed(tmp_path: Path, local_tsa: LocalTSA) -> tuple[Path, DemoPki]:  # noqa
 
 def _checkpoint(run_cli, repo: Path, pki: DemoPki, person: str = "dwhitfield") -> str:  # type: ignore[no-untyped-def]
     issued = pki.certificate(roles(repo).person(person))  # type: ignore[arg-type]
-    result = run_cli("audit", "checkpoint", "--key", str(issued.key_path), "--cert", str(issued.cert_path),
+    result = run_cli("audit", "checkpoint", "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path),
                      "--note", "test", "--repo", str(repo))
     assert result.code == 0, result.stdout + result.stderr
     return result.stdout
@@ -117,7 +117,7 @@ CHECKPOINTS = "refs/heads/clinigate/checkpoints"
 
 def _signing(repo: Path, pki: DemoPki) -> list[str]:
     issued = pki.certificate(roles(repo).person("dwhitfield"))  # type: ignore[arg-type]
-    return ["--key", str(issued.key_path), "--cert", str(issued.cert_path)]
+    return ["--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path)]
 
 
 def test_push_with_a_token_lands_on_top_of_the_remote_branch(signed: tuple[Path, DemoPki], run_cli,  # type: ignore[no-untyped-def]

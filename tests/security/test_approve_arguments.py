@@ -59,7 +59,7 @@ def approve(reg: SignedRegistry, run_cli, *extra: str, path: str | None = None):
             rest += [option, value]
     args = [a for pair in options.items() for a in pair]
     return run_cli("approve", path or reg.version_path, "--role", "quality", *args, *rest, "--key",
-                   str(issued.key_path), "--cert", str(issued.cert_path), cwd=reg.repo)
+                   str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path), cwd=reg.repo)
 
 
 @pytest.mark.parametrize("name", CASES)

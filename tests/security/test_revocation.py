@@ -194,7 +194,7 @@ def test_approve_revokes_takes_the_act_id(signed_registry: SignedRegistry, run_c
     act = reg.sign("jlindqvist", "clinical_reviewer")
     issued = reg.pki.certificate(reg.person("jlindqvist"))
     base = ("approve", reg.version_path, "--role", "clinical_reviewer", "--decision", "revoked",
-            "--reason", "withdrawn", "--key", str(issued.key_path), "--cert", str(issued.cert_path))
+            "--reason", "withdrawn", "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path))
 
     wrong = run_cli(*base, "--revokes", act.bundle_sha256, cwd=reg.repo)
     assert wrong.code == 2, wrong.stdout + wrong.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -79,9 +80,11 @@ class CliResult:
 def run_cli() -> Callable[..., CliResult]:
     """Run the real console entry point in a subprocess (exit codes and streams as users see them)."""
 
-    def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> CliResult:
-        proc = subprocess.run([sys.executable, "-m", "clinigate", *args], cwd=cwd,
-                              capture_output=True, text=True, timeout=timeout)
+    def run(*args: str, cwd: Path | None = None, timeout: float = 120,
+            env: dict[str, str] | None = None) -> CliResult:
+        """``env``: variables added to this process's environment for the run."""
+        proc = subprocess.run([sys.executable, "-m", "clinigate", *args], cwd=cwd, capture_output=True,
+                              text=True, timeout=timeout, env={**os.environ, **env} if env else None)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run

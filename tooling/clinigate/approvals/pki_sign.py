@@ -122,6 +122,17 @@ def _load_key(private_key_pem: bytes, password: bytes | None) -> PkiKey:
     return key
 
 
+def is_encrypted(private_key_pem: bytes) -> bool:
+    """The PEM private key needs a password to be read (PKCS#8 encrypted, or a legacy encrypted PEM)."""
+    try:
+        serialization.load_pem_private_key(private_key_pem, password=None)
+    except TypeError:  # cryptography: "Password was not given but private key is encrypted"
+        return True
+    except (ValueError, UnsupportedAlgorithm):
+        return False  # unreadable: the signer says why when it loads it
+    return False
+
+
 def _key_name(key: PkiKey) -> str:
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return f"ECDSA {key.curve.name}"

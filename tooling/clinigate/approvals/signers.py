@@ -15,12 +15,23 @@ if TYPE_CHECKING:
     from .backend import Signer
 
 
-def pki_signer(key_pem: bytes, cert_pem: bytes, *, tsa_url: str | None,
-               password: bytes | None) -> tuple[Signer, str | None]:
-    """A PKI signer, and the e-mail its certificate names (who signs, for roles.yaml)."""
+def pki_signer(key_pem: bytes, cert_pem: bytes, *, tsa_url: str | None, password: bytes | None,
+               allow_unencrypted: bool = False) -> tuple[Signer, str | None]:
+    """A PKI signer, and the e-mail its certificate names (who signs, for roles.yaml).
+
+    The key must be encrypted at rest unless ``allow_unencrypted``: the password is the second
+    factor beside the key file (21 CFR 11.200(a)(1): two distinct identification components),
+    so a copied key file alone cannot sign.
+    """
     from .approve import certificate_email
     from .pki import PkiSigner
+    from .pki_sign import SigningKeyInvalid, is_encrypted
 
+    if not allow_unencrypted and not is_encrypted(key_pem):
+        raise SigningKeyInvalid(
+            "the private key is not encrypted: anyone holding a copy of the file could sign as you",
+            hint="encrypt it (openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.enc.pem) and pass "
+                 "--key-password-env VAR; --allow-unencrypted-key signs with it anyway")
     return PkiSigner(key_pem, cert_pem, tsa_url, password), certificate_email(cert_pem)
 
 

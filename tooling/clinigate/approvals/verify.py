@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..findings import Finding
+from ..findings import Finding, Severity
 from ..gitrepo import Git
 from .attestation import sha256_hex
 from .review import ApprovalBook
@@ -24,12 +24,19 @@ class DocumentApprovals:
     note: str | None = None  # why the document was not judged
 
 
+# Why an act stops counting in the ordinary life of a document: it was edited after approval, the
+# act was revoked, or it belongs to another pull request's lineage. None of these is an attempt.
+LIFECYCLE_RULES = frozenset({"approval.stale", "approval.revoked", "approval.digest_mismatch",
+                             "approval.other_pull_request", "approval.other_lineage"})
+
+
 @dataclass
 class VerifyReport:
     rev: str
     documents: list[DocumentApprovals]
     ledger_problems: list[dict[str, str]] = field(default_factory=list)
     trust_problems: list[Finding] = field(default_factory=list)  # trust.yaml at rev, with lines
+    misuse: list[Finding] = field(default_factory=list)  # approval.misuse events, one per document
 
     @property
     def valid(self) -> bool:
@@ -62,4 +69,30 @@ def verify_documents(git: Git, paths: Sequence[str], *, rev: str = "HEAD") -> Ve
                 continue
             verdicts = book.judge(path, rev=rev, raw=raw)
             documents.append(DocumentApprovals(path, sha256_hex(raw) if raw is not None else "", verdicts))
-    return VerifyReport(book.base, documents, problems, book.trust_findings)
+    misuse = misuse_events(documents, book.trust.misuse_threshold)
+    return VerifyReport(book.base, documents, problems, book.trust_findings, misuse)
+
+
+def misuse_events(documents: Sequence[DocumentApprovals], threshold: int) -> list[Finding]:
+    """An ``approval.misuse`` warning for each document with ``threshold`` or more signature attempts
+    that failed for a reason other than the document's lifecycle (forged, wrong identity, role not
+    held, untrusted root…): 21 CFR 11.300(d) asks that such attempts be detected and reported."""
+    events = []
+    for doc in documents:
+        failed = [v for v in doc.verdicts if not v.valid and v.rule not in LIFECYCLE_RULES]
+        if len(failed) < threshold:
+            continue
+        rules = sorted({str(v.rule) for v in failed})
+        who = sorted({_claimed_signer(v) for v in failed})
+        events.append(Finding(
+            doc.path, None, None, "approval.misuse",
+            f"{len(failed)} invalid signature attempt{'s' * (len(failed) != 1)} on this document ({', '.join(rules)}), claimed by "
+            f"{', '.join(who)}: at or above trust.yaml's misuse_threshold of {threshold}; investigate "
+            "who holds these keys or identities", severity=Severity.WARNING))
+    return events
+
+
+def _claimed_signer(verdict: ApprovalVerdict) -> str:
+    if verdict.statement is not None:
+        return verdict.statement.predicate.signer.id
+    return (verdict.claim.signer_id if verdict.claim else None) or "an unreadable entry"

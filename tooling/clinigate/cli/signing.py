@@ -56,6 +56,9 @@ _CHOICE = [
                       "defaults to trust.yaml's pki.tsa_url)."),
     click.option("--key-password-env", default=None, metavar="VAR",
                  help="Environment variable holding the key's password (never a command-line argument)."),
+    click.option("--allow-unencrypted-key", "allow_unencrypted_key", is_flag=True,
+                 help="Sign with a key that is not encrypted at rest (refused by default: the password "
+                      "is the second signing factor, 21 CFR 11.200)."),
 ]
 
 
@@ -71,6 +74,7 @@ class SigningMethod:
     chain: Path | None
     tsa_url: str | None
     key_password_env: str | None
+    allow_unencrypted_key: bool
 
     def signer(self, git: Git, *, default_tsa: str | None = None,
                require_timestamp: bool = True) -> tuple[Signer, str | None]:
@@ -98,7 +102,8 @@ class SigningMethod:
                 "and no timestamp authority is set: give --tsa URL or set pki.tsa_url")
         password = os.environ.get(self.key_password_env, "").encode() if self.key_password_env else None
         cert_pem = self.cert.read_bytes()
-        return pki_signer(self.key.read_bytes(), cert_pem, tsa_url=tsa, password=password)
+        return pki_signer(self.key.read_bytes(), cert_pem, tsa_url=tsa, password=password,
+                          allow_unencrypted=self.allow_unencrypted_key)
 
 
 _FIELDS = [f.name for f in fields(SigningMethod)]

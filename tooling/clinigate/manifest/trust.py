@@ -115,6 +115,9 @@ class Trust(StrictModel):
     )
     pki: PkiTrust = Field(default_factory=PkiTrust)
     sigstore: SigstoreTrust = Field(default_factory=SigstoreTrust)
+    misuse_threshold: Annotated[int, Field(ge=1, le=1000)] = Field(
+        3, description="invalid signature attempts on one document that `verify` reports as a "
+                       "misuse event (21 CFR 11.300(d))")
 
     def revoked(self) -> dict[str, RevokedCertificate]:
         return {r.certificate_sha256: r for r in (*self.pki.revoked, *self.sigstore.revoked)}

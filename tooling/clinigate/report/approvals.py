@@ -50,10 +50,12 @@ def text(report: VerifyReport) -> str:
     for problem in report.ledger_problems:
         lines.append(f"\nledger: [{problem['rule']}] {problem['message']}")
     lines.extend(f"\n{finding_line(finding, severity=False)}" for finding in report.trust_problems)
+    lines.extend(f"\nmisuse: {finding_line(finding)}" for finding in report.misuse)
     total = sum(len(d.verdicts) for d in report.documents)
     bad = sum(not v.valid for d in report.documents for v in d.verdicts)
     lines.append(f"\n{total} signatures, {bad} invalid, {len(report.ledger_problems)} ledger problems, "
-                 f"{len(report.trust_problems)} trust problems")
+                 f"{len(report.trust_problems)} trust problems"
+                 + (f", {len(report.misuse)} misuse events" if report.misuse else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -64,6 +66,7 @@ def json_format(report: VerifyReport) -> str:
                        "approvals": [v.as_dict() for v in d.verdicts]} for d in report.documents],
         "ledger_problems": report.ledger_problems,
         "trust_problems": [f.to_dict() for f in report.trust_problems],
+        "misuse": [f.to_dict() for f in report.misuse],
     }
     return json.dumps(body, indent=2) + "\n"
 
