@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .significance import SignificanceRule, check_rules
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
@@ -37,6 +38,10 @@ class AcceptanceCriteria(StrictModel):
     require_locked_validation_set: Flag
     require_evidence: Flag = Field(default=False, description="the metrics must be computed by clinigate "
                                    "evaluate (validation.evidence), which check recomputes")
+    require_external_validation: Flag = Field(default=False, description="no validation site may have "
+                                              "contributed training or tuning data (gates.site_independence)")
+    require_patient_overlap_check: Flag = Field(default=False, description="the version must declare "
+                                                "validation.independence.patient_overlap (gates.patient_overlap)")
 
     @model_validator(mode="after")
     def _demographics_required(self) -> AcceptanceCriteria:
@@ -77,6 +82,10 @@ class PCCP(StrictModel):
     reference_standard: ShortText = Field(description="the pinned reference standard's name")
     impact_assessment: ImpactAssessment
     change_classes: dict[ChangeClass, ChangeClassPlan]
+    outside_pccp_significance: list[SignificanceRule] = Field(
+        default_factory=list, description="the plan's significance assessment of classes it does not "
+        "authorise: a non-significant one is routed to letter_to_file (policies/routing.rego)"
+    )
 
     @field_validator("change_classes")
     @classmethod
@@ -87,3 +96,8 @@ class PCCP(StrictModel):
         if value[ChangeClass.NEW_INDICATION].authorised:
             raise ValueError("new_indication can never be authorised: it is outside any PCCP")
         return value
+
+    @model_validator(mode="after")
+    def _significance(self) -> PCCP:
+        check_rules(self.outside_pccp_significance, self.change_classes)
+        return self
