@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .significance import SignificanceRule, check_rules
 from .values import (
@@ -40,8 +40,11 @@ class AcceptanceCriteria(StrictModel):
                                    "evaluate (validation.evidence), which check recomputes")
     require_external_validation: Flag = Field(default=False, description="no validation site may have "
                                               "contributed training or tuning data (gates.site_independence)")
-    require_patient_overlap_check: Flag = Field(default=False, description="the version must declare "
-                                                "validation.independence.patient_overlap (gates.patient_overlap)")
+    require_patient_overlap_check: Flag = Field(
+        default=False,
+        description="the version must declare validation.independence.patient_overlap "
+                    "(gates.patient_overlap)",
+    )
 
     @model_validator(mode="after")
     def _demographics_required(self) -> AcceptanceCriteria:
@@ -97,7 +100,8 @@ class PCCP(StrictModel):
             raise ValueError("new_indication can never be authorised: it is outside any PCCP")
         return value
 
-    @model_validator(mode="after")
-    def _significance(self) -> PCCP:
-        check_rules(self.outside_pccp_significance, self.change_classes)
-        return self
+    @field_validator("outside_pccp_significance")
+    @classmethod
+    def _significance(cls, value: list[SignificanceRule], info: ValidationInfo) -> list[SignificanceRule]:
+        check_rules(value, info.data.get("change_classes", {}))  # absent when change_classes is invalid
+        return value

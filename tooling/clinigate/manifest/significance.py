@@ -44,9 +44,10 @@ def check_rules(rules: Sequence[SignificanceRule], plans: Mapping[ChangeClass, _
     """Refuse rows that could never apply or that no assessment could justify."""
     seen: set[ChangeClass] = set()
     for index, rule in enumerate(rules):
-        where = f"outside_pccp_significance[{index}]"
+        where = f"row {index}"
         if rule.change_class in seen:
-            raise ValueError(f"{where}: {rule.change_class.value} already has a row; one row per change class")
+            raise ValueError(f"{where}: {rule.change_class.value} already has a row; "
+                             "give each change class one row")
         seen.add(rule.change_class)
         if not rule.significant and rule.change_class in ALWAYS_SIGNIFICANT:
             raise ValueError(f"{where}: a {rule.change_class.value} change is always significant "

@@ -15,9 +15,10 @@ Variation = tuple[str, dict[str, Any]]
 _ROW = {"reasoning": "The plan's assessment, for the crosscheck.", "assessment": "QMS-RA-0000"}
 
 
-def _variant(base: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def _variant(base: dict[str, Any], *changes: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     item = copy.deepcopy(base)
-    change(item)
+    for change in changes:
+        change(item)
     return item
 
 
@@ -51,12 +52,11 @@ def independence_variations(base: dict[str, Any]) -> Iterator[Variation]:
     external = _require("require_external_validation")
     yield "external validation required", _variant(base, external)
     yield "external validation required, a shared site", _variant(
-        base, lambda item: (external(item), _independence(shared_sites=shared)(item)))
+        base, external, _independence(shared_sites=shared))
     yield "no facts.independence", _variant(base, lambda item: item["facts"].pop("independence", None))
     check = _require("require_patient_overlap_check")
     yield "patient overlap check required", _variant(base, check)
-    yield "patient overlap check required, none declared", _variant(
-        base, lambda item: (check(item), _overlap(None)(item)))
+    yield "patient overlap check required, none declared", _variant(base, check, _overlap(None))
     for result in ("none_found", "found", "unknown"):
         yield f"patient overlap {result}", _variant(
             base, _overlap({"patient_overlap": {"method": "hashed MRN", "result": result}}))
