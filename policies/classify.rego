@@ -6,7 +6,8 @@
 #                    acceptance failures into the PCCP status and the regulatory action)
 # and denies every reason that puts a change outside the plan, so that an outside_pccp status can
 # never pass silently (DESIGN §4: such a change is blocked unless a submission reference and a
-# regulatory approval are present; the waiver arrives with approvals).
+# regulatory approval are present; the waiver arrives with approvals). The one exception, a class
+# the plan assesses as non-significant (letter to file), is routed by routing.rego.
 #
 # This module depends on no other policy module except format, so that acceptance, gates and pccp
 # can build on it without a cycle.
@@ -296,24 +297,5 @@ deny contains {
 	"unclassified" in outside_reasons
 }
 
-deny contains {
-	"rule": "classify.class_not_authorised",
-	"msg": concat("", [
-		"The change class is ",
-		change_class,
-		" (",
-		class_reason,
-		"), which the ",
-		model_name,
-		" PCCP does not authorise (",
-		plan_gap,
-		"): the change is outside the plan and needs a new marketing submission and a regulatory approval.",
-	]),
-	"field": null,
-} if {
-	"class_not_authorised" in outside_reasons
-}
-
-plan_gap := concat("", ["change_classes.", change_class, ".authorised is not true"]) if {
-	is_object(plan)
-} else := concat("", ["it has no change_classes.", change_class, " entry"])
+# The classify.class_not_authorised deny is in routing.rego: whether it blocks depends on the
+# plan's significance assessment of the class (outside_pccp_significance), which needs the class.

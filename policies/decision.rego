@@ -14,8 +14,10 @@ import data.clinigate.deployment
 import data.clinigate.format
 import data.clinigate.gates
 import data.clinigate.governance
+import data.clinigate.independence
 import data.clinigate.monitoring
 import data.clinigate.pccp
+import data.clinigate.routing
 
 kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport"}
 
@@ -37,9 +39,9 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny)
+all_deny := ((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | deny)
 
-all_warn := ((gates.warn | deployment.warn) | governance.warn)
+all_warn := (((gates.warn | deployment.warn) | governance.warn) | routing.warn)
 
 # Set of findings -> array ordered by rule, msg, field. The sort key joins them with a newline,
 # which sorts below every printable character, so "a" still comes before "a_b".

@@ -144,6 +144,7 @@ facts := {
 	"evidence_present": false,
 	"reference_standard_matches_pccp": true,
 	"criteria_e4": criteria_e4,
+	"independence": {"same_digest": [], "shared_sites": []},
 	"approved_versions": ["1.0.0", "1.1.0", "1.2.0", "1.2.1"],
 }
 

@@ -3,7 +3,8 @@
 #   conforming    the class is authorised in pccp.yaml and every acceptance criterion of its
 #                 modification protocol holds, with the pinned methods unchanged
 #   deviation     authorised class, but a criterion fails or a pinned method (locked validation
-#                 set, reference standard) changed: acceptance.failures lists which
+#                 set, reference standard) changed: acceptance.failures lists which; or the
+#                 validation data is not independent: independence.failures
 #   outside_pccp  class not authorised, new_indication, pccp.yaml edited or missing:
 #                 classify.outside_reasons lists why
 #
@@ -15,6 +16,8 @@ import rego.v1
 
 import data.clinigate.acceptance
 import data.clinigate.classify
+import data.clinigate.independence
+import data.clinigate.routing
 
 status := "outside_pccp" if {
 	classify.judged
@@ -22,17 +25,24 @@ status := "outside_pccp" if {
 } else := "deviation" if {
 	classify.judged
 	count(acceptance.failures) > 0
+} else := "deviation" if {
+	classify.judged
+	count(independence.failures) > 0
 } else := "conforming" if classify.judged
 
 regulatory_actions := {"none", "letter_to_file", "new_submission"}
 
 # Conforming: what the plan says for the class. A deviation or an outside-PCCP change needs a new
 # marketing submission (FDA PCCP guidance: a modification that does not follow the authorised
-# modification protocol is not covered by the PCCP; DESIGN §4). A plan without a valid action
-# fails closed to new_submission.
+# modification protocol is not covered by the PCCP; DESIGN §4), unless the plan's significance
+# assessment marks the outside-PCCP class non-significant (routing.rego): a letter to file. A plan
+# without a valid action fails closed to new_submission.
 regulatory_action := classify.plan.regulatory_action if {
 	status == "conforming"
 	plan_action_valid
+} else := "letter_to_file" if {
+	status == "outside_pccp"
+	routing.non_significant
 } else := "new_submission" if classify.judged
 
 # A rule of its own so that the deny below negates it whole: `not <ref> in <set>` with an

@@ -5,7 +5,8 @@ A case starts from a copy of the example registry on ``main``; ``base`` edits ar
 (what the rules of the base, e.g. its PCCP, say); then a branch ``review`` adds the demo's
 conforming data update (``{new}`` is its path) and applies the case's ``head`` edits. ``check
 --base main`` (embedded engine, in process) must reach ``decision`` and, for each path, produce
-every rule in ``deny`` (each with a message fragment) and none in ``absent``::
+every rule in ``deny`` (each with a message fragment), every warning in ``warn`` and none in
+``absent``; with ``action``, the document's ``regulatory_action`` (and ``pccp_status``, if given)::
 
     description: the model trained on its own test set
     head:
@@ -19,6 +20,9 @@ every rule in ``deny`` (each with a message fragment) and none in ``absent``::
     deny:
       - {path: "{new}", rule: gates.data_independence, message: "locked validation set"}
     absent: [gates.auc_floor]
+    warn:                                                 # optional: warnings, like deny
+      - {path: "{new}", rule: pccp.significance, message: "non-significant"}
+    action: {path: "{new}", regulatory_action: new_submission}   # optional; pccp_status too
 
 The engines agree on these inputs by ``policy crosscheck``; here the rule ids and the decision
 are the contract.
@@ -99,8 +103,18 @@ def test_the_gate_judges_the_case_as_it_says(case: Path, registry: Path) -> None
         assert path in by_path, f"{case.name}: {path} not judged; judged {sorted(by_path)}"
         assert any(f.rule == expected["rule"] and expected["message"] in f.message and f.severity == "error"
                    for f in by_path[path].findings), f"{case.name}: expected {expected}, got {shown[path]}"
+    for expected in spec.get("warn", []):
+        path = expected["path"].format(new=new)
+        assert any(f.rule == expected["rule"] and expected["message"] in f.message and f.severity == "warning"
+                   for f in by_path[path].findings), f"{case.name}: expected {expected}, got {shown[path]}"
     found = {f.rule for m in report.manifests for f in m.findings}
     assert not found & set(spec.get("absent", [])), f"{case.name}: {shown}"
+    if "action" in spec:
+        action = spec["action"]
+        judged = by_path[action["path"].format(new=new)]
+        for key in ("regulatory_action", "pccp_status"):
+            if key in action:
+                assert getattr(judged, key) == action[key], f"{case.name}: {key} {getattr(judged, key)}"
     assert report.decision == spec["decision"], f"{case.name}: {report.decision}, findings {shown}"
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .significance import SignificanceRule, check_rules
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
@@ -37,6 +38,13 @@ class AcceptanceCriteria(StrictModel):
     require_locked_validation_set: Flag
     require_evidence: Flag = Field(default=False, description="the metrics must be computed by clinigate "
                                    "evaluate (validation.evidence), which check recomputes")
+    require_external_validation: Flag = Field(default=False, description="no validation site may have "
+                                              "contributed training or tuning data (gates.site_independence)")
+    require_patient_overlap_check: Flag = Field(
+        default=False,
+        description="the version must declare validation.independence.patient_overlap "
+                    "(gates.patient_overlap)",
+    )
 
     @model_validator(mode="after")
     def _demographics_required(self) -> AcceptanceCriteria:
@@ -77,6 +85,10 @@ class PCCP(StrictModel):
     reference_standard: ShortText = Field(description="the pinned reference standard's name")
     impact_assessment: ImpactAssessment
     change_classes: dict[ChangeClass, ChangeClassPlan]
+    outside_pccp_significance: list[SignificanceRule] = Field(
+        default_factory=list, description="the plan's significance assessment of classes it does not "
+        "authorise: a non-significant one is routed to letter_to_file (policies/routing.rego)"
+    )
 
     @field_validator("change_classes")
     @classmethod
@@ -86,4 +98,10 @@ class PCCP(StrictModel):
             raise ValueError(f"change_classes must list every class; missing: {', '.join(missing)}")
         if value[ChangeClass.NEW_INDICATION].authorised:
             raise ValueError("new_indication can never be authorised: it is outside any PCCP")
+        return value
+
+    @field_validator("outside_pccp_significance")
+    @classmethod
+    def _significance(cls, value: list[SignificanceRule], info: ValidationInfo) -> list[SignificanceRule]:
+        check_rules(value, info.data.get("change_classes", {}))  # absent when change_classes is invalid
         return value

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, Strict, model_validator
 
 from .evidence import Evidence
+from .independence import Independence, TuningDataset
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
@@ -134,6 +135,9 @@ class Infrastructure(StrictModel):
 
 class Training(StrictModel):
     dataset: TrainingDataset
+    tuning_dataset: TuningDataset | None = Field(
+        default=None, description="a separate tuning set, if any; it must be independent of validation"
+    )
     demographics: dict[SubgroupAttribute, Distribution] = Field(
         description="share of training records per group, for each demographic attribute"
     )
@@ -221,6 +225,10 @@ class RobustnessTest(StrictModel):
 
 class Validation(StrictModel):
     dataset: ValidationDataset
+    independence: Independence | None = Field(
+        default=None, description="the checks that the validation data is independent of the "
+        "development data (policies/independence.rego)"
+    )
     reference_standard: ReferenceStandard
     overall: OverallMetrics
     subgroups: Annotated[list[Subgroup], Field(min_length=1)]

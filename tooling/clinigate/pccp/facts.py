@@ -102,5 +102,7 @@ def criteria_e4(pccp: PCCP | None, defaults: dict[str, Any]) -> dict[str, dict[s
             "required_subgroup_attributes": sorted(merged["required_subgroup_attributes"]),
             "require_locked_validation_set": bool(merged["require_locked_validation_set"]),
             "require_evidence": bool(merged.get("require_evidence", False)),
+            "require_external_validation": bool(merged.get("require_external_validation", False)),
+            "require_patient_overlap_check": bool(merged.get("require_patient_overlap_check", False)),
         }
     return out

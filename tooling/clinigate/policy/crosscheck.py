@@ -30,6 +30,7 @@ from ..manifest.validate import discover
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from .bundle import PolicyBundle
+from .crosscheck_regulatory import independence_variations, routing_variations
 from .decision import DECISION_RULE
 from .inputs import version_facts
 
@@ -114,6 +115,8 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         out.append((label, base))
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
         out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
+        for more in (independence_variations(base), routing_variations(base)):
+            out.extend((f"{label} · {name}", variant) for name, variant in more)
     return out
 
 

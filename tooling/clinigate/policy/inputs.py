@@ -31,6 +31,7 @@ from ..manifest.strict_yaml import Locator
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from ..pccp import facts
+from ..pccp.independence import independence_facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
@@ -258,6 +259,7 @@ def version_facts(doc: ModelVersion, *, parent: ModelVersion | None, production:
         "reference_standard_matches_pccp": pccp is not None
         and validation.reference_standard.name == pccp.reference_standard,
         "criteria_e4": facts.criteria_e4(pccp, defaults),
+        "independence": independence_facts(doc, pccp),
     }
 
 
