@@ -86,7 +86,8 @@ def misuse_events(documents: Sequence[DocumentApprovals], threshold: int) -> lis
         who = sorted({_claimed_signer(v) for v in failed})
         events.append(Finding(
             doc.path, None, None, "approval.misuse",
-            f"{len(failed)} invalid signature attempt{'s' * (len(failed) != 1)} on this document ({', '.join(rules)}), claimed by "
+            f"{len(failed)} invalid signature attempt{'s' * (len(failed) != 1)} on this document "
+            f"({', '.join(rules)}), claimed by "
             f"{', '.join(who)}: at or above trust.yaml's misuse_threshold of {threshold}; investigate "
             "who holds these keys or identities", severity=Severity.WARNING))
     return events
