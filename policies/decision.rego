@@ -14,8 +14,10 @@ import data.clinigate.deployment
 import data.clinigate.format
 import data.clinigate.gates
 import data.clinigate.governance
+import data.clinigate.modifications
 import data.clinigate.monitoring
 import data.clinigate.pccp
+import data.clinigate.release
 
 kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport"}
 
@@ -37,7 +39,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny)
+all_deny := ((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | modifications.deny) | release.deny) | deny)
 
 all_warn := ((gates.warn | deployment.warn) | governance.warn)
 

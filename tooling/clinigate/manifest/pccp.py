@@ -1,7 +1,9 @@
 """PCCP (``models/<m>/pccp.yaml``): the model's Predetermined Change Control Plan.
 
 FDA PCCP guidance §IV.C: a Description of Modifications (the authorised change classes),
-a Modification Protocol (their acceptance criteria) and an Impact Assessment.
+a Modification Protocol (their acceptance criteria) and an Impact Assessment. The planned
+modifications themselves, each with its protocol and impact assessment, are in ``modifications``
+(modification.py); the plan-level ``impact_assessment`` is the cumulative one.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .modification import CumulativeImpactAssessment, Modification, check_modifications
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
     Count,
     Flag,
+    Integer,
     ModelName,
     Probability,
     RegulatoryAction,
@@ -60,11 +64,6 @@ class LockedDataset(StrictModel):
     sha256: Sha256
 
 
-class ImpactAssessment(StrictModel):
-    summary: Text
-    document: ShortText = Field(description="controlled document id of the full assessment")
-
-
 class PCCP(StrictModel):
     api_version: Literal["clinigate/v1"] = Field(alias="apiVersion")
     kind: Literal["PCCP"]
@@ -75,8 +74,16 @@ class PCCP(StrictModel):
     authorised_baseline: Semver = Field(description="the originally authorised model version")
     locked_validation_set: LockedDataset
     reference_standard: ShortText = Field(description="the pinned reference standard's name")
-    impact_assessment: ImpactAssessment
+    impact_assessment: CumulativeImpactAssessment | None = Field(
+        default=None, description="the cumulative impact assessment of the plan's modifications "
+        "(guidance §VIII); required once more than cumulative_assessment_after have shipped")
+    cumulative_assessment_after: Annotated[Integer, Field(ge=0)] | None = Field(
+        default=None, description="N: once more than N modifications have shipped, each further one "
+        "needs impact_assessment covering the last one shipped (gates.cumulative_assessment)")
     change_classes: dict[ChangeClass, ChangeClassPlan]
+    modifications: list[Modification] = Field(
+        default_factory=list, description="the Description of Modifications: what versions cite in "
+        "change.modification_id")
 
     @field_validator("change_classes")
     @classmethod
@@ -87,3 +94,11 @@ class PCCP(StrictModel):
         if value[ChangeClass.NEW_INDICATION].authorised:
             raise ValueError("new_indication can never be authorised: it is outside any PCCP")
         return value
+
+    @model_validator(mode="after")
+    def _modifications(self) -> PCCP:
+        check_modifications(self.modifications, {c for c, p in self.change_classes.items() if p.authorised})
+        if self.impact_assessment is None and not self.modifications:
+            raise ValueError("the plan needs an impact assessment: impact_assessment, or one per "
+                             "modification in modifications")
+        return self
