@@ -15,8 +15,10 @@ import data.clinigate.format
 import data.clinigate.gates
 import data.clinigate.governance
 import data.clinigate.independence
+import data.clinigate.modifications
 import data.clinigate.monitoring
 import data.clinigate.pccp
+import data.clinigate.release
 import data.clinigate.routing
 
 kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport"}
@@ -39,7 +41,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | deny)
+all_deny := ((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | deny)
 
 all_warn := (((gates.warn | deployment.warn) | governance.warn) | routing.warn)
 

@@ -160,7 +160,7 @@ def test_export_lists_each_version_merged_under_the_pccp(history: tuple[Path, di
     assert result.code == 0, result.stderr
     rows = {r["version"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert set(rows) == {"1.0.0", "1.1.0", "1.2.0", "1.2.1", "1.3.0"}
-    assert rows["1.1.0"]["modification_id"] == "SEPSIS-EWS-PCCP M1 data refresh"
+    assert rows["1.1.0"]["modification_id"] == "M1"
     assert rows["1.1.0"]["declared_class"] == "data_update"  # computed: what its base's rules said
     assert rows["1.1.0"]["commit"] == commits["t0"]
     # Merged before the model had a deployment.yaml: its base's rules could not class it, and say why.

@@ -24,8 +24,9 @@ def latest_version_file(workdir: Path, model: str) -> Path:
     return max(files, key=lambda p: SemverKey(p.stem))
 
 
-def as_new_version(data: dict[str, Any], version: str) -> dict[str, Any]:
-    """A plausible data update: one more quarter of data, a new artifact, same method."""
+def as_new_version(data: dict[str, Any], version: str, modification: str | None = None) -> dict[str, Any]:
+    """A plausible data update: one more quarter of data, a new artifact, same method; released
+    manually at every site as the PCCP's ``modification`` (its data update), if named."""
     new = copy.deepcopy(data)
     new.update(version=version, parent=data["version"], submitted_on=date.today().isoformat())
     new["change"] = {
@@ -34,6 +35,9 @@ def as_new_version(data: dict[str, Any], version: str) -> dict[str, Any]:
                      "algorithm, features or hyperparameters.",
         "declared_class": "data_update",
     }
+    if modification is not None:
+        new["change"]["modification_id"] = modification
+        new["change"]["release"] = {"implementation": "manual", "scope": "global"}
     dataset = new["training"]["dataset"]
     dataset["version"] = f"{dataset['version']}-q+1"
     dataset["sha256"] = digest(f"{dataset['sha256']} plus one quarter")
@@ -69,11 +73,20 @@ def write_manifest(path: Path, data: dict[str, Any]) -> None:
     path.write_text(header + body, encoding="utf-8")
 
 
+def data_update_modification(workdir: Path, model: str) -> str | None:
+    """The id of the first modification ``model``'s PCCP declares for data updates, if any."""
+    plan = strict_yaml.parse((workdir / layout.pccp_path(model)).read_text(encoding="utf-8"))
+    for entry in plan.get("modifications") or []:
+        if "data_update" in entry.get("change_classes", []):
+            return str(entry["id"])
+    return None
+
+
 def write_data_update(workdir: Path, model: str = DEMO_MODEL) -> str:
     """Write the next minor version of ``model`` as a conforming data update; its relative path."""
     latest = latest_version_file(workdir, model)
     data = strict_yaml.parse(latest.read_text(encoding="utf-8"))
     new_version = next_minor(data["version"])
     path = latest.parent / f"{new_version}.yaml"
-    write_manifest(path, as_new_version(data, new_version))
+    write_manifest(path, as_new_version(data, new_version, data_update_modification(workdir, model)))
     return path.relative_to(workdir).as_posix()

@@ -24,7 +24,13 @@ from ..manifest.validate import validate_registry
 from ..report import text as text_report
 from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
 from .approvals import roles as demo_roles
-from .manifests import as_new_version, break_manifest, latest_version_file, write_manifest
+from .manifests import (
+    as_new_version,
+    break_manifest,
+    data_update_modification,
+    latest_version_file,
+    write_manifest,
+)
 from .step import DEMO_AUTHOR, DEMO_MODEL, Step
 
 REGISTRY_PARTS = (layout.MODELS_DIR, layout.POLICIES_DIR, layout.SCHEMAS_DIR)
@@ -320,7 +326,7 @@ def _broken_manifest_steps(workdir: Path, git: Git) -> Generator[Step, None, tup
     branch = f"demo/{DEMO_MODEL}-{new_version}"
     git.switch(branch, create=True)
 
-    good = as_new_version(data, new_version)
+    good = as_new_version(data, new_version, data_update_modification(workdir, DEMO_MODEL))
     broken = break_manifest(good)
     write_manifest(path, broken)
     report = validate_registry(workdir, [path])

@@ -384,7 +384,14 @@ def _updates(docs: _Documents) -> list[_Answer]:
     return [_Answer(source, (
         f"{pccp.title} version {pccp.version}{submission}; authorised baseline {pccp.authorised_baseline}; "
         f"authorised change classes: {_join(allowed)}; not authorised: {_join(refused)}; "
-        f"impact assessment {pccp.impact_assessment.document}")), correction]
+        f"impact assessment {_assessment(pccp)}")), correction]
+
+
+def _assessment(pccp: PCCP) -> str:
+    """The plan's cumulative impact assessment, else its modifications' own."""
+    if pccp.impact_assessment is not None:
+        return pccp.impact_assessment.document
+    return _join([f"{m.id}: {m.impact_assessment.document}" for m in pccp.modifications])
 
 
 _GROUPS: tuple[Callable[[_Documents], list[_Answer]], ...] = (

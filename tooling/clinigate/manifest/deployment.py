@@ -6,13 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .values import Environment, Integer, ModelName, Semver, StrictModel, Text
+from .values import Environment, Integer, ModelName, Semver, StrictModel, Text, UniqueTextList
 
 
 class Target(StrictModel):
     version: Semver
     strategy: Literal["shadow", "canary", "full"]
     canary_percent: Annotated[Integer, Field(ge=1, le=99)] | None = None
+    sites: UniqueTextList | None = Field(
+        default=None, description="the sites this environment serves (names as in "
+        "training.dataset.sites); a local release may run here only if it lists every one")
 
     @model_validator(mode="after")
     def _canary(self) -> Target:

@@ -23,11 +23,20 @@ _FORMAT_HINTS = {
     "name": "a lower-case kebab-case model name like sepsis-ews",
     "submitted_by": "a person id from policies/data/roles.yaml, like adoe",
     "id": "a lower-case person id like adoe",
+    "modifications.id": "a modification id like M1 (a letter, then letters, digits, '.', '_' or '-')",
     "email": "an e-mail address",
     "contact": "an e-mail address",
     "github": "a GitHub user name",
     "uri": "an MLflow model URI such as models:/sepsis-ews/3",
 }
+
+
+def _format_hint(loc: tuple[int | str, ...], pattern: object) -> str:
+    """What a pattern-checked field must hold; a hint for ``<parent>.<leaf>`` wins over ``<leaf>``'s
+    (a modification's ``id`` is not a person's)."""
+    names = [step for step in loc if isinstance(step, str)]
+    return (_FORMAT_HINTS.get(".".join(names[-2:])) or _FORMAT_HINTS.get(names[-1] if names else "")
+            or f"text matching {pattern}")
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -92,8 +101,7 @@ def describe(error: ErrorDetails, doc_kind: str, model: type[BaseModel] | None =
     if kind == "extra_forbidden":
         return "schema.unknown-field", _unknown_text(leaf, doc_kind, model, meant)
     if kind == "string_pattern_mismatch":
-        hint = _FORMAT_HINTS.get(leaf, f"text matching {ctx.get('pattern')}")
-        return "schema.format", f"must be {hint}"
+        return "schema.format", f"must be {_format_hint(error['loc'], ctx.get('pattern'))}"
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         return "schema.range", f"{_range_text(kind, ctx)} (got {_number(error['input'])})"
     if kind in {"literal_error", "enum"}:

@@ -1,7 +1,9 @@
 """PCCP (``models/<m>/pccp.yaml``): the model's Predetermined Change Control Plan.
 
 FDA PCCP guidance §IV.C: a Description of Modifications (the authorised change classes),
-a Modification Protocol (their acceptance criteria) and an Impact Assessment.
+a Modification Protocol (their acceptance criteria) and an Impact Assessment. The planned
+modifications themselves, each with its protocol and impact assessment, are in ``modifications``
+(modification.py); the plan-level ``impact_assessment`` is the cumulative one.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .modification import CumulativeImpactAssessment, Modification, check_modifications
 from .significance import SignificanceRule, check_rules
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
     Count,
     Flag,
+    Integer,
     ModelName,
     Probability,
     RegulatoryAction,
@@ -68,11 +72,6 @@ class LockedDataset(StrictModel):
     sha256: Sha256
 
 
-class ImpactAssessment(StrictModel):
-    summary: Text
-    document: ShortText = Field(description="controlled document id of the full assessment")
-
-
 class PCCP(StrictModel):
     api_version: Literal["clinigate/v1"] = Field(alias="apiVersion")
     kind: Literal["PCCP"]
@@ -83,12 +82,20 @@ class PCCP(StrictModel):
     authorised_baseline: Semver = Field(description="the originally authorised model version")
     locked_validation_set: LockedDataset
     reference_standard: ShortText = Field(description="the pinned reference standard's name")
-    impact_assessment: ImpactAssessment
+    impact_assessment: CumulativeImpactAssessment | None = Field(
+        default=None, description="the cumulative impact assessment of the plan's modifications "
+        "(guidance §VIII); required once more than cumulative_assessment_after have shipped")
+    cumulative_assessment_after: Annotated[Integer, Field(ge=0)] | None = Field(
+        default=None, description="N: once more than N modifications have shipped, each further one "
+        "needs impact_assessment covering the last one shipped (gates.cumulative_assessment)")
     change_classes: dict[ChangeClass, ChangeClassPlan]
     outside_pccp_significance: list[SignificanceRule] = Field(
         default_factory=list, description="the plan's significance assessment of classes it does not "
         "authorise: a non-significant one is routed to letter_to_file (policies/routing.rego)"
     )
+    modifications: list[Modification] = Field(
+        default_factory=list, description="the Description of Modifications: what versions cite in "
+        "change.modification_id")
 
     @field_validator("change_classes")
     @classmethod
@@ -105,3 +112,10 @@ class PCCP(StrictModel):
     def _significance(cls, value: list[SignificanceRule], info: ValidationInfo) -> list[SignificanceRule]:
         check_rules(value, info.data.get("change_classes", {}))  # absent when change_classes is invalid
         return value
+    @model_validator(mode="after")
+    def _modifications(self) -> PCCP:
+        check_modifications(self.modifications, {c for c, p in self.change_classes.items() if p.authorised})
+        if self.impact_assessment is None and not self.modifications:
+            raise ValueError("the plan needs an impact assessment: impact_assessment, or one per "
+                             "modification in modifications")
+        return self

@@ -13,6 +13,7 @@ from pydantic import Field, Strict, model_validator
 
 from .evidence import Evidence
 from .independence import Independence, TuningDataset
+from .release import Release
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
@@ -45,8 +46,11 @@ class Change(StrictModel):
         default=None, description="the submitter's claim; the policy computes the real class"
     )
     modification_id: ShortText | None = Field(
-        default=None, description="the PCCP modification this change implements, if any"
+        default=None, description="the PCCP modification this change implements (pccp.yaml "
+        "modifications[].id); required when the plan lists modifications for the change's class"
     )
+    release: Release | None = Field(default=None, description="how this modification is released: "
+                                    "automatic or manual, global or local (with its sites)")
     problem_reports: list[ShortText] = Field(default_factory=list)
     risk_controls_affected: list[ShortText] = Field(default_factory=list)
 

@@ -29,6 +29,7 @@ from ..manifest.pccp import PCCP
 from ..manifest.validate import discover
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
+from ..pccp.modifications import shipped_facts
 from .bundle import PolicyBundle
 from .crosscheck_regulatory import independence_variations, routing_variations
 from .decision import DECISION_RULE
@@ -115,7 +116,7 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         out.append((label, base))
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
         out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
-        for more in (independence_variations(base), routing_variations(base)):
+        for more in (independence_variations(base), routing_variations(base), modification_variations(base)):
             out.extend((f"{label} · {name}", variant) for name, variant in more)
     return out
 
@@ -149,6 +150,9 @@ def _version_input(model: str, doc: ModelVersion, docs: dict[str, Any],
                           pccp=pccp, defaults=defaults)
     facts.update(pccp_changed=False, intended_use_changed=False,
                  approved_versions=sorted(v for (m, v) in versions if m == model))
+    if pccp is not None and pccp.cumulative_assessment_after is not None:
+        merged = {v: d for (m, v), d in versions.items() if m == model}
+        facts["modifications"] = shipped_facts(doc, pccp, merged)
     dump = _dump
     return {
         "subject": {"path": layout.version_path(model, doc.version), "kind": "ModelVersion",
@@ -202,6 +206,26 @@ def variations(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                 "evidence_present",
                 "pccp_changed", "intended_use_changed", "first_version"):
         yield f"{key} flipped", variant(lambda f, k=key: f.update({k: not f[k]}))
+
+
+def modification_variations(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Other modification ids, shipped counts around the plan's N, and other release modes."""
+    def variant(change: dict[str, Any], shipped: int | None = None) -> dict[str, Any]:
+        item = copy.deepcopy(base)
+        item["manifest"]["change"].update(change)
+        if shipped is not None and "modifications" in item["facts"]:
+            item["facts"]["modifications"].update(shipped=shipped, cumulative_assessment_current=False)
+        return item
+
+    for modification_id in ("M99", "M1", "M2", "R1", "R3", None):
+        yield f"modification_id {modification_id}", variant({"modification_id": modification_id})
+    for shipped in (0, 2, 3, 4):
+        yield f"{shipped} modifications shipped, assessment stale", variant({}, shipped)
+    for implementation, scope in (("automatic", "global"), ("manual", "local")):
+        sites = ["A"] if scope == "local" else []
+        release = {"implementation": implementation, "scope": scope, "sites": sites}
+        yield f"release {implementation} {scope}", variant({"release": release})
+    yield "no release recorded", variant({"release": None})
 
 
 # Documents the input may lack altogether (clinigate sends null, but a policy must not depend on it).

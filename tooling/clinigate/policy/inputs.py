@@ -32,6 +32,7 @@ from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from ..pccp import facts
 from ..pccp.independence import independence_facts
+from ..pccp.modifications import release_facts, shipped_facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
@@ -169,6 +170,7 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
                                  tracking_uri=evidence_tracking_uri)
         production = _in_production(base, version.model)
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
+        document["facts"].update(_shipped(version, head, base))
         document.update(_version_context(version, head, production.manifest))
         return PolicyInput(subject, document, findings, loaded.locate, version, production)
     if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
@@ -234,6 +236,17 @@ def _version_context(doc: ModelVersion, head: Snapshot, production: ModelVersion
             "authorised": _dump(authorised)}
 
 
+def _shipped(doc: ModelVersion, head: Snapshot, base: Snapshot) -> dict[str, Any]:
+    """facts.modifications, read only when the plan asks for a cumulative assessment (it loads
+    every version of the model at the base)."""
+    pccp = _pccp(head, doc.model)
+    if pccp is None or pccp.cumulative_assessment_after is None:
+        return {}
+    names = sorted(base.versions(doc.model), key=SemverKey)
+    base.prefetch(layout.version_path(doc.model, v) for v in names)
+    return {"modifications": shipped_facts(doc, pccp, {v: base.version(doc.model, v) for v in names})}
+
+
 def _version_facts(doc: ModelVersion, head: Snapshot, production: ModelVersion | None,
                    defaults: dict[str, Any]) -> dict[str, Any]:
     pccp = head.doc(layout.pccp_path(doc.model))
@@ -263,6 +276,10 @@ def version_facts(doc: ModelVersion, *, parent: ModelVersion | None, production:
     }
 
 
+def _release_of(version: ModelVersion | None, sites: list[str] | None) -> dict[str, Any] | None:
+    return release_facts(version.change.release if version else None, sites)
+
+
 def _deployment_facts(model: str, head: Snapshot, base: Snapshot) -> dict[str, Any]:
     now = head.doc(layout.deployment_path(model))
     before = base.doc(layout.deployment_path(model))
@@ -277,6 +294,8 @@ def _deployment_facts(model: str, head: Snapshot, base: Snapshot) -> dict[str, A
             "version": target.version, "exists": target.version in exists,
             "approved": target.version in approved,
             "changed": previous is None or previous.version != target.version,
+            "sites": list(target.sites or []),
+            "release": _release_of(head.version(model, target.version), target.sites),
         }
     prod_now, prod_before = _production_version(now), _production_version(before)
     rollback = now.rollback_target
