@@ -9,6 +9,7 @@ import rego.v1
 
 import data.clinigate.acceptance
 import data.clinigate.approvals
+import data.clinigate.claims
 import data.clinigate.classify
 import data.clinigate.deployment
 import data.clinigate.format
@@ -16,8 +17,9 @@ import data.clinigate.gates
 import data.clinigate.governance
 import data.clinigate.monitoring
 import data.clinigate.pccp
+import data.clinigate.risk
 
-kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport"}
+kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport", "RiskRegister"}
 
 # Fail closed on a subject this policy set does not know: nothing else would judge it.
 deny contains {
@@ -37,7 +39,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny)
+all_deny := ((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | deny) | risk.deny) | claims.deny)
 
 all_warn := ((gates.warn | deployment.warn) | governance.warn)
 

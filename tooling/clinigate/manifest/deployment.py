@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .claims import Terms
 from .values import Environment, Integer, ModelName, Semver, StrictModel, Text
 
 
@@ -13,6 +14,9 @@ class Target(StrictModel):
     version: Semver
     strategy: Literal["shadow", "canary", "full"]
     canary_percent: Annotated[Integer, Field(ge=1, le=99)] | None = None
+    # What this environment serves, compared with model-card claims (claims.py; production only).
+    care_settings: Terms = Field(default_factory=list, description="care settings where it runs, e.g. icu")
+    populations: Terms = Field(default_factory=list, description="populations it serves, e.g. adult")
 
     @model_validator(mode="after")
     def _canary(self) -> Target:

@@ -32,10 +32,11 @@ from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from ..pccp import facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl
+from .linked_facts import linked_facts
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
 GOVERNANCE_KINDS = frozenset({"Governance", "Trust"})
-REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
+REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister"})
 
 
 @dataclass
@@ -168,6 +169,7 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
                                  tracking_uri=evidence_tracking_uri)
         production = _in_production(base, version.model)
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
+        document["facts"].update(linked_facts(version, head, base))  # risk register, claims
         document.update(_version_context(version, head, production.manifest))
         return PolicyInput(subject, document, findings, loaded.locate, version, production)
     if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
