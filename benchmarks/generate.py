@@ -5,7 +5,7 @@
 
 Writes ``policies/data/roles.yaml``, ``schemas/*.schema.json`` (copied from this repository, so
 the ``# yaml-language-server: $schema=`` lines resolve) and, for each of M models,
-``models/<m>/{model,pccp,deployment}.yaml`` plus V versions ``models/<m>/versions/<semver>.yaml``
+``models/<m>/{model,pccp,deployment,risk}.yaml`` plus V versions ``models/<m>/versions/<semver>.yaml``
 of ~4.5 KB each. Every file passes ``clinigate validate`` and the JSON Schemas.
 
 OUT_DIR becomes a Git repository. Without ``--history`` it holds one commit. With ``--history H``
@@ -312,6 +312,7 @@ change_classes:"""]
         out.append(f"""\
   {cls}:
     authorised: {"true" if authorised else "false"}
+    risk_affecting: {"false" if cls == "metadata_only" else "true"}
     description: "{description}"
     acceptance:
       min_auc: 0.75
@@ -323,6 +324,24 @@ change_classes:"""]
     required_roles: {roles}
     regulatory_action: {action}""")
     return "\n".join(out) + "\n"
+
+
+def risk_yaml(m: ModelPlan) -> str:
+    return f"""\
+# yaml-language-server: $schema=../../schemas/risk-register.schema.json
+apiVersion: clinigate/v1
+kind: RiskRegister
+model: {m.name}
+risk_management_file: "QMS-RM-{m.index:04d}"
+hazards:
+  - {{id: H-1, description: "Missed or late alert for {m.condition[1]} (false negative)"}}
+  - {{id: H-2, description: "Performance degradation after drift in case mix or inputs"}}
+controls:
+  - {{id: RC-1, description: "Operating threshold and escalation pathway", hazards: [H-1],
+     iso14971_reference: "ISO 14971:2019 §7.1"}}
+  - {{id: RC-2, description: "Post-market performance monitoring", hazards: [H-1, H-2],
+     iso14971_reference: "ISO 14971:2019 §10"}}
+"""
 
 
 def deployment_yaml(m: ModelPlan, available: int, revision: int) -> str:
@@ -431,6 +450,7 @@ change:
   summary: "{summary}"
   rationale: "{rationale}"
   declared_class: {cls}
+  risk_controls_affected: ["RC-2 post-market performance monitoring"]
 artifact:
   uri: models:/{m.name}/{i + 1}
   sha256: {hexdigest(seed, m.name, version, "artifact")}
@@ -561,6 +581,7 @@ def final_files(plans: list[ModelPlan], seed: int) -> Iterator[tuple[str, str]]:
         base = f"models/{m.name}"
         yield f"{base}/model.yaml", model_yaml(m)
         yield f"{base}/pccp.yaml", pccp_yaml(m)
+        yield f"{base}/risk.yaml", risk_yaml(m)
         yield f"{base}/deployment.yaml", deployment_yaml(m, len(m.versions), 0)
         for i in range(len(m.versions)):
             yield f"{base}/versions/{m.versions[i]}.yaml", version_yaml(m, i, seed)
@@ -600,6 +621,7 @@ def history_commits(plans: list[ModelPlan], seed: int, commits: int
         base = f"models/{m.name}"
         first[f"{base}/model.yaml"] = model_yaml(m)
         first[f"{base}/pccp.yaml"] = pccp_yaml(m)
+        first[f"{base}/risk.yaml"] = risk_yaml(m)
         first[f"{base}/versions/{m.versions[0]}.yaml"] = version_yaml(m, 0, seed)
         first[f"{base}/deployment.yaml"] = deployment_yaml(m, 1, 0)
     yield f"Register {len(plans)} models with their first versions", first

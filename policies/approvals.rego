@@ -15,6 +15,7 @@ import data.clinigate.format
 import data.clinigate.governance
 import data.clinigate.monitoring
 import data.clinigate.pccp
+import data.clinigate.risk
 
 kind := input.subject.kind
 
@@ -51,6 +52,11 @@ required_roles contains r if {
 # A new monitoring report: the quality role owns post-market surveillance (monitoring.rego).
 required_roles contains r if {
 	some r in monitoring.required_roles
+}
+
+# A risk register change: quality and a clinical reviewer (risk.rego).
+required_roles contains r if {
+	some r in risk.required_roles
 }
 
 # Governance paths and trust.yaml: the roles the base's change-control table names (governance.rego).

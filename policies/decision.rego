@@ -9,6 +9,7 @@ import rego.v1
 
 import data.clinigate.acceptance
 import data.clinigate.approvals
+import data.clinigate.claims
 import data.clinigate.classify
 import data.clinigate.deployment
 import data.clinigate.format
@@ -19,9 +20,10 @@ import data.clinigate.modifications
 import data.clinigate.monitoring
 import data.clinigate.pccp
 import data.clinigate.release
+import data.clinigate.risk
 import data.clinigate.routing
 
-kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport"}
+kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport", "RiskRegister"}
 
 # Fail closed on a subject this policy set does not know: nothing else would judge it.
 deny contains {
@@ -41,7 +43,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | deny)
+all_deny := ((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | deny)
 
 all_warn := (((gates.warn | deployment.warn) | governance.warn) | routing.warn)
 

@@ -133,7 +133,35 @@ subgroups_with(attribute, entry) := array.concat(
 	[entry],
 )
 
+# facts.risk (policies/risk.rego): the sepsis-ews register, unchanged; the version cites RC-04.
+risk_facts := {
+	"register_at_base": true,
+	"register_at_head": true,
+	"register_changed": false,
+	"base_controls": ["RC-01", "RC-04", "RC-07"],
+	"head_controls": ["RC-01", "RC-04", "RC-07"],
+	"base_hazards": ["H-1", "H-2", "H-3", "H-4"],
+	"head_hazards": ["H-1", "H-2", "H-3", "H-4"],
+	"cited_controls": ["RC-04"],
+}
+
+# facts.claims (policies/claims.rego): the intended use and the approved deployment's coverage.
+claims_facts := {
+	"intended_use": {
+		"care_settings": ["inpatient_ward", "step_down_unit", "icu"],
+		"populations": ["adult"],
+		"indications": ["sepsis_onset_6h"],
+	},
+	"deployment_at_base": true,
+	"deployments": [
+		{"environment": "production", "version": "1.2.0", "care_settings": ["inpatient_ward", "step_down_unit", "icu"], "populations": ["adult"]},
+		{"environment": "shadow", "version": "1.3.0", "care_settings": ["emergency_department"], "populations": ["adult", "pediatric"]},
+	],
+}
+
 facts := {
+	"risk": risk_facts,
+	"claims": claims_facts,
 	"first_version": false,
 	"pccp_changed": false,
 	"intended_use_changed": false,

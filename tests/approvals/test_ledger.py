@@ -54,6 +54,7 @@ def remote_files(origin: Path) -> list[str]:
     (DEPLOY, ("sepsis-ews", "_deployment")),
     ("models/sepsis-ews/pccp.yaml", ("sepsis-ews", "_pccp")),
     ("models/sepsis-ews/model.yaml", ("sepsis-ews", "_model")),
+    ("models/sepsis-ews/risk.yaml", ("sepsis-ews", "_risk")),
 ])
 def test_document_paths_map_to_keys_and_back(path: str, expected: tuple[str, str]) -> None:
     assert ledger_key(path) == expected

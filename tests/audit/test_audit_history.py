@@ -187,3 +187,21 @@ def test_a_monitoring_report_is_not_read_as_a_deployment(tmp_path: Path) -> None
     with Auditor.open(Git(repo), "main") as auditor:
         assert auditor.log.problems == []
         assert [e for e in auditor.log.events if e.path == "models/sepsis-ews/monitoring/2026-q4.yaml"] == []
+
+
+def test_a_risk_register_change_is_its_own_event(tmp_path: Path) -> None:
+    """risk.yaml is a controlled document: its change is on the timeline, never read as a deployment."""
+    repo = tmp_path / "registry"
+    repo.mkdir()
+    copy_example_registry(repo)
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "registry", T1)
+    register = repo / "models/sepsis-ews/risk.yaml"
+    register.write_text(register.read_text(encoding="utf-8").replace("QMS-RM-0142 rev D", "QMS-RM-0142 rev E"),
+                        encoding="utf-8")
+    commit_all(repo, "Risk management file rev E (#13)", T2)
+    with Auditor.open(Git(repo), "main") as auditor:
+        assert auditor.log.problems == []
+        changed = [e for e in auditor.log.events if e.path == "models/sepsis-ews/risk.yaml"]
+        assert [(e.kind.value, e.model, e.landing.pull_request) for e in changed] == [
+            ("risk_register_changed", "sepsis-ews", None), ("risk_register_changed", "sepsis-ews", 13)]

@@ -27,7 +27,8 @@ EVIDENCE_RECORD = "evidence.json"  # clinigate evaluate's record, beside the pre
 MODEL_FILE = "model.yaml"
 PCCP_FILE = "pccp.yaml"
 DEPLOYMENT_FILE = "deployment.yaml"
-MODEL_FILES = (MODEL_FILE, PCCP_FILE, DEPLOYMENT_FILE)  # every model folder holds these three
+RISK_FILE = "risk.yaml"  # the model's risk register (ISO 14971 hazards and risk controls)
+MODEL_FILES = (MODEL_FILE, PCCP_FILE, DEPLOYMENT_FILE, RISK_FILE)  # every model folder holds these four
 POLICIES_DIR = "policies"
 POLICY_DATA_DIR = f"{POLICIES_DIR}/data"
 ROLES_PATH = f"{POLICY_DATA_DIR}/roles.yaml"
@@ -44,6 +45,7 @@ SCHEMA_FILES = {  # document kind -> its JSON Schema under schemas/ (clinigate s
     "Roles": "roles.schema.json",
     "Trust": "trust.schema.json",
     "MonitoringReport": "monitoring-report.schema.json",
+    "RiskRegister": "risk-register.schema.json",
 }
 
 # The refs clinigate keeps beside the branches (approvals/ledger.py and audit/checkpoint.py own
@@ -55,7 +57,8 @@ LEDGER_WRITTEN_REF = "refs/clinigate/ledger-written"
 LEDGER_HEAD_TAGS = "refs/tags/clinigate/ledger/"
 CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
 
-_MODEL_FILES = {MODEL_FILE: "Model", PCCP_FILE: "PCCP", DEPLOYMENT_FILE: "Deployment"}
+_MODEL_FILES = {MODEL_FILE: "Model", PCCP_FILE: "PCCP", DEPLOYMENT_FILE: "Deployment",
+                RISK_FILE: "RiskRegister"}
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,10 @@ def pccp_path(model: str) -> str:
 
 def deployment_path(model: str) -> str:
     return model_file_path(model, DEPLOYMENT_FILE)
+
+
+def risk_path(model: str) -> str:
+    return model_file_path(model, RISK_FILE)
 
 
 def model_of(path: str | PurePosixPath) -> str | None:

@@ -144,7 +144,7 @@ def normalise_document(root: Path, path: str) -> str:
         raise UsageError(f"{path}: not inside the registry {root}")
     if expected_kind(rel) in APPROVABLE_KINDS or is_governance_file(Git(root), str(rel)):
         return str(rel)
-    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml and deployment.yaml "
+    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml, deployment.yaml and risk.yaml "
                      f"(models/<model>/...) and governance files ({layout.CHANGE_CONTROL_PATH}) "
                      "are approved")
 

@@ -6,7 +6,7 @@
     'models/sepsis-ews/deployment.yaml'
 
 Every act is at ``<model>/<key>/<document_sha256>/<act_id>.sigstore.json``: the key is a
-version, or ``_deployment``, ``_pccp`` or ``_model`` for a model's own documents; governance
+version, or ``_deployment``, ``_pccp``, ``_model`` or ``_risk`` for a model's own documents; governance
 files are under ``_repo/<the file's whole path, percent-encoded>``. Paths of the registry itself
 come from :mod:`clinigate.layout`, and so do the ref names (re-exported here under the names the
 ledger modules use); this module owns only the names inside the ledger.
@@ -34,7 +34,7 @@ HEAD_TAGS = layout.LEDGER_HEAD_TAGS
 
 BUNDLE_SUFFIX = ".sigstore.json"
 MODEL_DOCUMENTS = {layout.DEPLOYMENT_FILE: "_deployment", layout.PCCP_FILE: "_pccp",
-                   layout.MODEL_FILE: "_model"}
+                   layout.MODEL_FILE: "_model", layout.RISK_FILE: "_risk"}
 # Governance files (policies, workflows, the tool's code: DESIGN §13) are approved like documents;
 # their acts live under this folder, keyed by the file's whole path, percent-encoded into one name.
 REPO_FILES = "_repo"
@@ -46,14 +46,14 @@ _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class NotALedgerDocument(UsageError):
-    """Only version manifests and a model's deployment, PCCP and model documents are approved."""
+    """Only version manifests and a model's deployment, PCCP, model and risk documents are approved."""
 
 
 def ledger_key(path: str) -> tuple[str, str]:
     """(model, key) for an approvable document path; refuses anything else.
 
     ``models/m/versions/1.3.0.yaml`` -> ``("m", "1.3.0")``; ``models/m/deployment.yaml`` ->
-    ``("m", "_deployment")``; likewise ``_pccp`` and ``_model``.
+    ``("m", "_deployment")``; likewise ``_pccp``, ``_model`` and ``_risk``.
     """
     if is_repository_file(path):
         return REPO_FILES, quote(path, safe="")
@@ -69,7 +69,7 @@ def ledger_key(path: str) -> tuple[str, str]:
     raise NotALedgerDocument(
         f"{path!r} is not a document clinigate records approvals for",
         hint=f"approve {layout.version_path('<model>', '<semver>')}, a model's {layout.DEPLOYMENT_FILE}, "
-             f"{layout.PCCP_FILE} or {layout.MODEL_FILE}, or a governance file such as "
+             f"{layout.PCCP_FILE}, {layout.MODEL_FILE} or {layout.RISK_FILE}, or a governance file such as "
              f"{layout.POLICIES_DIR}/gates.rego",
     )
 

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     DEPLOYMENT_CHANGED = "deployment_changed"  # one per environment whose version changed
     PCCP_CHANGED = "pccp_changed"
     MODEL_CHANGED = "model_changed"
+    RISK_REGISTER_CHANGED = "risk_register_changed"
     GOVERNANCE_CHANGED = "governance_changed"
 
 
@@ -144,6 +145,8 @@ def _events(landing: Landing, status: str, path: str, blob: str, deployments: di
         return [Event(Kind.PCCP_CHANGED, landing, path, place.model)]
     if place.kind == "Model":
         return [Event(Kind.MODEL_CHANGED, landing, path, place.model)]
+    if place.kind == "RiskRegister":
+        return [Event(Kind.RISK_REGISTER_CHANGED, landing, path, place.model)]
     if place.kind == "MonitoringReport":
         return []  # evidence a version cites, not a change of what runs: the citing version is the event
     return _deployment_events(landing, path, place.model or "", blob, deployments, running, log)

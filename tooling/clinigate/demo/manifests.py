@@ -34,6 +34,8 @@ def as_new_version(data: dict[str, Any], version: str, modification: str | None 
         "rationale": "Scheduled refresh under the PCCP data-update protocol; no change to "
                      "algorithm, features or hyperparameters.",
         "declared_class": "data_update",
+        # A refresh by the same method touches the risk controls the last one did (IEC 62304 §7.4).
+        "risk_controls_affected": list(data["change"].get("risk_controls_affected", [])),
     }
     if modification is not None:
         new["change"]["modification_id"] = modification

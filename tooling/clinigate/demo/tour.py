@@ -293,7 +293,8 @@ def _copy_registry(workdir: Path) -> Generator[Step, None, tuple[Git, DemoPki]]:
     yield Step(
         "A registry is a Git repository",
         "Each model has model.yaml (intended use), pccp.yaml (its Predetermined Change Control "
-        "Plan), deployment.yaml (which version runs where) and one immutable manifest per "
+        "Plan), deployment.yaml (which version runs where), risk.yaml (its hazards and risk "
+        "controls) and one immutable manifest per "
         "version. People and their review roles live in policies/data/roles.yaml.",
         command=f"git init {workdir} && git commit   # {commit[:12]} on main",
         output="\n".join(lines),

@@ -23,6 +23,7 @@ from .messages import field_path
 from .model import Model
 from .monitoring_report import CITATION_PREFIX
 from .pccp import PCCP
+from .risk import RiskRegister
 from .roles import Roles
 from .semver import SEMVER_RE, SemverKey
 from .trust import Trust
@@ -66,6 +67,8 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
                 _unknown_version(loaded, ("authorised_baseline",), doc.model, doc.authorised_baseline)
         elif isinstance(doc, Model):
             _check_folder(loaded, doc.name, folder, "name")
+        elif isinstance(doc, RiskRegister):
+            _check_folder(loaded, doc.model, folder, "model")
         elif isinstance(doc, Trust) and trust_files is not None:
             loaded.findings.extend(trust_files(doc, loaded.locate))
 

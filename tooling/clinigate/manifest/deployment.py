@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .claims import Terms
 from .values import Environment, Integer, ModelName, Semver, StrictModel, Text, UniqueTextList
 
 
@@ -16,6 +17,9 @@ class Target(StrictModel):
     sites: UniqueTextList | None = Field(
         default=None, description="the sites this environment serves (names as in "
         "training.dataset.sites); a local release may run here only if it lists every one")
+    # What this environment serves, compared with model-card claims (claims.py; production only).
+    care_settings: Terms = Field(default_factory=list, description="care settings where it runs, e.g. icu")
+    populations: Terms = Field(default_factory=list, description="populations it serves, e.g. adult")
 
     @model_validator(mode="after")
     def _canary(self) -> Target:

@@ -11,6 +11,7 @@ from .deployment import Deployment
 from .model import Model
 from .monitoring_report import MonitoringReport
 from .pccp import PCCP
+from .risk import RiskRegister
 from .roles import Roles
 from .trust import Trust
 from .version import ModelVersion
@@ -23,6 +24,7 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "Roles": Roles,
     "Trust": Trust,
     "MonitoringReport": MonitoringReport,
+    "RiskRegister": RiskRegister,
 }
 
 ROLES_PATH = PurePosixPath(layout.ROLES_PATH)
@@ -35,5 +37,5 @@ def expected_kind(relpath: PurePosixPath) -> str | None:
     return place.kind if place else None
 
 
-__all__ = ["DOCUMENT_TYPES", "Deployment", "Model", "ModelVersion", "PCCP", "ROLES_PATH", "Roles",
-           "TRUST_PATH", "Trust"]
+__all__ = ["DOCUMENT_TYPES", "Deployment", "Model", "ModelVersion", "PCCP", "ROLES_PATH", "RiskRegister",
+           "Roles", "TRUST_PATH", "Trust"]

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .claims import Terms
 from .values import Email, Integer, ModelName, ShortText, StrictModel, Text
 
 
@@ -47,6 +48,12 @@ class IntendedUse(StrictModel):
         description="HTI-1 attribute 8: does the output inform, augment or replace a decision"
     )
     output: Output
+    # The structured counterparts of setting, population and indication: what model-card claims are
+    # compared with (claims.py). Free text above stays the description people read.
+    care_settings: Terms = Field(default_factory=list, description="care settings the intended use "
+                                 "covers, e.g. inpatient_ward, icu")
+    populations: Terms = Field(default_factory=list, description="populations it covers, e.g. adult")
+    indications: Terms = Field(default_factory=list, description="indications it covers, as terms")
 
 
 class Regulatory(StrictModel):

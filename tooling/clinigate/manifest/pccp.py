@@ -60,6 +60,8 @@ class AcceptanceCriteria(StrictModel):
 
 class ChangeClassPlan(StrictModel):
     authorised: Flag
+    risk_affecting: Flag = Field(description="changes of this class can affect risk controls: a version "
+                                 "must cite the controls (risk.yaml) it affects (IEC 62304 §7.4)")
     description: Text
     acceptance: AcceptanceCriteria
     required_roles: Annotated[list[Role], Field(min_length=1)]

@@ -199,17 +199,17 @@ def _location_finding(relpath: str) -> Finding | None:
                        f"rename to {pure.with_suffix('.yaml').name}")
     return Finding(relpath, None, None, "path.unexpected",
                    "not a clinigate document location "
-                   f"({layout.model_file_path('<model>', '{model,pccp,deployment}.yaml')}, "
+                   f"({layout.model_file_path('<model>', '{model,pccp,deployment,risk}.yaml')}, "
                    f"{layout.version_path('<model>', '<version>')}); ignored", severity=Severity.WARNING)
 
 
 def _missing_documents(repo_root: Path, files: Iterable[str]) -> list[Finding]:
-    """Each model folder touched must hold its model, PCCP and deployment documents."""
+    """Each model folder touched must hold its model, PCCP, deployment and risk documents."""
     folders = {m for f in files if (m := layout.model_of(f)) is not None}
     return [
         Finding(layout.model_file_path(m, name), None, None, "xref.missing-document",
-                f"{layout.model_dir(m)}/ has no {name}: every model needs model.yaml, pccp.yaml and "
-                "deployment.yaml")
+                f"{layout.model_dir(m)}/ has no {name}: every model needs "
+                f"{', '.join(layout.MODEL_FILES[:-1])} and {layout.MODEL_FILES[-1]}")
         for m in sorted(folders)
         for name in layout.MODEL_FILES
         if not (repo_root / layout.model_file_path(m, name)).is_file()

@@ -11,9 +11,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
+from .claims import Claim
 from .evidence import Evidence
 from .independence import Independence, TuningDataset
 from .release import Release
+from .risk import RiskId
 from .values import (
     REQUIRED_DEMOGRAPHICS,
     ChangeClass,
@@ -52,7 +54,12 @@ class Change(StrictModel):
     release: Release | None = Field(default=None, description="how this modification is released: "
                                     "automatic or manual, global or local (with its sites)")
     problem_reports: list[ShortText] = Field(default_factory=list)
-    risk_controls_affected: list[ShortText] = Field(default_factory=list)
+    risk_controls_affected: list[ShortText] = Field(
+        default_factory=list, description="the risk controls (risk.yaml) this change affects, each entry "
+        "starting with the control's id: 'RC-04 post-market performance monitoring'")
+    new_hazards: list[RiskId] = Field(
+        default_factory=list, description="hazards this change introduces; risk.yaml must add them in the "
+        "same pull request")
 
 
 class MlflowRef(StrictModel):
@@ -265,6 +272,9 @@ class ModelCard(StrictModel):
     explainability: Text
     known_biases: Text | None = None
     caveats: Text | None = None
+    claims: list[Claim] = Field(
+        default_factory=list, description="the care settings, populations and indications this card "
+        "claims; each must be covered by the intended use and the approved production deployment")
 
 
 class DriftMonitor(StrictModel):

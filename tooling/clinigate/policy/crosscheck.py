@@ -26,6 +26,7 @@ from ..manifest.deployment import Deployment
 from ..manifest.loader import load_file
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
+from ..manifest.risk import RiskRegister
 from ..manifest.validate import discover
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
@@ -34,6 +35,7 @@ from .bundle import PolicyBundle
 from .crosscheck_regulatory import independence_variations, routing_variations
 from .decision import DECISION_RULE
 from .inputs import version_facts
+from .linked_facts import claims_facts, risk_facts
 
 CROSSCHECK_ENGINES = ("embedded", "regopy", "opa")
 
@@ -116,13 +118,14 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         out.append((label, base))
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
         out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
-        for more in (independence_variations(base), routing_variations(base), modification_variations(base)):
+        for more in (independence_variations(base), routing_variations(base), modification_variations(base),
+                     linked_variations(base)):
             out.extend((f"{label} · {name}", variant) for name, variant in more)
     return out
 
 
 def _load_registry(repo_root: Path) -> dict[str, Any]:
-    docs: dict[str, Any] = {"versions": {}, "pccp": {}, "model": {}, "deployment": {}}
+    docs: dict[str, Any] = {"versions": {}, "pccp": {}, "model": {}, "deployment": {}, "risk": {}}
     for path in discover(repo_root):
         loaded = load_file(repo_root, path)
         doc = loaded.document
@@ -134,6 +137,8 @@ def _load_registry(repo_root: Path) -> dict[str, Any]:
             docs["model"][doc.name] = doc
         elif isinstance(doc, Deployment):
             docs["deployment"][doc.model] = doc
+        elif isinstance(doc, RiskRegister):
+            docs["risk"][doc.model] = doc
     return docs
 
 
@@ -153,6 +158,9 @@ def _version_input(model: str, doc: ModelVersion, docs: dict[str, Any],
     if pccp is not None and pccp.cumulative_assessment_after is not None:
         merged = {v: d for (m, v), d in versions.items() if m == model}
         facts["modifications"] = shipped_facts(doc, pccp, merged)
+    register = docs["risk"].get(model)
+    facts.update(risk=risk_facts(doc, base=register, head=register, changed=False),
+                 claims=claims_facts(model=docs["model"].get(model), deployment=deployment))
     dump = _dump
     return {
         "subject": {"path": layout.version_path(model, doc.version), "kind": "ModelVersion",
@@ -250,3 +258,36 @@ def absences(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             if isinstance(plan, dict):
                 plan.pop("regulatory_action", None)
         yield "plans without regulatory_action", item
+
+
+def linked_variations(base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The risk register and claims facts (policies/risk.rego, claims.rego) on and off each rule."""
+    def variant(change: Any) -> dict[str, Any]:
+        item = copy.deepcopy(base)
+        change(item)
+        return item
+
+    claim = {"care_setting": "emergency_department", "population": "pediatric", "indication": None}
+    yield "cites RC-99", variant(lambda i: i["facts"]["risk"]["cited_controls"].append("RC-99"))
+    yield "cites no control", variant(lambda i: i["facts"]["risk"].update(cited_controls=[]))
+    yield "new hazard H-7, register unchanged", variant(
+        lambda i: i["manifest"]["change"].update(new_hazards=["H-7"]))
+    yield "new hazard H-7, register changed", variant(lambda i: (
+        i["manifest"]["change"].update(new_hazards=["H-7"]),
+        i["facts"]["risk"].update(register_changed=True, head_hazards=["H-7"])))
+    yield "no register at base", variant(lambda i: i["facts"]["risk"].update(register_at_base=False))
+    yield "no register at all", variant(
+        lambda i: i["facts"]["risk"].update(register_at_base=False, register_at_head=False))
+    yield "no risk facts", variant(lambda i: i["facts"].pop("risk"))
+    yield "no claims facts", variant(lambda i: i["facts"].pop("claims"))
+    yield "claims pediatric emergency department", variant(
+        lambda i: i["manifest"]["model_card"].update(claims=[claim]))
+    yield "claims with no deployment at base", variant(lambda i: (
+        i["manifest"]["model_card"].update(claims=[{**claim, "care_setting": "icu", "population": "adult"}]),
+        i["facts"]["claims"].update(deployment_at_base=False, deployments=[])))
+    yield "claims with no intended use", variant(lambda i: (
+        i["manifest"]["model_card"].update(claims=[{**claim, "indication": "sepsis_onset_6h"}]),
+        i["facts"]["claims"].update(intended_use=None)))
+    if (base.get("pccp") or {}).get("change_classes"):
+        yield "plans without risk_affecting", variant(
+            lambda i: [p.pop("risk_affecting", None) for p in i["pccp"]["change_classes"].values()])

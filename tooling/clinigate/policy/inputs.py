@@ -34,10 +34,11 @@ from ..pccp import facts
 from ..pccp.independence import independence_facts
 from ..pccp.modifications import release_facts, shipped_facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl
+from .linked_facts import linked_facts
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
 GOVERNANCE_KINDS = frozenset({"Governance", "Trust"})
-REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model"})
+REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister"})
 
 
 @dataclass
@@ -171,6 +172,7 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
         production = _in_production(base, version.model)
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
         document["facts"].update(_shipped(version, head, base))
+        document["facts"].update(linked_facts(version, head, base))  # risk register, claims
         document.update(_version_context(version, head, production.manifest))
         return PolicyInput(subject, document, findings, loaded.locate, version, production)
     if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
