@@ -328,9 +328,14 @@ def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]
     ``claimed`` is what an unverifiable entry says of itself, for the reports only: the policies
     count ``role`` and ``valid``, which never come from an unverified claim.
     """
-    return [{"role": v.role, "signer": (v.statement.predicate.signer.id if v.statement else None),
-             "valid": v.counts_as_approval, "digest": v.statement.document_digest if v.statement else None,
-             "decision": v.decision, "rule": v.rule, "problem": v.problem,
-             "printed_name": v.statement.predicate.signer.name if v.statement else None,
-             "entry": v.entry, "claimed": v.claim.as_dict() if v.claim else None}
-            for v in verdicts]
+    return [_policy_approval(v) for v in verdicts]
+
+
+def _policy_approval(v: ApprovalVerdict) -> dict[str, Any]:
+    # Meaning and both times ride along for the reports (21 CFR 11.50); the policies ignore them.
+    row = v.as_dict()
+    return {"role": v.role, "signer": row["signer"], "valid": v.counts_as_approval, "digest": row["digest"],
+            "decision": v.decision, "rule": v.rule, "problem": v.problem, "printed_name": row["printed_name"],
+            "entry": v.entry, "claimed": row["claimed"], "meaning": row["meaning"],
+            "trusted_time": row["trusted_time"], "claimed_time": row["claimed_time"],
+            "time_source": row["time_source"]}

@@ -3,12 +3,13 @@
 ``import git`` (GitPython) costs ~0.08 s and starts a ``git version``: ``--help`` and
 ``validate`` never ask a Git object anything, so they never open one. The repository's
 persistent ``cat-file`` processes answer one question at a time: a lock keeps threads that
-share one clone from interleaving them.
+share one clone from interleaving them, and they end with the session.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,13 @@ class Session:
                 from .command import open_repo
 
                 self._repo = open_repo(root, self.command(root))
+                # The repository keeps `git cat-file` processes running; end them with the session
+                # (or at exit), not whenever the garbage collector reaches the Popen objects.
+                weakref.finalize(self, _close, self._repo)
             if len(self.trees) > TREES_KEPT:
                 self.trees.clear()
             return self._repo
+
+
+def _close(repo: git.Repo) -> None:
+    repo.close()  # GitPython: clear_cache() terminates and reaps the persistent cat-file processes

@@ -75,6 +75,12 @@ class ApprovalRecord(_Typed):
     entry: str | None = None  # the ledger file
     # What an entry that did not verify says of itself, for the reports only (approvals/claim.py).
     claimed: dict[str, str | None] | None = None
+    # 21 CFR 11.50: the signature's meaning and its times (trusted by a log or TSA, claimed by the
+    # signer), shown beside the name in every rendering; never read by the policies.
+    meaning: str | None = None
+    trusted_time: str | None = None
+    claimed_time: str | None = None
+    time_source: str | None = None
 
 
 class DocumentDecision(BaseModel):

@@ -11,7 +11,7 @@ from ..policy.decision import ApprovalRecord, DocumentDecision, GateDecision, He
 from . import github, junit, sarif, subgroup_delta
 from .markdown import markdown_code, markdown_text
 from .protocol import Renderers
-from .signatures import claim_text, person
+from .signatures import claim_text, person, time_label
 from .tables import check_table
 from .text import location
 
@@ -72,20 +72,30 @@ def _standing(approval: ApprovalRecord) -> str:
     return "counted" if approval.valid else "not counted" if approval.rule else "not an approval"
 
 
+def _manifestation(approval: ApprovalRecord) -> str:
+    """Meaning and times of a verified act (21 CFR 11.50); what an unverified one claims is in _who."""
+    row = approval.model_dump()
+    return f"meaning: {approval.meaning} · {time_label(row)}"
+
+
 def _approval_line(approval: ApprovalRecord) -> str:
     who, standing = _who(approval), _standing(approval)
     if standing == "not counted":
-        return f"  not counted: {who}: [{approval.rule}] {approval.problem}"
-    return f"  signed: {who}: {approval.decision}" + (" (not an approval)" if standing != "counted" else "")
+        head = f"  not counted: {who}: [{approval.rule}] {approval.problem}"
+    else:
+        note = " (not an approval)" if standing != "counted" else ""
+        head = f"  signed: {who}: {approval.decision}{note}"
+    return f"{head}\n    {_manifestation(approval)}" if approval.meaning else head
 
 
 def _approval_item(approval: ApprovalRecord) -> str:
     who, standing = _who(approval, markdown_code), _standing(approval)
+    shown = f" ({markdown_text(_manifestation(approval))})" if approval.meaning else ""
     if standing == "not counted":
-        return f"- ❌ not counted: {who}: **{approval.rule}** {approval.problem}"
+        return f"- ❌ not counted: {who}: **{approval.rule}** {approval.problem}{shown}"
     if standing == "counted":
-        return f"- ✅ {who}: {approval.decision}"
-    return f"- ➖ {who}: {approval.decision} (not an approval)"
+        return f"- ✅ {who}: {approval.decision}{shown}"
+    return f"- ➖ {who}: {approval.decision} (not an approval){shown}"
 
 
 def json_format(report: GateDecision) -> str:
