@@ -268,3 +268,22 @@ def test_a_key_stock_verifiers_cannot_check_signs_nothing(signed_registry: Signe
                      "--reason", REASON, "--key", str(rsa.key_path), "--allow-unencrypted-key", "--cert", str(rsa.cert_path), cwd=reg.repo)
     assert result.code == 2, result.stdout + result.stderr
     assert "RSA-3072 key" in result.stderr and "ECDSA P-256" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_shows_each_signatures_name_meaning_and_times(signed_registry: SignedRegistry) -> None:
+    """21 CFR 11.50 in check's own renderings, as in verify: printed name, meaning, the trusted
+    (TSA) time and the signer's claimed time, each labelled."""
+    from clinigate.report.check import CHECK_RENDERERS
+
+    reg = signed_registry
+    reg.sign("jlindqvist", "clinical_reviewer")
+    report = run_check(reg.repo, base="main", head=reg.branch)
+    (manifest,) = [m for m in report.manifests if m.path == reg.version_path]
+    (approval,) = manifest.approvals
+    assert approval.meaning == "approval" and approval.time_source == "rfc3161"
+    assert approval.trusted_time and approval.claimed_time
+    text = CHECK_RENDERERS["text"](report)
+    assert (f"    meaning: approval · trusted time {approval.trusted_time} (trusted: rfc3161) · claimed time "
+            f"{approval.claimed_time} (claimed by the signer)") in text
+    markdown = CHECK_RENDERERS["markdown"](report)
+    assert "meaning: approval · trusted time" in markdown and "(claimed by the signer)" in markdown
