@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .authority import DisciplineExemption, ReviewOrder, ReviewStage, check_disciplines, check_review_order
 from .significance import SignificanceRule, check_rules
 from .values import (
     REQUIRED_DEMOGRAPHICS,
@@ -58,8 +59,27 @@ class ChangeClassPlan(StrictModel):
     authorised: Flag
     description: Text
     acceptance: AcceptanceCriteria
+    # Before required_roles, whose validator reads it (manifest/authority.py, GMLP principle 1).
+    discipline_exemption: DisciplineExemption | None = Field(
+        None, description="disciplines (clinical, ml, quality_regulatory) this class's reviewers may "
+        "lack, and why")
     required_roles: Annotated[list[Role], Field(min_length=1)]
     regulatory_action: RegulatoryAction
+    review_order: ReviewOrder | None = Field(None, description="this class's review stages, instead of "
+                                             "the plan's review_order")
+
+    @field_validator("required_roles")
+    @classmethod
+    def _disciplines(cls, roles: list[Role], info: ValidationInfo) -> list[Role]:
+        if "discipline_exemption" in info.data:  # absent when the exemption is itself invalid
+            check_disciplines(roles, info.data["discipline_exemption"])
+        return roles
+
+    @field_validator("review_order")
+    @classmethod
+    def _order(cls, stages: list[ReviewStage] | None) -> list[ReviewStage] | None:
+        check_review_order(stages)
+        return stages
 
 
 class LockedDataset(StrictModel):
@@ -89,6 +109,9 @@ class PCCP(StrictModel):
         default_factory=list, description="the plan's significance assessment of classes it does not "
         "authorise: a non-significant one is routed to letter_to_file (policies/routing.rego)"
     )
+    review_order: ReviewOrder | None = Field(
+        None, description="the order of reviews for every class without its own; null: the order in "
+        "policies/data/approval_authority.yaml")
 
     @field_validator("change_classes")
     @classmethod
@@ -105,3 +128,9 @@ class PCCP(StrictModel):
     def _significance(cls, value: list[SignificanceRule], info: ValidationInfo) -> list[SignificanceRule]:
         check_rules(value, info.data.get("change_classes", {}))  # absent when change_classes is invalid
         return value
+
+    @field_validator("review_order")
+    @classmethod
+    def _order(cls, stages: list[ReviewStage] | None) -> list[ReviewStage] | None:
+        check_review_order(stages)
+        return stages
