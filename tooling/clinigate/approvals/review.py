@@ -322,15 +322,27 @@ def _note_claims(verdicts: Sequence[ApprovalVerdict], entries: Sequence[Any]) ->
             verdict.claim = claim_of(texts[verdict.entry])
 
 
-def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]]:
+def policy_approvals(verdicts: Sequence[ApprovalVerdict], *, claimed_times: bool) -> list[dict[str, Any]]:
     """``input.approvals`` for the policies: valid approvals count; the rest explain themselves.
 
     ``claimed`` is what an unverifiable entry says of itself, for the reports only: the policies
-    count ``role`` and ``valid``, which never come from an unverified claim.
+    count ``role``, ``valid``, ``meaning`` and ``order`` (the rank of its signing time among the
+    approvals, :mod:`.sequence`; ``claimed_times``: trust.yaml accepts untrusted times), which
+    never come from an unverified claim.
     """
+    from .sequence import approval_ranks
+
+    ranks = approval_ranks(verdicts, claimed_times=claimed_times)
     return [{"role": v.role, "signer": (v.statement.predicate.signer.id if v.statement else None),
              "valid": v.counts_as_approval, "digest": v.statement.document_digest if v.statement else None,
              "decision": v.decision, "rule": v.rule, "problem": v.problem,
              "printed_name": v.statement.predicate.signer.name if v.statement else None,
+             "meaning": v.statement.predicate.meaning.value if v.statement else None,
+             "order": ranks.get(v.act_id),
              "entry": v.entry, "claimed": v.claim.as_dict() if v.claim else None}
             for v in verdicts]
+
+
+def accepts_claimed_times(trust: Trust) -> bool:
+    """Whether approvals may be ordered by the time their signers claim (no trusted time required)."""
+    return not trust.pki.require_timestamp
