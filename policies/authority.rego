@@ -58,8 +58,11 @@ approval_list := a if {
 # The authority matrix: role -> meaning -> risk classes
 # ---------------------------------------------------------------------------------------------
 
+# (`some k; v := x[k]`: regopy cannot parse `some k, v in` inside a comprehension.)
 allowed_meanings(role) := {m |
-	some m, classes in object.get(matrix, role, {})
+	row := object.get(matrix, role, {})
+	some m
+	classes := row[m]
 	is_array(classes)
 	covers(classes)
 }
@@ -119,7 +122,7 @@ stage_name(i) := n if {
 } else := concat("", ["number ", format_int(i + 1, 10)])
 
 # The stages `role` reviews at (one in a valid order; with more, each binds).
-stages_of(role) := {i | some i, stage in review_order; role in stage_roles(stage)}
+stages_of(role) := {i | some i; stage := review_order[i]; role in stage_roles(stage)}
 
 # The roles this change requires at stage i.
 required_at(i) := {r | some r in stage_roles(review_order[i]); r in approvals.required_roles}
@@ -267,7 +270,7 @@ order_msg(a) := concat("", [
 	"earlier stages (", order_text, "): it does not count (21 CFR 11.10(f)).",
 ])
 
-order_text := concat(" → ", [stage_name(i) | some i, _ in review_order])
+order_text := concat(" → ", [stage_name(i) | some i; review_order[i]])
 
 entry_of(a) := object.get(a, "entry", null)
 
@@ -336,7 +339,8 @@ pccp_plans := p if {
 plan_roles(plan) := {r | some r in plan.required_roles}
 
 missing_disciplines(plan) := {d |
-	some d, roles in disciplines
+	some d
+	roles := disciplines[d]
 	not exempt(plan, d)
 	count(roles & plan_roles(plan)) == 0
 }

@@ -91,7 +91,7 @@ def check_disciplines(roles: Sequence[Role], exemption: DisciplineExemption | No
     exempt = set(exemption.disciplines) if exemption else set()
     missing = [d for d in Discipline if d not in exempt and not DISCIPLINE_ROLES[d] & held]
     if missing:
-        wanted = "; ".join(f"a {d.value} role ({' or '.join(sorted(r.value for r in DISCIPLINE_ROLES[d]))})"
+        wanted = "; ".join(f"a role of the {d.value} discipline ({' or '.join(sorted(r.value for r in DISCIPLINE_ROLES[d]))})"
                            for d in missing)
         raise ValueError(f"required_roles must include {wanted} (GMLP principle 1: a multidisciplinary "
                          "review), or discipline_exemption must name the discipline with a reason")

@@ -24,12 +24,14 @@ from .. import layout
 from ..errors import EnvironmentProblem
 from ..manifest.deployment import Deployment
 from ..manifest.loader import load_file
+from ..manifest.authority import risk_class
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
 from ..manifest.validate import discover
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from .bundle import PolicyBundle
+from .crosscheck_authority import authority_variations
 from .crosscheck_regulatory import independence_variations, routing_variations
 from .decision import DECISION_RULE
 from .inputs import version_facts
@@ -115,7 +117,7 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         out.append((label, base))
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
         out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
-        for more in (independence_variations(base), routing_variations(base)):
+        for more in (independence_variations(base), routing_variations(base), authority_variations(base)):
             out.extend((f"{label} · {name}", variant) for name, variant in more)
     return out
 
@@ -148,7 +150,8 @@ def _version_input(model: str, doc: ModelVersion, docs: dict[str, Any],
     facts = version_facts(doc, parent=parent, production=production, authorised=authorised,
                           pccp=pccp, defaults=defaults)
     facts.update(pccp_changed=False, intended_use_changed=False,
-                 approved_versions=sorted(v for (m, v) in versions if m == model))
+                 approved_versions=sorted(v for (m, v) in versions if m == model),
+                 risk_class=risk_class(docs["model"].get(model)))
     dump = _dump
     return {
         "subject": {"path": layout.version_path(model, doc.version), "kind": "ModelVersion",
