@@ -55,14 +55,8 @@ class SignedRegistry:
         """An approval whose statement claims ``signed_at`` (the signer's own clock), signed and put on
         the ledger; without a TSA (``untimed_registry``) that claimed time is the one it is ordered by.
         Returns the act id (what a revocation names)."""
-        person = self.person(person_id)
-        statement, digest, _ = build_act(self.git, ActRequest(self.version_path, role, "approved", "reviewed",
-                                                              meaning=meaning, signer_id=person_id))
-        data = json.loads(statement)
-        data["predicate"]["signed_at"] = signed_at
-        payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-        self.append_raw(self.version_path, digest, self.pki.signer(person).sign(payload))
-        return act_id(payload)
+        return sign_claimed(self.git, self.pki, self.version_path, self.person(person_id), role, signed_at,
+                            meaning=meaning)
 
     def approve_in_order(self, roles: tuple[str, ...] = ("ml_reviewer", "clinical_reviewer", "quality"),
                          document: str | None = None) -> list[SignedAct]:
@@ -78,6 +72,19 @@ class SignedRegistry:
 
     def append_raw(self, document: str, digest: str, bundle: str) -> None:
         Ledger(self.git).append([(document, digest, bundle)], "test: raw entry")
+
+
+def sign_claimed(git: Git, pki: DemoPki, document: str, person: Person, role: str, signed_at: str, *,
+                 meaning: str | None = None) -> str:
+    """``person`` approves ``document`` at HEAD as ``role``, the statement claiming ``signed_at``; the
+    bundle (a real signature, without a timestamp) goes on the ledger. Returns the act id."""
+    statement, digest, _ = build_act(git, ActRequest(document, role, "approved", "reviewed", meaning=meaning,
+                                                     signer_id=person.id))
+    data = json.loads(statement)
+    data["predicate"]["signed_at"] = signed_at
+    payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    Ledger(git).append([(document, digest, pki.signer(person).sign(payload))], "test: an approval at a set time")
+    return act_id(payload)
 
 
 def tamper_payload(bundle: str) -> str:
