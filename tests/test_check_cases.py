@@ -48,8 +48,8 @@ from testing.fixtures import commit_all, git
 from clinigate.demo.approvals import DemoPki
 from clinigate.demo.approvals import roles as demo_roles
 from clinigate.demo.manifests import write_data_update
-from clinigate.gitrepo import Git
 from clinigate.gate.check import run_check
+from clinigate.gitrepo import Git
 
 CASES = Path(__file__).parent / "cases" / "check"
 

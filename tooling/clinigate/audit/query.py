@@ -198,7 +198,8 @@ class Auditor:
         except (ClinigateError, ValueError) as exc:  # a base without rules or trust judges nothing
             problem = getattr(exc, "message", None) or str(exc)
             return Evidence(version, None, None, [], [], validation, problem=problem)
-        return Evidence(version, verdict.change_class, verdict.pccp_status, verdict.mark_rows([a.as_dict() for a in acts]),
+        rows = verdict.mark_rows([a.as_dict() for a in acts])  # what the rules did not count, so marked
+        return Evidence(version, verdict.change_class, verdict.pccp_status, rows,
                         [a.as_dict() for a in release], validation,
                         required_roles=tuple(r for r in verdict.required_roles if r),
                         regulatory_action=verdict.regulatory_action,

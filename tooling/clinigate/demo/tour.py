@@ -22,7 +22,14 @@ from ..manifest import strict_yaml
 from ..manifest.semver import SemverKey, next_minor
 from ..manifest.validate import validate_registry
 from ..report import text as text_report
-from .approvals import DemoPki, in_review_order, review_order_of, reviewer, sign_deployed_versions, version_submitter
+from .approvals import (
+    DemoPki,
+    in_review_order,
+    review_order_of,
+    reviewer,
+    sign_deployed_versions,
+    version_submitter,
+)
 from .approvals import roles as demo_roles
 from .manifests import as_new_version, break_manifest, latest_version_file, write_manifest
 from .step import DEMO_AUTHOR, DEMO_MODEL, Step

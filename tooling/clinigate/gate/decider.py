@@ -244,7 +244,8 @@ def approval_inputs(book: ApprovalBook, path: str, *, rev: str,
                     context: ChangeContext | None = None) -> list[dict[str, Any]]:
     from ..approvals.review import accepts_claimed_times, policy_approvals
 
-    return policy_approvals(book.judge(path, rev=rev, context=context), claimed_times=accepts_claimed_times(book.trust))
+    verdicts = book.judge(path, rev=rev, context=context)
+    return policy_approvals(verdicts, claimed_times=accepts_claimed_times(book.trust))
 
 
 def merge_base(git: Git, base: str, head: str) -> str:

@@ -86,19 +86,22 @@ class DisciplineExemption(StrictModel):
 
 
 def check_disciplines(roles: Sequence[Role], exemption: DisciplineExemption | None) -> None:
-    """Refuse required roles without a clinical, an ML or a quality/regulatory role the plan did not exempt."""
+    """Refuse required roles lacking a clinical, ML or quality/regulatory role the plan did not exempt."""
     held = set(roles)
     exempt = set(exemption.disciplines) if exemption else set()
     missing = [d for d in Discipline if d not in exempt and not DISCIPLINE_ROLES[d] & held]
     if missing:
-        wanted = "; ".join(f"a role of the {d.value} discipline ({' or '.join(sorted(r.value for r in DISCIPLINE_ROLES[d]))})"
-                           for d in missing)
+        wanted = "; ".join(f"a role of the {d.value} discipline ({_roles_text(d)})" for d in missing)
         raise ValueError(f"required_roles must include {wanted} (GMLP principle 1: a multidisciplinary "
                          "review), or discipline_exemption must name the discipline with a reason")
     needless = [d.value for d in Discipline if d in exempt and DISCIPLINE_ROLES[d] & held]
     if needless:
         raise ValueError(f"discipline_exemption names {', '.join(needless)}, but required_roles include "
                          "a role of it: remove it from the exemption")
+
+
+def _roles_text(discipline: Discipline) -> str:
+    return " or ".join(sorted(r.value for r in DISCIPLINE_ROLES[discipline]))
 
 
 def risk_class(model: object) -> str | None:

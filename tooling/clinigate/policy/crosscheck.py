@@ -22,9 +22,9 @@ from typing import Any
 
 from .. import layout
 from ..errors import EnvironmentProblem
+from ..manifest.authority import risk_class
 from ..manifest.deployment import Deployment
 from ..manifest.loader import load_file
-from ..manifest.authority import risk_class
 from ..manifest.model import Model
 from ..manifest.pccp import PCCP
 from ..manifest.validate import discover

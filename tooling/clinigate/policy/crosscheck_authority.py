@@ -12,6 +12,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+from .. import layout
+
 Variation = tuple[str, dict[str, Any]]
 
 # The reviewing roles in the default review order's stages (policies/data/approval_authority.yaml).
@@ -67,11 +69,13 @@ def authority_variations(base: dict[str, Any]) -> Iterator[Variation]:
     for risk in ("non_device", "I", "II", "III", None, "IV"):
         for meaning in _MEANINGS:
             approvals = [_approval(r, i, meaning) for i, r in enumerate(_ROLES, start=1)]
-            yield f"every approval meaning {meaning} at risk class {risk}", _with(base, approvals, risk_class=risk)
+            yield f"every approval meaning {meaning} at risk class {risk}", _with(base, approvals,
+                                                                                     risk_class=risk)
     reversed_order = _stages(("quality", "regulatory"), ("clinical_reviewer",), ("ml_reviewer",))
     yield "a class's own reversed order", _ordered_by(base, "class", reversed_order)
     yield "the plan's own reversed order", _ordered_by(base, "plan", reversed_order)
-    yield "an order of six stages", _ordered_by(base, "plan", _stages(*[(r,) for r in (*_ROLES, "data_scientist")]))
+    six = _stages(*[(r,) for r in (*_ROLES, "data_scientist")])
+    yield "an order of six stages", _ordered_by(base, "plan", six)
     yield from _pccp_changes(base)
 
 
@@ -79,11 +83,12 @@ def _pccp_changes(base: dict[str, Any]) -> Iterator[Variation]:
     pccp = base.get("pccp")
     if not isinstance(pccp, dict):
         return
-    for roles, exemption in ((["clinical_reviewer"], None), (["ml_reviewer", "clinical_reviewer", "quality"], None),
-                             (["clinical_reviewer"], {"disciplines": ["ml", "quality_regulatory"], "reason": "x"}),
-                             (["clinical_reviewer", "quality"], {"disciplines": ["ml"], "reason": " "})):
+    plans = ((["clinical_reviewer"], None), (["ml_reviewer", "clinical_reviewer", "quality"], None),
+             (["clinical_reviewer"], {"disciplines": ["ml", "quality_regulatory"], "reason": "x"}),
+             (["clinical_reviewer", "quality"], {"disciplines": ["ml"], "reason": " "}))
+    for roles, exemption in plans:
         item = copy.deepcopy(base)
-        item["subject"] = {**item["subject"], "kind": "PCCP", "path": f"models/{pccp['model']}/pccp.yaml",
+        item["subject"] = {**item["subject"], "kind": "PCCP", "path": layout.pccp_path(pccp["model"]),
                            "version": None, "change": "modified", "merged_at_base": True}
         item["manifest"] = copy.deepcopy(pccp)
         for plan in item["manifest"]["change_classes"].values():

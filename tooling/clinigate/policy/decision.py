@@ -65,8 +65,10 @@ class EngineVerdict(_Typed):
     def mark_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The same for report rows of acts (``ApprovalVerdict.as_dict``)."""
         refused = {u.entry: u for u in self.uncounted if u.entry}
-        return [{**row, "valid": False, "rule": refused[row["entry"]].rule, "problem": refused[row["entry"]].msg}
-                if row.get("entry") in refused and row.get("valid") else row for row in rows]
+        def marked(row: dict[str, Any]) -> dict[str, Any]:
+            why = refused[row["entry"]]
+            return {**row, "valid": False, "rule": why.rule, "problem": why.msg}
+        return [marked(row) if row.get("entry") in refused and row.get("valid") else row for row in rows]
 
     @classmethod
     def from_engine(cls, value: Any) -> EngineVerdict | None:
@@ -93,7 +95,7 @@ class ApprovalRecord(_Typed):
     valid: bool
     decision: str | None = None
     meaning: str | None = None  # 21 CFR 11.50(a)(3): what the signature means
-    order: int | None = None  # the rank of its signing time among the document's approvals (approvals/sequence.py)
+    order: int | None = None  # its signing time's rank among the document's approvals (approvals/sequence.py)
     digest: str | None = None
     rule: str | None = None
     problem: str | None = None

@@ -68,8 +68,8 @@ class ApprovalGate:
 
         verdicts = self.book.judge(path, rev=self.rev)
         try:
-            verdict = self.decider.version_verdict(
-                self.docs, path, policy_approvals(verdicts, claimed_times=accepts_claimed_times(self.book.trust)))
+            inputs = policy_approvals(verdicts, claimed_times=accepts_claimed_times(self.book.trust))
+            verdict = self.decider.version_verdict(self.docs, path, inputs)
         except ValueError as exc:
             return Approval(False, str(exc))
         required, change_class = {r for r in verdict.required_roles if r}, verdict.change_class
