@@ -46,6 +46,22 @@ def test_with_a_tsa_approvals_signed_in_order_pass(signed_registry: SignedRegist
     assert len(acts) == 3 and all(a["meaning"] == "approval" and a["valid"] for a in manifest["approvals"])
 
 
+def test_with_a_tsa_a_backdated_claim_does_not_reorder(signed_registry: SignedRegistry) -> None:
+    reg = signed_registry  # trust.yaml requires a TSA: the claimed signed_at is only shown
+    reg.approve_in_order(("ml_reviewer", "clinical_reviewer"))
+    reg.sign_at("kosei", "quality", "2020-01-01T00:00:00Z")  # claims to precede both; the TSA says it follows
+    decision, manifest = judged(reg)
+    assert decision == "pass", manifest
+
+
+def test_approvals_at_one_time_share_a_rank_and_count(untimed_registry: SignedRegistry) -> None:
+    reg = untimed_registry
+    sign_all_at(reg, dict.fromkeys(PEOPLE, "2026-03-02T09:00:00Z"))
+    decision, manifest = judged(reg)
+    assert decision == "pass", manifest
+    assert {a["order"] for a in manifest["approvals"]} == {1}
+
+
 def test_an_approval_before_the_earlier_stage_does_not_count(untimed_registry: SignedRegistry) -> None:
     reg = untimed_registry  # trust.yaml accepts claimed times: these are the times ordered by
     sign_all_at(reg, {"quality": "2026-03-02T09:00:00Z", "ml_reviewer": "2026-03-02T10:00:00Z",
