@@ -62,11 +62,11 @@ def test_a_reviewer_who_wrote_a_commit_of_the_change_is_not_counted(
     reg.approve_in_order()
     report = run_check(reg.repo, base="main", head=reg.branch)
     version = next(m for m in report.manifests if m.path == reg.version_path)
-    refused = [a for a in version.approvals if not a.valid]
+    refused = {a.signer: a for a in version.approvals if not a.valid}
     # Quality signed after a clinical approval that does not count: its stage never opened.
-    assert [(a.signer, a.rule) for a in refused] == [("jlindqvist", "approval.author_approval"),
-                                                    ("kosei", "approvals.out_of_order")]
-    assert "separation of duties" in (refused[0].problem or "")
+    assert {(a.signer, a.rule) for a in refused.values()} == {("jlindqvist", "approval.author_approval"),
+                                                             ("kosei", "approvals.out_of_order")}
+    assert "separation of duties" in (refused["jlindqvist"].problem or "")
     assert version.missing_roles == ["clinical_reviewer", "quality"]
     assert report.decision == "pending"
 
