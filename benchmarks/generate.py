@@ -275,17 +275,17 @@ _PCCP_CLASSES = [
     ("initial", True, "The authorised baseline and its first deployment.",
      "[data_scientist, clinical_reviewer, regulatory, quality]", "none"),
     ("metadata_only", True, "Documentation, model card and monitoring text; artifact unchanged.",
-     "[data_scientist, quality]", "none"),
+     "[data_scientist, clinical_reviewer, quality]", "none"),
     ("data_update", True, "Retraining on new data from the same sites and population, same features.",
-     "[data_scientist, clinical_reviewer]", "letter_to_file"),
+     "[data_scientist, clinical_reviewer, quality]", "letter_to_file"),
     ("hyperparameter_tuning", True, "Hyperparameters within the ranges of the modification protocol.",
-     "[data_scientist, clinical_reviewer]", "letter_to_file"),
+     "[data_scientist, clinical_reviewer, quality]", "letter_to_file"),
     ("feature_engineering", True, "Adding or replacing input features from the approved list.",
      "[data_scientist, clinical_reviewer, security_reviewer, quality]", "letter_to_file"),
     ("architecture_change", False, "A different model family; needs a new submission.",
      "[data_scientist, clinical_reviewer, regulatory, quality]", "new_submission"),
     ("new_indication", False, "A new indication or population is outside any PCCP.",
-     "[regulatory, quality]", "new_submission"),
+     "[data_scientist, clinical_reviewer, regulatory, quality]", "new_submission"),
 ]
 
 

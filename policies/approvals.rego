@@ -78,14 +78,8 @@ required_roles contains r if {
 	some r in {"clinical_reviewer", "quality"}
 }
 
-approvals := a if {
-	a := input.approvals
-	is_array(a)
-} else := []
-
-approved_roles := {a.role | some a in approvals; a.valid == true}
-
-missing_roles := required_roles - approved_roles
+# Which approvals count (their meaning, their place in the review order), and so which roles are
+# still missing, is authority.rego's: authority.missing_roles.
 
 # The plan exists but names no roles: reported, and every reviewing role is required meanwhile.
 deny contains {

@@ -3,6 +3,7 @@ package clinigate.approvals_test
 import rego.v1
 
 import data.clinigate.approvals
+import data.clinigate.authority
 import data.clinigate.fixtures as fx
 
 required_of(x) := r if {
@@ -10,7 +11,7 @@ required_of(x) := r if {
 }
 
 missing_of(x) := m if {
-	m := approvals.missing_roles with input as x with data.clinigate.defaults as fx.defaults
+	m := authority.missing_roles with input as x with data.clinigate.defaults as fx.defaults
 }
 
 deny_of(x) := d if {
@@ -101,12 +102,14 @@ test_without_approvals_every_required_role_is_missing if {
 }
 
 test_a_valid_approval_covers_its_role if {
-	p := fx.version({"approvals": [{"role": "quality", "signer": "kosei", "valid": true}]})
-	missing_of(p) == {"clinical_reviewer"}
+	p := fx.version({"approvals": [{"role": "clinical_reviewer", "signer": "jlindqvist", "valid": true,
+		"meaning": "approval", "order": 1}]})
+	missing_of(p) == {"quality"}
 }
 
 test_an_invalid_approval_covers_nothing if {
-	p := fx.version({"approvals": [{"role": "quality", "signer": "kosei", "valid": false}]})
+	p := fx.version({"approvals": [{"role": "clinical_reviewer", "signer": "jlindqvist", "valid": false,
+		"meaning": "approval", "order": 1}]})
 	missing_of(p) == {"clinical_reviewer", "quality"}
 }
 

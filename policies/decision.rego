@@ -9,6 +9,7 @@ import rego.v1
 
 import data.clinigate.acceptance
 import data.clinigate.approvals
+import data.clinigate.authority
 import data.clinigate.claims
 import data.clinigate.classify
 import data.clinigate.deployment
@@ -43,9 +44,9 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | deny)
+all_deny := (((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | authority.deny) | deny)
 
-all_warn := (((gates.warn | deployment.warn) | governance.warn) | routing.warn)
+all_warn := ((((gates.warn | deployment.warn) | governance.warn) | routing.warn) | authority.warn)
 
 # Set of findings -> array ordered by rule, msg, field. The sort key joins them with a newline,
 # which sorts below every printable character, so "a" still comes before "a_b".
@@ -77,6 +78,11 @@ regulatory_action := pccp.regulatory_action if {
 	governance.outside_pccp
 } else := null
 
+# Valid approvals the policies do not count (authority.rego), for the gate to mark on their records.
+uncounted := [by_key[k] | some k in format.sorted(object.keys(by_key))] if {
+	by_key := {concat("\n", [field_text(u.entry), u.rule, u.msg]): u | some u in authority.uncounted}
+}
+
 result := {
 	"change_class": change_class,
 	"pccp_status": pccp_status,
@@ -84,4 +90,5 @@ result := {
 	"required_roles": format.sorted(approvals.required_roles),
 	"deny": ordered(all_deny),
 	"warn": ordered(all_warn),
+	"uncounted": uncounted,
 }

@@ -15,7 +15,7 @@ result_of(x) := r if {
 
 test_result_has_exactly_the_contract_keys if {
 	object.keys(result_of(fx.version({}))) == {
-		"change_class", "pccp_status", "regulatory_action", "required_roles", "deny", "warn",
+		"change_class", "pccp_status", "regulatory_action", "required_roles", "deny", "warn", "uncounted",
 	}
 }
 
@@ -44,6 +44,7 @@ test_clean_data_update_is_conforming if {
 		"required_roles": ["clinical_reviewer", "quality"],
 		"deny": [],
 		"warn": [],
+		"uncounted": [],
 	}
 }
 
@@ -120,7 +121,7 @@ test_model_intended_use_change_is_outside_with_a_new_submission if {
 test_other_model_edit_is_not_classified if {
 	result_of(fx.model_edit(false)) == {
 		"change_class": null, "pccp_status": null, "regulatory_action": null,
-		"required_roles": [], "deny": [], "warn": [],
+		"required_roles": [], "deny": [], "warn": [], "uncounted": [],
 	}
 }
 

@@ -23,6 +23,12 @@ every rule in ``deny`` (each with a message fragment), every warning in ``warn``
     warn:                                                 # optional: warnings, like deny
       - {path: "{new}", rule: pccp.significance, message: "non-significant"}
     action: {path: "{new}", regulatory_action: new_submission}   # optional; pccp_status too
+    approvals:                                            # optional: signed on the head's {new}
+      - {person: kosei, role: quality, signed_at: "2026-03-02T09:00:00Z", meaning: review}
+
+With ``approvals``, main trusts a test CA without a TSA (``pki.require_timestamp: false``), so each
+approval is a real signature ordered by the time it claims (``signed_at``); ``meaning`` defaults to
+approval.
 
 The engines agree on these inputs by ``policy crosscheck``; here the rule ids and the decision
 are the contract.
@@ -35,11 +41,15 @@ from typing import Any
 
 import pytest
 import yaml
+from testing.approvals import sign_claimed
 from testing.files import replace_in
 from testing.fixtures import commit_all, git
 
+from clinigate.demo.approvals import DemoPki
+from clinigate.demo.approvals import roles as demo_roles
 from clinigate.demo.manifests import write_data_update
 from clinigate.gate.check import run_check
+from clinigate.gitrepo import Git
 
 CASES = Path(__file__).parent / "cases" / "check"
 
@@ -83,13 +93,21 @@ def _set(file: Path, values: dict[str, Any]) -> None:
 
 def _judge(case: Path, repo: Path) -> tuple[dict[str, Any], str, Any]:
     spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
-    if spec.get("base"):
-        _apply(case, repo, spec["base"], new="")
+    pki = DemoPki.create(repo, timestamps=False) if spec.get("approvals") else None
+    if pki:
+        (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")  # the CA's keys stay out of Git
+    if spec.get("base") or pki:
+        _apply(case, repo, spec.get("base", []), new="")
         commit_all(repo, f"{case.name}: the base")
     git(repo, "switch", "-q", "-c", "review")
     new = write_data_update(repo)
     _apply(case, repo, spec.get("head", []), new)
     commit_all(repo, f"{case.name}: the change")
+    for act in spec.get("approvals", []):
+        assert pki is not None
+        person = demo_roles(repo).person(act["person"])
+        assert person is not None, act
+        sign_claimed(Git(repo), pki, new, person, act["role"], act["signed_at"], meaning=act.get("meaning"))
     return spec, new, run_check(repo, base="main")
 
 

@@ -44,8 +44,9 @@ def test_check_is_pending_until_every_required_role_signed_then_passes(signed_re
     reg = signed_registry
     decision, manifest = check_version(reg)
     assert decision == "pending"
-    assert set(manifest["missing_roles"]) == {"clinical_reviewer", "quality"}
+    assert set(manifest["missing_roles"]) == {"ml_reviewer", "clinical_reviewer", "quality"}
 
+    reg.sign("smarquez", "ml_reviewer")
     reg.sign("jlindqvist", "clinical_reviewer")
     decision, manifest = check_version(reg)
     assert decision == "pending" and manifest["missing_roles"] == ["quality"]
@@ -54,12 +55,13 @@ def test_check_is_pending_until_every_required_role_signed_then_passes(signed_re
     decision, manifest = check_version(reg)
     assert decision == "pass", manifest
     signers = {(a["role"], a["signer"], a["valid"]) for a in manifest["approvals"]}
-    assert signers == {("clinical_reviewer", "jlindqvist", True), ("quality", "kosei", True)}
+    assert signers == {("ml_reviewer", "smarquez", True), ("clinical_reviewer", "jlindqvist", True),
+                       ("quality", "kosei", True)}
 
 
 def test_cli_approve_verify_check_round_trip(signed_registry: SignedRegistry, run_cli) -> None:
     reg = signed_registry
-    for person, role in (("jlindqvist", "clinical_reviewer"), ("kosei", "quality")):
+    for person, role in (("smarquez", "ml_reviewer"), ("jlindqvist", "clinical_reviewer"), ("kosei", "quality")):
         issued = reg.pki.certificate(reg.person(person))
         result = run_cli("approve", reg.version_path, "--role", role, "--decision", "approved",
                          "--reason", REASON, "--key", str(issued.key_path), "--allow-unencrypted-key", "--cert", str(issued.cert_path),
@@ -76,7 +78,7 @@ def test_cli_approve_verify_check_round_trip(signed_registry: SignedRegistry, ru
     as_json = json.loads(run_cli("verify", reg.version_path, "--rev", reg.branch, "--format", "json",
                                  cwd=reg.repo).stdout)
     rows = as_json["documents"][0]["approvals"]
-    assert {r["printed_name"] for r in rows} == {"Johanna Lindqvist, MD", "Kwame Osei"}
+    assert {r["printed_name"] for r in rows} == {"Sofia Marquez, PhD", "Johanna Lindqvist, MD", "Kwame Osei"}
     assert all(r["time"].endswith("Z") and r["meaning"] == "approval" and r["valid"] for r in rows)
 
     gate = run_cli("check", "--base", "main", "--head", reg.branch, "--format", "json", cwd=reg.repo)

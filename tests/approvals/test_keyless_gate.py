@@ -42,7 +42,7 @@ def sign_keyless(reg: SignedRegistry, instance: LocalSigstore, token: str, signe
 def test_personal_keyless_approvals_pass_the_gate(keyless_registry: SignedRegistry,
                                                   local_sigstore: LocalSigstore) -> None:  # noqa: F811
     reg, sigstore = keyless_registry, local_sigstore
-    for person_id, role in (("jlindqvist", "clinical_reviewer"), ("dwhitfield", "quality")):
+    for person_id, role in (("smarquez", "ml_reviewer"), ("jlindqvist", "clinical_reviewer"), ("dwhitfield", "quality")):
         token = sigstore.mint_email_token(reg.person(person_id).email)
         sign_keyless(reg, sigstore, token, person_id, role)
     report = run_check(reg.repo, base="main", head=reg.branch)
@@ -50,7 +50,7 @@ def test_personal_keyless_approvals_pass_the_gate(keyless_registry: SignedRegist
     with ApprovalBook.open(reg.git, base="main") as book:
         rows = [v.as_dict() for v in book.judge(reg.version_path, rev=reg.branch)]
     assert {r["time_source"] for r in rows} == {"rekor"} and all(r["time_trusted"] for r in rows)
-    assert {r["identity"] for r in rows} == {reg.person("jlindqvist").email, reg.person("dwhitfield").email}
+    assert {r["identity"] for r in rows} == {reg.person(p).email for p in ("smarquez", "jlindqvist", "dwhitfield")}
 
 
 def test_a_keyless_identity_that_is_not_the_named_signer_is_refused(

@@ -14,7 +14,7 @@ from testing.approvals import SignedRegistry
 
 from clinigate.approvals.approve import ActRequest, build_act
 
-REQUIRED = (("jlindqvist", "clinical_reviewer"), ("dwhitfield", "quality"))
+REQUIRED = (("smarquez", "ml_reviewer"), ("jlindqvist", "clinical_reviewer"), ("dwhitfield", "quality"))
 
 
 def as_previous_release(bundle: str) -> str:
@@ -35,6 +35,6 @@ def test_old_form_approvals_verify_and_pass_the_gate(signed_registry: SignedRegi
     shown = run_cli("verify", reg.version_path, "--rev", reg.branch, "--format", "json", cwd=reg.repo)
     assert shown.code == 0, shown.stdout + shown.stderr
     rows = json.loads(shown.stdout)["documents"][0]["approvals"]
-    assert [(r["valid"], r["backend"], r["time_source"]) for r in rows] == [(True, "pki", "rfc3161")] * 2
+    assert [(r["valid"], r["backend"], r["time_source"]) for r in rows] == [(True, "pki", "rfc3161")] * 3
     gate = run_cli("check", "--base", "main", "--head", reg.branch, cwd=reg.repo)
     assert gate.code == 0, gate.stdout + gate.stderr

@@ -73,6 +73,7 @@ def _cache_dir(repo: Path) -> Path:
 
 def test_a_warm_answer_is_the_cold_answer(registry: tuple[Path, DemoPki, LocalTSA], run_cli) -> None:  # type: ignore[no-untyped-def]
     repo, pki, tsa = registry
+    _sign(repo, pki, "smarquez", "ml_reviewer", tsa=tsa)  # the technical review comes first
     _sign(repo, pki, "jlindqvist", "clinical_reviewer", tsa=tsa)
     cold = [_ask(run_cli, repo, *q, "--no-cache") for q in QUESTIONS]
     assert not (repo / ".git" / "clinigate").exists()  # --no-cache writes nothing
@@ -88,6 +89,7 @@ def test_the_warm_answer_comes_from_the_cache(registry: tuple[Path, DemoPki, Loc
     # What the cache holds is answered: it is this clone's, trusted as much as the clone; --no-cache
     # asks Git and the ledger again.
     repo, pki, tsa = registry
+    _sign(repo, pki, "smarquez", "ml_reviewer", tsa=tsa)
     _sign(repo, pki, "jlindqvist", "clinical_reviewer", tsa=tsa)
     _ask(run_cli, repo, "timeline", "sepsis-ews", "--format", "json")
     [kept] = (_cache_dir(repo) / "evidence").glob("*.json")
@@ -100,6 +102,7 @@ def test_the_warm_answer_comes_from_the_cache(registry: tuple[Path, DemoPki, Loc
 
 def test_a_new_approval_or_a_revocation_is_seen_at_once(registry: tuple[Path, DemoPki, LocalTSA], run_cli) -> None:  # type: ignore[no-untyped-def]
     repo, pki, tsa = registry
+    _sign(repo, pki, "smarquez", "ml_reviewer", tsa=tsa)
     act = _sign(repo, pki, "jlindqvist", "clinical_reviewer", tsa=tsa)
     before = _approvers(_ask(run_cli, repo, "timeline", "sepsis-ews", "--format", "json"))
     _sign(repo, pki, "dwhitfield", "quality", tsa=tsa)  # the ledger moves: its evidence is judged again

@@ -34,10 +34,14 @@ def test_tour_steps_catch_the_broken_manifest_and_leave_a_git_repo(tmp_path: Pat
     assert gate_report.decision == "pending"
     [version] = [m for m in gate_report.manifests if m.kind == "ModelVersion"]
     assert (version.change_class, version.pccp_status) == ("data_update", "conforming")
-    assert sorted(version.missing_roles) == ["clinical_reviewer", "quality"]
+    assert sorted(version.missing_roles) == ["clinical_reviewer", "ml_reviewer", "quality"]
     assert signed.details["report"].decision == "pass"
+    # Signed stage by stage (the PCCP's review order): technical, clinical, then quality.
+    assert [line.split(" by ")[0] for line in signed.output.splitlines()[:3]] == [
+        "signed: ml_reviewer", "signed: clinical_reviewer", "signed: quality"]
     rows = [v.as_dict() for d in verify.details["verify"].documents for v in d.verdicts]
     assert {(r["role"], r["printed_name"], r["meaning"], r["valid"]) for r in rows} == {
+        ("ml_reviewer", "Sofia Marquez, PhD", "approval", True),
         ("clinical_reviewer", "Johanna Lindqvist, MD", "approval", True),
         ("quality", "Diane Whitfield, RAC", "approval", True)}
 

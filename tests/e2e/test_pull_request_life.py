@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 APPROVE_CLINICAL = "Subgroup AUCs reviewed.\nclinigate: approve as clinical_reviewer — subgroup AUCs reviewed, CR-212"
 APPROVE_QUALITY = "clinigate: approve as quality — release record QR-114"
+APPROVE_ML = "clinigate: approve as ml_reviewer — calibration and drift checks reviewed, MLR-31"
 
 
 @pytest.fixture
@@ -50,6 +51,11 @@ def test_reviews_in_the_ui_become_signed_approvals_and_turn_the_gate_green(world
     [(state, description, app)] = world.statuses(head)
     assert state == "pending" and "clinical_reviewer" in description and app == STATUS_APP_ID
 
+    world.review(1, "smarquez", APPROVE_ML)  # the technical review comes first (the PCCP's review order)
+    technical = world.approval_workflow(1)
+    assert [r.code for r in technical] == [0, 0, 0, 0], _outcomes(technical)
+    assert "signed approved as ml_reviewer " + VERSION in technical[1].stdout
+
     world.review(1, "jlindqvist", APPROVE_CLINICAL)
     first = world.approval_workflow(1)
     assert [r.code for r in first] == [0, 0, 0, 0], _outcomes(first)
@@ -76,11 +82,11 @@ def test_reviews_in_the_ui_become_signed_approvals_and_turn_the_gate_green(world
     predicates = [parse_statement(ActBundle.from_bytes(e.text.encode()).payload).predicate
                   for e in Ledger(Git(world.origin)).entries(document_path=VERSION)]
     by_role = {p.role.value: p for p in predicates}
-    assert set(by_role) == {"clinical_reviewer", "quality"}
+    assert set(by_role) == {"ml_reviewer", "clinical_reviewer", "quality"}
     clinical = by_role["clinical_reviewer"]
     assert clinical.review is not None and clinical.pull_request == 1 and clinical.head_commit == head
     assert (clinical.review.reviewer_login, clinical.review.reviewer_id) == world.account("jlindqvist")
-    assert clinical.review.review_id == world.gh.pull(world.repo, 1).reviews[0].id
+    assert clinical.review.review_id == world.gh.pull(world.repo, 1).reviews[1].id  # after the ML review
     assert clinical.reason == "subgroup AUCs reviewed, CR-212" and clinical.signer.id == "jlindqvist"
 
 
@@ -117,6 +123,7 @@ def test_the_whole_life_ends_with_sync_moving_production(deployed: tuple[World, 
     assert world.evaluate(1).code == 1
     world.approval_workflow(1, after="clinigate/evaluate")
     assert world.statuses(head)[0][0] in ("pending", "failure")
+    world.review(1, "smarquez", APPROVE_ML)
     world.review(1, "jlindqvist", APPROVE_CLINICAL)
     world.review(1, "dwhitfield", APPROVE_QUALITY)
     run = world.approval_workflow(1)

@@ -32,7 +32,7 @@ def test_clean_data_update_is_pending_with_the_pccp_roles(registry: Path) -> Non
     assert (m.change_class, m.pccp_status, m.regulatory_action) == ("data_update", "conforming", "none"), \
         [(f.rule, f.message) for f in m.findings]
     assert [f for f in m.findings if f.severity.value == "error"] == []
-    assert sorted(m.required_roles) == ["clinical_reviewer", "quality"]
+    assert sorted(m.required_roles) == ["clinical_reviewer", "ml_reviewer", "quality"]
     assert report.decision == "pending"
 
 
@@ -196,7 +196,7 @@ def test_github_format_annotates_and_ends_with_the_decision(
     path = new_sepsis_version(registry)
     commit_all(registry, "sepsis 1.4.0")
     pending = run_cli("check", "--base", "main", "--format", "github", cwd=registry).stdout.splitlines()
-    assert f"::notice file={path}::approvals missing: clinical_reviewer, quality" in pending
+    assert f"::notice file={path}::approvals missing: clinical_reviewer, ml_reviewer, quality" in pending
     assert re.fullmatch(r"clinigate check: decision: pending \(0 denied, \d+ warnings, 1 documents\)",
                         pending[-1]), pending
     weak = registry / path

@@ -59,22 +59,22 @@ def test_a_reviewer_who_wrote_a_commit_of_the_change_is_not_counted(
         _commit_as(reg.repo, "tidy the summary", author="someone@else.invalid", committer=email)
     else:
         _commit_as(reg.repo, "tidy the summary", author=email)
-    reg.sign("jlindqvist", "clinical_reviewer")
-    reg.sign("kosei", "quality")
+    reg.approve_in_order()
     report = run_check(reg.repo, base="main", head=reg.branch)
     version = next(m for m in report.manifests if m.path == reg.version_path)
-    refused = [a for a in version.approvals if not a.valid]
-    assert [(a.signer, a.rule) for a in refused] == [("jlindqvist", "approval.author_approval")]
-    assert "separation of duties" in (refused[0].problem or "")
-    assert version.missing_roles == ["clinical_reviewer"]
+    refused = {a.signer: a for a in version.approvals if not a.valid}
+    # Quality signed after a clinical approval that does not count: its stage never opened.
+    assert {(a.signer, a.rule) for a in refused.values()} == {("jlindqvist", "approval.author_approval"),
+                                                             ("kosei", "approvals.out_of_order")}
+    assert "separation of duties" in (refused["jlindqvist"].problem or "")
+    assert version.missing_roles == ["clinical_reviewer", "quality"]
     assert report.decision == "pending"
 
 
 def test_the_pull_request_author_from_the_event_payload_is_not_counted(
         signed_registry: SignedRegistry, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     reg = signed_registry
-    reg.sign("jlindqvist", "clinical_reviewer")
-    reg.sign("kosei", "quality")
+    reg.approve_in_order()
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 12, "user": {"login": "JLindqvist-MD"},
                                                   "head": {"sha": reg.git.resolve(reg.branch)}}}))
@@ -83,8 +83,9 @@ def test_the_pull_request_author_from_the_event_payload_is_not_counted(
                            "--repo", str(reg.repo), "--format", "json"], env=env, capture_output=True, text=True)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     version = next(m for m in json.loads(proc.stdout)["manifests"] if m["path"] == reg.version_path)
-    assert version["missing_roles"] == ["clinical_reviewer"]
-    assert {a["rule"] for a in version["approvals"] if not a["valid"]} == {"approval.author_approval"}
+    assert version["missing_roles"] == ["clinical_reviewer", "quality"]
+    assert {a["rule"] for a in version["approvals"] if not a["valid"]} == {"approval.author_approval",
+                                                                          "approvals.out_of_order"}
     # The same approvals, without the event: both count, the gate passes.
     assert run_cli("check", "--base", "main", "--head", reg.branch, "--repo", str(reg.repo)).code == 0
 

@@ -125,10 +125,10 @@ CLI_CASES = ["gitlink", "truncated-json", "50MB", "symlink", "subject-items-not-
 
 @pytest.fixture
 def hostile(request: pytest.FixtureRequest, signed_registry: SignedRegistry) -> tuple[SignedRegistry, str, str]:
-    """Clinical approval, then the bad entry (published with plain git), then the quality approval."""
+    """Technical and clinical approvals, then the bad entry (published with plain git), then quality's."""
     reg = signed_registry
     case = CASES[request.param]
-    reg.sign("jlindqvist", "clinical_reviewer")
+    reg.approve_in_order(("ml_reviewer", "clinical_reviewer"))
     bare_origin(reg.repo)
     path = case.add(reg)
     push_plain(reg.repo)
@@ -162,7 +162,7 @@ def test_one_finding_and_the_good_approvals_still_count(hostile: tuple[SignedReg
     # Nothing else is wrong with the ledger, and nothing good was hidden.
     others = [p for p in report.ledger_problems if p.get("path") != path]
     assert others == []
-    assert valid_roles(as_json) == {"clinical_reviewer", "quality"}
+    assert valid_roles(as_json) == {"ml_reviewer", "clinical_reviewer", "quality"}
     assert not report.valid
 
     decision = run_check(reg.repo, base="main", head=reg.branch)
@@ -175,7 +175,7 @@ def test_one_finding_and_the_good_approvals_still_count(hostile: tuple[SignedReg
     finally:
         gate.close()
     assert approval.approved, approval.reason
-    assert set(approval.approved_by) == {"clinical_reviewer:jlindqvist", "quality:kosei"}
+    assert set(approval.approved_by) == {"ml_reviewer:smarquez", "clinical_reviewer:jlindqvist", "quality:kosei"}
 
 
 @pytest.mark.parametrize("hostile", CLI_CASES, indirect=True)
@@ -195,7 +195,7 @@ def test_the_cli_survives_a_published_bad_entry(hostile: tuple[SignedRegistry, s
     assert_clean(verified)
     report = json.loads(verified.stdout)
     assert findings_on(report, path) == [case.rule]
-    assert valid_roles(report) == {"clinical_reviewer", "quality"}
+    assert valid_roles(report) == {"ml_reviewer", "clinical_reviewer", "quality"}
 
     text = run_cli("verify", cwd=reg.repo)
     assert text.code == 1 and f"[{case.rule}]" in text.stdout

@@ -50,7 +50,8 @@ def gate_approves(reg: SignedRegistry) -> bool:
 
 
 def approved_and_revoked(reg: SignedRegistry) -> tuple[SignedAct, SignedAct]:
-    """Both required roles sign; then the clinical reviewer revokes her approval."""
+    """Every required role signs; then the clinical reviewer revokes her approval."""
+    reg.sign("smarquez", "ml_reviewer")
     act = reg.sign("jlindqvist", "clinical_reviewer")
     reg.sign("kosei", "quality")
     revocation = reg.sign("jlindqvist", "clinical_reviewer", decision="revoked", revokes=act.act_id,
@@ -103,7 +104,8 @@ def test_a_copy_added_after_the_revocation_stays_revoked(copy: str, signed_regis
     assert checked.code == 1, checked.stdout + checked.stderr
     (manifest,) = [m for m in json.loads(checked.stdout)["manifests"] if m["path"] == reg.version_path]
     assert json.loads(checked.stdout)["decision"] == "pending"
-    assert manifest["missing_roles"] == ["clinical_reviewer"]
+    # Quality signed after the clinical approval now revoked: its stage is open no longer either.
+    assert manifest["missing_roles"] == ["clinical_reviewer", "quality"]
 
     verified = run_cli("verify", "--format", "json", cwd=reg.repo)
     assert verified.code == 1, verified.stdout + verified.stderr
@@ -121,6 +123,7 @@ def test_a_copy_added_after_the_revocation_stays_revoked(copy: str, signed_regis
 
 def test_a_copy_added_before_the_revocation_is_cancelled_too(signed_registry: SignedRegistry) -> None:
     reg = signed_registry
+    reg.sign("smarquez", "ml_reviewer")
     act = reg.sign("jlindqvist", "clinical_reviewer")
     reg.sign("kosei", "quality")
     reg.append_raw(reg.version_path, OTHER_DIGEST, reserialise(act.bundle))
@@ -139,6 +142,7 @@ def test_a_copy_added_before_the_revocation_is_cancelled_too(signed_registry: Si
 ])
 def test_who_may_revoke(revoker: str, role: str, cancels: bool, signed_registry: SignedRegistry) -> None:
     reg = signed_registry
+    reg.sign("smarquez", "ml_reviewer")
     act = reg.sign("jlindqvist", "clinical_reviewer")
     reg.sign("kosei", "quality")
     revocation = reg.sign(revoker, role, decision="revoked", revokes=act.act_id, reason="I object")
@@ -155,6 +159,7 @@ def test_who_may_revoke(revoker: str, role: str, cancels: bool, signed_registry:
 
 def test_a_revocation_not_allowed_is_reported_by_the_cli(signed_registry: SignedRegistry, run_cli: Run) -> None:
     reg = signed_registry
+    reg.sign("smarquez", "ml_reviewer")
     act = reg.sign("jlindqvist", "clinical_reviewer")
     reg.sign("kosei", "quality")
     reg.sign("rbaptiste", "clinical_reviewer", decision="revoked", revokes=act.act_id, reason="I object")
@@ -176,6 +181,7 @@ def test_a_revocation_is_final(signed_registry: SignedRegistry) -> None:
 
 def test_reverting_the_document_does_not_revive_a_revoked_approval(signed_registry: SignedRegistry) -> None:
     reg = signed_registry
+    reg.sign("smarquez", "ml_reviewer")
     act = reg.sign("jlindqvist", "clinical_reviewer")
     reg.sign("kosei", "quality")
     path = reg.repo / reg.version_path

@@ -30,7 +30,7 @@ MALLORY = "https://mallory@evil.example"
 # The workflow the example registry's trust.yaml pins (policies/trust/trust.yaml sigstore.ci).
 PINNED_WORKFLOW = ("https://github.com/mercy-general/model-registry/.github/workflows/"
                    "record-approval.yml@refs/heads/main")
-REQUIRED = (("jlindqvist", "clinical_reviewer"), ("kosei", "quality"))
+REQUIRED = (("smarquez", "ml_reviewer"), ("jlindqvist", "clinical_reviewer"), ("kosei", "quality"))
 
 
 def issue(reg: SignedRegistry, stem: str, names: list[x509.GeneralName]) -> IssuedCertificate:

@@ -50,7 +50,7 @@ def test_a_pr_emptying_required_roles_in_decision_rego_is_judged_by_the_base(
     commit_all(change, "a version, and no roles needed")
     report = _check(change)
     version = only_manifest(report, NEW_VERSION)
-    assert version.required_roles == ["clinical_reviewer", "quality"]  # the base's decision.rego
+    assert version.required_roles == ["clinical_reviewer", "ml_reviewer", "quality"]  # the base's decision.rego
     policy = only_manifest(report, "policies/decision.rego")
     assert policy.kind == "Governance"
     assert "governance.mixed_change" in _rules(policy)

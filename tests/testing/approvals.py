@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clinigate.approvals.approve import ActRequest, SignedAct, sign_act
+from clinigate.approvals.act import act_id
+from clinigate.approvals.approve import ActRequest, SignedAct, build_act, sign_act
 from clinigate.approvals.attestation import ApprovalPredicate, build_statement
 from clinigate.approvals.ledger import Ledger
 from clinigate.demo.approvals import DemoPki, roles
@@ -41,13 +42,29 @@ class SignedRegistry:
         return person
 
     def sign(self, person_id: str, role: str, document: str | None = None, *, decision: str = "approved",
-             check_rules: bool = True, revokes: str | None = None, reason: str = "reviewed") -> SignedAct:
+             check_rules: bool = True, revokes: str | None = None, reason: str = "reviewed",
+             meaning: str | None = None) -> SignedAct:
         """Sign on the current checkout (the branch by default) with ``person_id``'s certificate."""
         person = self.person(person_id)
         signer = self.pki.signer(person)
-        request = ActRequest(document or self.version_path, role, decision, reason, signer_id=person.id,
-                             signer_email=person.email, revokes=revokes)
+        request = ActRequest(document or self.version_path, role, decision, reason, meaning=meaning,
+                             signer_id=person.id, signer_email=person.email, revokes=revokes)
         return sign_act(self.git, request, signer, check_rules=check_rules)
+
+    def sign_at(self, person_id: str, role: str, signed_at: str, *, meaning: str | None = None) -> str:
+        """An approval whose statement claims ``signed_at`` (the signer's own clock), signed and put on
+        the ledger; without a TSA (``untimed_registry``) that claimed time is the one it is ordered by.
+        Returns the act id (what a revocation names)."""
+        return sign_claimed(self.git, self.pki, self.version_path, self.person(person_id), role, signed_at,
+                            meaning=meaning)
+
+    def approve_in_order(self, roles: tuple[str, ...] = ("ml_reviewer", "clinical_reviewer", "quality"),
+                         document: str | None = None) -> list[SignedAct]:
+        """Each role signs, in the order given (the review order's by default), by its first holder
+        who is not the version's submitter (pnair)."""
+        people = {"ml_reviewer": "smarquez", "clinical_reviewer": "jlindqvist", "quality": "kosei",
+                  "regulatory": "dwhitfield", "security_reviewer": "tchen"}
+        return [self.sign(people[role], role, document) for role in roles]
 
     def commit(self, message: str) -> None:
         git(self.repo, "add", "-A")
@@ -55,6 +72,19 @@ class SignedRegistry:
 
     def append_raw(self, document: str, digest: str, bundle: str) -> None:
         Ledger(self.git).append([(document, digest, bundle)], "test: raw entry")
+
+
+def sign_claimed(git: Git, pki: DemoPki, document: str, person: Person, role: str, signed_at: str, *,
+                 meaning: str | None = None) -> str:
+    """``person`` approves ``document`` at HEAD as ``role``, the statement claiming ``signed_at``; the
+    bundle (a real signature, without a timestamp) goes on the ledger. Returns the act id."""
+    statement, digest, _ = build_act(git, ActRequest(document, role, "approved", "reviewed", meaning=meaning,
+                                                     signer_id=person.id))
+    data = json.loads(statement)
+    data["predicate"]["signed_at"] = signed_at
+    payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    Ledger(git).append([(document, digest, pki.signer(person).sign(payload))], "test: an approval at a set time")
+    return act_id(payload)
 
 
 def tamper_payload(bundle: str) -> str:

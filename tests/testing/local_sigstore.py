@@ -309,6 +309,9 @@ class RekorLog:
         self.leaves: list[bytes] = []
         self.bodies: list[bytes] = []
         self._lock = threading.Lock()
+        # The integrated time of the next entry, in whole seconds (a test may move it on, within
+        # the 10-minute certificates' validity, instead of sleeping).
+        self.clock: Callable[[], int] = lambda: int(time.time())
 
     def integrate(self, proposed: dict[str, Any]) -> dict[str, Any]:
         if proposed.get("kind") != "dsse" or proposed.get("apiVersion") != "0.0.1":
@@ -319,7 +322,7 @@ class RekorLog:
             self.bodies.append(body)
             self.leaves.append(_leaf_hash(body))
             leaves = list(self.leaves)
-        integrated = int(time.time())
+        integrated = self.clock()
         entry = {"body": _b64(body), "integratedTime": integrated, "logID": self.log_id.hex(),
                  "logIndex": index}
         entry["verification"] = {

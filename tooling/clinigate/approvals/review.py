@@ -322,20 +322,33 @@ def _note_claims(verdicts: Sequence[ApprovalVerdict], entries: Sequence[Any]) ->
             verdict.claim = claim_of(texts[verdict.entry])
 
 
-def policy_approvals(verdicts: Sequence[ApprovalVerdict]) -> list[dict[str, Any]]:
+def policy_approvals(verdicts: Sequence[ApprovalVerdict], *, claimed_times: bool) -> list[dict[str, Any]]:
     """``input.approvals`` for the policies: valid approvals count; the rest explain themselves.
 
     ``claimed`` is what an unverifiable entry says of itself, for the reports only: the policies
-    count ``role`` and ``valid``, which never come from an unverified claim.
+    count ``role``, ``valid``, ``meaning`` and ``order`` (the rank of its signing time among the
+    approvals, :mod:`.sequence`; ``claimed_times``: trust.yaml accepts untrusted times), which
+    never come from an unverified claim.
     """
-    return [_policy_approval(v) for v in verdicts]
+    from .sequence import approval_ranks
+
+    ranks = approval_ranks(verdicts, claimed_times=claimed_times)
+    return [_policy_approval(v, ranks.get(v.act_id)) for v in verdicts]
 
 
-def _policy_approval(v: ApprovalVerdict) -> dict[str, Any]:
-    # Meaning and both times ride along for the reports (21 CFR 11.50); the policies ignore them.
+def _policy_approval(v: ApprovalVerdict, order: int | None) -> dict[str, Any]:
+    # Meaning and both times ride along for the reports (21 CFR 11.50); the policies read the
+    # meaning (the authority matrix) and the order (the review order), never the times.
     row = v.as_dict()
     return {"role": v.role, "signer": row["signer"], "valid": v.counts_as_approval, "digest": row["digest"],
             "decision": v.decision, "rule": v.rule, "problem": v.problem, "printed_name": row["printed_name"],
-            "entry": v.entry, "claimed": row["claimed"], "meaning": row["meaning"],
+            "entry": v.entry, "claimed": row["claimed"], "meaning": row["meaning"], "order": order,
             "trusted_time": row["trusted_time"], "claimed_time": row["claimed_time"],
             "time_source": row["time_source"]}
+
+
+
+
+def accepts_claimed_times(trust: Trust) -> bool:
+    """Whether approvals may be ordered by the time their signers claim (no trusted time required)."""
+    return not trust.pki.require_timestamp

@@ -177,7 +177,7 @@ class Auditor:
         return self._evidence_of[key]
 
     def _evidence(self, landing: Landing, model: str, version: str) -> Evidence:
-        from ..approvals.review import policy_approvals
+        from ..approvals.review import accepts_claimed_times, policy_approvals
         from ..errors import ClinigateError
         from ..manifest.version import ModelVersion
         from .documents import LandingDocuments
@@ -193,11 +193,13 @@ class Auditor:
             book = self._book(base)
             acts = self._judge(book, path, landing.commit)
             release = self._judge(book, layout.deployment_path(model), landing.commit)
-            verdict = self._decider(base).version_verdict(docs, path, policy_approvals(acts))
+            verdict = self._decider(base).version_verdict(
+                docs, path, policy_approvals(acts, claimed_times=accepts_claimed_times(book.trust)))
         except (ClinigateError, ValueError) as exc:  # a base without rules or trust judges nothing
             problem = getattr(exc, "message", None) or str(exc)
             return Evidence(version, None, None, [], [], validation, problem=problem)
-        return Evidence(version, verdict.change_class, verdict.pccp_status, [a.as_dict() for a in acts],
+        rows = verdict.mark_rows([a.as_dict() for a in acts])  # what the rules did not count, so marked
+        return Evidence(version, verdict.change_class, verdict.pccp_status, rows,
                         [a.as_dict() for a in release], validation,
                         required_roles=tuple(r for r in verdict.required_roles if r),
                         regulatory_action=verdict.regulatory_action,

@@ -11,7 +11,7 @@ from .signing import SigningMethod, signing_options
 
 # Literal, so `approve --help` needs no pydantic; tests/security/test_approve_arguments.py holds them
 # equal to the predicate's Role, Decision and Meaning.
-ROLES = ("clinical_reviewer", "security_reviewer", "regulatory", "quality", "data_scientist")
+ROLES = ("clinical_reviewer", "ml_reviewer", "security_reviewer", "regulatory", "quality", "data_scientist")
 DECISIONS = ("approved", "rejected", "revoked")
 MEANINGS = ("review", "approval", "responsibility", "authorship")
 

@@ -7,9 +7,10 @@ nowhere else. Private keys stay in ``<workdir>/.demo-pki/`` (git-ignored).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import layout
 from ..approvals.approve import ActRequest, SignedAct, sign_act
@@ -94,6 +95,26 @@ def reviewer(people: Roles, role: str, *, not_id: str | None) -> Person:
     return next(p for p in people.people if role in p.roles and p.id != not_id)
 
 
+def review_order_of(pccp: object, change_class: str | None, policy_data: dict[str, Any]) -> list[list[str]]:
+    """The review stages' roles for a version of ``change_class``: the class's order, else the plan's,
+    else the policy data's (as policies/authority.rego picks them); for signing in that order."""
+    from ..manifest.pccp import PCCP
+
+    if isinstance(pccp, PCCP):
+        plan = next((p for c, p in pccp.change_classes.items() if c.value == change_class), None)
+        for stages in (plan.review_order if plan else None, pccp.review_order):
+            if stages:
+                return [[r.value for r in stage.roles] for stage in stages]
+    default = policy_data.get("clinigate", {}).get("approval_authority", {}).get("review_order") or []
+    return [list(stage.get("roles") or []) for stage in default if isinstance(stage, dict)]
+
+
+def in_review_order(roles: Iterable[str], stages: list[list[str]]) -> list[str]:
+    """``roles`` stage by stage (an approval counts only after the earlier stages'), unstaged ones last."""
+    rank = {role: index for index, stage in enumerate(stages) for role in stage}
+    return sorted(roles, key=lambda role: (rank.get(role, len(stages)), role))
+
+
 def sign_deployed_versions(git: Git, pki: DemoPki) -> list[SignedAct]:
     """Sign, for every version a deployment.yaml names on main, each role the policies require."""
     from ..manifest.revision import Snapshot
@@ -112,7 +133,9 @@ def sign_deployed_versions(git: Git, pki: DemoPki) -> list[SignedAct]:
             version = docs.doc(path)
             assert isinstance(version, ModelVersion)
             required, change_class = gate.decider.requirement(docs, path, [])
-            for role in sorted(required):
+            stages = review_order_of(docs.doc(layout.pccp_path(version.model)), change_class,
+                                     gate.decider.bundle.data)
+            for role in in_review_order(required, stages):
                 person = reviewer(people, role, not_id=version.submitted_by)
                 reason = f"Reviewed {version.model} {version.version} ({change_class}) for release"
                 acts.append(pki.sign(git, person, path, role, reason))

@@ -22,7 +22,14 @@ from ..manifest import strict_yaml
 from ..manifest.semver import SemverKey, next_minor
 from ..manifest.validate import validate_registry
 from ..report import text as text_report
-from .approvals import DemoPki, reviewer, sign_deployed_versions, version_submitter
+from .approvals import (
+    DemoPki,
+    in_review_order,
+    review_order_of,
+    reviewer,
+    sign_deployed_versions,
+    version_submitter,
+)
 from .approvals import roles as demo_roles
 from .manifests import (
     as_new_version,
@@ -129,14 +136,20 @@ def _approval_steps(workdir: Path, git: Git, branch: str, pki: DemoPki, pending:
 
 def _sign_missing_roles(workdir: Path, git: Git, branch: str, pki: DemoPki, version: Any) -> str:
     """Each role the pending version still needs signs it on ``branch``; one line per signature."""
+    from ..manifest.revision import Snapshot
+    from ..policy.bundle import bundle_at
+
     people = demo_roles(workdir)
     submitter = version_submitter(git, branch, version.path)
+    # Stage by stage: an approval signed before the earlier review stages' does not count.
+    stages = review_order_of(Snapshot(git, git.resolve(branch)).doc(layout.pccp_path(version.model)),
+                             version.change_class, bundle_at(git, git.resolve("main")).data)
     git.switch(branch)
     try:
         acts = [pki.sign(git, reviewer(people, role, not_id=submitter), version.path, role,
                          "Subgroup performance and data provenance reviewed; meets the PCCP "
                          "data-update protocol")
-                for role in version.missing_roles]
+                for role in in_review_order(version.missing_roles, stages)]
     finally:
         git.switch("main")
     return "\n".join(f"signed: {a.predicate.role.value} by {a.predicate.signer.name} "

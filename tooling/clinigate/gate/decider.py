@@ -152,6 +152,7 @@ class Decider:
         decision.production_comparison = _production_comparison(item, verdict)
         if verdict is None:
             return decision
+        decision.approvals = verdict.mark_uncounted(decision.approvals)
         decision.change_class, decision.pccp_status = verdict.change_class, verdict.pccp_status
         decision.regulatory_action = verdict.regulatory_action
         decision.required_roles = list(verdict.required_roles)
@@ -241,9 +242,10 @@ def _production_comparison(item: PolicyInput,
 
 def approval_inputs(book: ApprovalBook, path: str, *, rev: str,
                     context: ChangeContext | None = None) -> list[dict[str, Any]]:
-    from ..approvals.review import policy_approvals
+    from ..approvals.review import accepts_claimed_times, policy_approvals
 
-    return policy_approvals(book.judge(path, rev=rev, context=context))
+    verdicts = book.judge(path, rev=rev, context=context)
+    return policy_approvals(verdicts, claimed_times=accepts_claimed_times(book.trust))
 
 
 def merge_base(git: Git, base: str, head: str) -> str:

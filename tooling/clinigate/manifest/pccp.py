@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .authority import DisciplineExemption, ReviewOrder, ReviewStage, check_disciplines, check_review_order
 from .modification import CumulativeImpactAssessment, Modification, check_modifications
 from .significance import SignificanceRule, check_rules
 from .values import (
@@ -64,8 +65,27 @@ class ChangeClassPlan(StrictModel):
                                  "must cite the controls (risk.yaml) it affects (IEC 62304 §7.4)")
     description: Text
     acceptance: AcceptanceCriteria
+    # Before required_roles, whose validator reads it (manifest/authority.py, GMLP principle 1).
+    discipline_exemption: DisciplineExemption | None = Field(
+        None, description="disciplines (clinical, ml, quality_regulatory) this class's reviewers may "
+        "lack, and why")
     required_roles: Annotated[list[Role], Field(min_length=1)]
     regulatory_action: RegulatoryAction
+    review_order: ReviewOrder | None = Field(None, description="this class's review stages, instead of "
+                                             "the plan's review_order")
+
+    @field_validator("required_roles")
+    @classmethod
+    def _disciplines(cls, roles: list[Role], info: ValidationInfo) -> list[Role]:
+        if "discipline_exemption" in info.data:  # absent when the exemption is itself invalid
+            check_disciplines(roles, info.data["discipline_exemption"])
+        return roles
+
+    @field_validator("review_order")
+    @classmethod
+    def _order(cls, stages: list[ReviewStage] | None) -> list[ReviewStage] | None:
+        check_review_order(stages)
+        return stages
 
 
 class LockedDataset(StrictModel):
@@ -98,6 +118,9 @@ class PCCP(StrictModel):
     modifications: list[Modification] = Field(
         default_factory=list, description="the Description of Modifications: what versions cite in "
         "change.modification_id")
+    review_order: ReviewOrder | None = Field(
+        None, description="the order of reviews for every class without its own; null: the order in "
+        "policies/data/approval_authority.yaml")
 
     @field_validator("change_classes")
     @classmethod
@@ -121,3 +144,9 @@ class PCCP(StrictModel):
             raise ValueError("the plan needs an impact assessment: impact_assessment, or one per "
                              "modification in modifications")
         return self
+
+    @field_validator("review_order")
+    @classmethod
+    def _order(cls, stages: list[ReviewStage] | None) -> list[ReviewStage] | None:
+        check_review_order(stages)
+        return stages

@@ -73,6 +73,9 @@ class ChangeClass(StrEnum):
 class Role(StrEnum):
     DATA_SCIENTIST = "data_scientist"
     CLINICAL_REVIEWER = "clinical_reviewer"
+    # Reviews the model as machine learning (data, method, validation) without having built it:
+    # the ML discipline of GMLP principle 1, apart from the submitting data scientist.
+    ML_REVIEWER = "ml_reviewer"
     SECURITY_REVIEWER = "security_reviewer"
     REGULATORY = "regulatory"
     QUALITY = "quality"

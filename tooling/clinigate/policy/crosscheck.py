@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import layout
 from ..errors import EnvironmentProblem
+from ..manifest.authority import risk_class
 from ..manifest.deployment import Deployment
 from ..manifest.loader import load_file
 from ..manifest.model import Model
@@ -32,6 +33,7 @@ from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
 from ..pccp.modifications import shipped_facts
 from .bundle import PolicyBundle
+from .crosscheck_authority import authority_variations
 from .crosscheck_regulatory import independence_variations, routing_variations
 from .decision import DECISION_RULE
 from .inputs import version_facts
@@ -119,7 +121,7 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
         out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
         for more in (independence_variations(base), routing_variations(base), modification_variations(base),
-                     linked_variations(base)):
+                     linked_variations(base), authority_variations(base)):
             out.extend((f"{label} · {name}", variant) for name, variant in more)
     return out
 
@@ -154,7 +156,8 @@ def _version_input(model: str, doc: ModelVersion, docs: dict[str, Any],
     facts = version_facts(doc, parent=parent, production=production, authorised=authorised,
                           pccp=pccp, defaults=defaults)
     facts.update(pccp_changed=False, intended_use_changed=False,
-                 approved_versions=sorted(v for (m, v) in versions if m == model))
+                 approved_versions=sorted(v for (m, v) in versions if m == model),
+                 risk_class=risk_class(docs["model"].get(model)))
     if pccp is not None and pccp.cumulative_assessment_after is not None:
         merged = {v: d for (m, v), d in versions.items() if m == model}
         facts["modifications"] = shipped_facts(doc, pccp, merged)

@@ -35,6 +35,14 @@ class PolicyFinding(_Typed):
     field: str | None = None
 
 
+class UncountedApproval(_Typed):
+    """A valid approval the policies do not count (policies/authority.rego): why, by its ledger entry."""
+
+    entry: str | None
+    rule: str = Field(min_length=1)
+    msg: str
+
+
 class EngineVerdict(_Typed):
     """``data.clinigate.decision.result`` for one document (policies/README.md "Output")."""
 
@@ -44,6 +52,23 @@ class EngineVerdict(_Typed):
     required_roles: list[str] = Field(default_factory=list)
     deny: list[PolicyFinding] = Field(default_factory=list)
     warn: list[PolicyFinding] = Field(default_factory=list)
+    # Absent from the decisions of rules older than the review-order gate: they counted every valid approval.
+    uncounted: list[UncountedApproval] = Field(default_factory=list)
+
+    def mark_uncounted(self, records: list[ApprovalRecord]) -> list[ApprovalRecord]:
+        """The records, those the policies did not count marked invalid with the policies' rule and reason."""
+        refused = {u.entry: u for u in self.uncounted if u.entry}
+        return [r.model_copy(update={"valid": False, "rule": refused[r.entry].rule,
+                                     "problem": refused[r.entry].msg})
+                if r.entry in refused and r.valid else r for r in records]
+
+    def mark_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The same for report rows of acts (``ApprovalVerdict.as_dict``)."""
+        refused = {u.entry: u for u in self.uncounted if u.entry}
+        def marked(row: dict[str, Any]) -> dict[str, Any]:
+            why = refused[row["entry"]]
+            return {**row, "valid": False, "rule": why.rule, "problem": why.msg}
+        return [marked(row) if row.get("entry") in refused and row.get("valid") else row for row in rows]
 
     @classmethod
     def from_engine(cls, value: Any) -> EngineVerdict | None:
@@ -69,15 +94,16 @@ class ApprovalRecord(_Typed):
     printed_name: str | None = None
     valid: bool
     decision: str | None = None
+    meaning: str | None = None  # 21 CFR 11.50(a)(3): what the signature means
+    order: int | None = None  # its signing time's rank among the document's approvals (approvals/sequence.py)
     digest: str | None = None
     rule: str | None = None
     problem: str | None = None
     entry: str | None = None  # the ledger file
     # What an entry that did not verify says of itself, for the reports only (approvals/claim.py).
     claimed: dict[str, str | None] | None = None
-    # 21 CFR 11.50: the signature's meaning and its times (trusted by a log or TSA, claimed by the
-    # signer), shown beside the name in every rendering; never read by the policies.
-    meaning: str | None = None
+    # 21 CFR 11.50: the signature's times (trusted by a log or TSA, claimed by the signer), shown
+    # beside the name and meaning in every rendering; never read by the policies.
     trusted_time: str | None = None
     claimed_time: str | None = None
     time_source: str | None = None

@@ -19,6 +19,7 @@ from .. import layout
 from ..findings import Finding
 from ..gitrepo import Change, Git
 from ..manifest import crossref
+from ..manifest.authority import risk_class_fact
 from ..manifest.deployment import Deployment
 from ..manifest.documents import expected_kind
 from ..manifest.loader import LoadedFile
@@ -213,6 +214,8 @@ def _common(subject: Subject, loaded: LoadedFile | None, head: Snapshot,
             "intended_use_changed": isinstance(model_head, Model) and isinstance(model_base, Model)
             and model_head.intended_use != model_base.intended_use,
             "approved_versions": sorted(base.versions(model), key=SemverKey) if model else [],
+            # The authority matrix's column (policies/authority.rego): the stricter of base and head.
+            "risk_class": risk_class_fact(model_head, model_base),
         },
         "approvals": [],
     }

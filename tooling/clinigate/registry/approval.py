@@ -64,16 +64,20 @@ class ApprovalGate:
         self.decider.close()
 
     def judge(self, model: str, version: str, path: str) -> Approval:
-        from ..approvals.review import policy_approvals
+        from ..approvals.review import accepts_claimed_times, policy_approvals
 
         verdicts = self.book.judge(path, rev=self.rev)
         try:
-            required, change_class = self.decider.requirement(self.docs, path, policy_approvals(verdicts))
+            inputs = policy_approvals(verdicts, claimed_times=accepts_claimed_times(self.book.trust))
+            verdict = self.decider.version_verdict(self.docs, path, inputs)
         except ValueError as exc:
             return Approval(False, str(exc))
-        approved = {v.role for v in verdicts if v.counts_as_approval}
-        signers = tuple(sorted(f"{v.role}:{v.statement.predicate.signer.id}"
-                               for v in verdicts if v.counts_as_approval and v.statement))
+        required, change_class = {r for r in verdict.required_roles if r}, verdict.change_class
+        # An approval the policies do not count (its meaning, its place in the review order) is no approval.
+        refused = {u.entry for u in verdict.uncounted}
+        counted = [v for v in verdicts if v.counts_as_approval and v.entry not in refused]
+        approved = {v.role for v in counted}
+        signers = tuple(sorted(f"{v.role}:{v.statement.predicate.signer.id}" for v in counted if v.statement))
         missing = sorted(required - approved)
         if missing:
             reason = f"{model} {version} lacks valid signed approvals from: {', '.join(missing)}"
