@@ -183,7 +183,7 @@ def build_pull_request(size: int, seed: int) -> PullRequest:
     if changed != [path]:
         raise SystemExit(f"INVALID BENCHMARK: the branch changes {changed}, expected [{path}]")
     # every model folder (versions + model, pccp, deployment), the added version, roles.yaml, trust.yaml
-    documents = models * (versions + 3) + 1 + 1 + 1
+    documents = models * (versions + 4) + 1 + 1 + 1  # model, pccp, deployment and risk.yaml per model
     return PullRequest(folder, source, documents, model, latest, version, path,
                        time.perf_counter() - started)
 

@@ -697,7 +697,7 @@ def generate(out: Path, *, models: int, versions: int, history: int | None = Non
         single_commit(out)
         commits = 1
     return {"models": models, "versions": models * versions,
-            "documents": models * (versions + 3) + 1, "commits": commits}
+            "documents": models * (versions + 4) + 1, "commits": commits}
 
 
 def main(argv: list[str] | None = None) -> int:
