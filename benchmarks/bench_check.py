@@ -182,8 +182,7 @@ def build_pull_request(size: int, seed: int) -> PullRequest:
     changed = git(folder, "diff", "--name-only", "main", BRANCH).split()
     if changed != [path]:
         raise SystemExit(f"INVALID BENCHMARK: the branch changes {changed}, expected [{path}]")
-    # every model folder (versions + model, pccp, deployment), the added version, roles.yaml, trust.yaml
-    documents = models * (versions + 4) + 1 + 1 + 1  # model, pccp, deployment and risk.yaml per model
+    documents = bv.generate.document_count(models, versions) + 1  # and the version the branch adds
     return PullRequest(folder, source, documents, model, latest, version, path,
                        time.perf_counter() - started)
 

@@ -292,7 +292,7 @@ def bench_size(size: int, args: argparse.Namespace, clinigate: list[str], cj: st
     print(f"size {size:,}", file=sys.stderr, flush=True)
     folder = registry(size, args.seed)
     models, versions = shape(size)
-    documents = models * (versions + 4) + 1 + 1  # 4 model files (model, pccp, deployment, risk); roles, trust
+    documents = generate.document_count(models, versions)
     before = snapshot(folder)
     require_clean_report(clinigate, folder, documents)
     ensure_git(folder)

@@ -567,6 +567,15 @@ require_signed_approvals: false
 """
 
 
+MODEL_DOCUMENTS = 4  # model.yaml, pccp.yaml, risk.yaml, deployment.yaml in each model folder
+
+
+def document_count(models: int, versions: int) -> int:
+    """The registry documents validate judges in a generated registry of ``models`` models with
+    ``versions`` versions each: every model folder's files and versions, roles.yaml, trust.yaml."""
+    return models * (versions + MODEL_DOCUMENTS) + 2
+
+
 def static_files() -> dict[str, str]:
     files = {"policies/data/roles.yaml": roles_yaml(), "policies/trust/trust.yaml": TRUST_YAML}
     for schema in sorted(SCHEMAS.glob("*.schema.json")):
@@ -697,7 +706,7 @@ def generate(out: Path, *, models: int, versions: int, history: int | None = Non
         single_commit(out)
         commits = 1
     return {"models": models, "versions": models * versions,
-            "documents": models * (versions + 4) + 1, "commits": commits}
+            "documents": document_count(models, versions), "commits": commits}
 
 
 def main(argv: list[str] | None = None) -> int:

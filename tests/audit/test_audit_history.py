@@ -172,14 +172,20 @@ def test_export_lists_each_version_merged_under_the_pccp(history: tuple[Path, di
     assert len(data["modifications"]) == 5 and "claimed" in data["time_source"]
 
 
-def test_a_monitoring_report_is_not_read_as_a_deployment(tmp_path: Path) -> None:
-    """A report under models/<m>/monitoring/ changes nothing that runs: no event, and no
-    "does not load" warning as if it were an unreadable deployment.yaml."""
+def _example_on_main(tmp_path: Path) -> Path:
+    """The example registry as the first commit of ``main``, dated T1."""
     repo = tmp_path / "registry"
     repo.mkdir()
     copy_example_registry(repo)
     git(repo, "init", "-q", "-b", "main")
     commit_all(repo, "registry", T1)
+    return repo
+
+
+def test_a_monitoring_report_is_not_read_as_a_deployment(tmp_path: Path) -> None:
+    """A report under models/<m>/monitoring/ changes nothing that runs: no event, and no
+    "does not load" warning as if it were an unreadable deployment.yaml."""
+    repo = _example_on_main(tmp_path)
     report = repo / "models/sepsis-ews/monitoring/2026-q4.yaml"
     report.parent.mkdir()
     report.write_text("apiVersion: clinigate/v1\nkind: MonitoringReport\nmodel: sepsis-ews\n")
@@ -191,11 +197,7 @@ def test_a_monitoring_report_is_not_read_as_a_deployment(tmp_path: Path) -> None
 
 def test_a_risk_register_change_is_its_own_event(tmp_path: Path) -> None:
     """risk.yaml is a controlled document: its change is on the timeline, never read as a deployment."""
-    repo = tmp_path / "registry"
-    repo.mkdir()
-    copy_example_registry(repo)
-    git(repo, "init", "-q", "-b", "main")
-    commit_all(repo, "registry", T1)
+    repo = _example_on_main(tmp_path)
     register = repo / "models/sepsis-ews/risk.yaml"
     register.write_text(register.read_text(encoding="utf-8").replace("QMS-RM-0142 rev D", "QMS-RM-0142 rev E"),
                         encoding="utf-8")

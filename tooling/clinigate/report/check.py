@@ -24,9 +24,14 @@ def _classification(m: DocumentDecision) -> str:
     return f"{m.change_class or m.kind} · {m.pccp_status} · regulatory action: {m.regulatory_action}"
 
 
+def head_line(report: GateDecision) -> str:
+    """What was compared, by whose rules, on which engine: the first line of every text rendering."""
+    return (f"clinigate check {report.merge_base[:12]}...{report.head[:12]} "
+            f"(rules of {report.rules_rev[:12]}, engine: {report.engine})")
+
+
 def text(report: GateDecision) -> str:
-    lines = [f"clinigate check {report.merge_base[:12]}...{report.head[:12]} "
-             f"(rules of {report.rules_rev[:12]}, engine: {report.engine})"]
+    lines = [head_line(report)]
     for m in report.manifests:
         lines.append(f"\n{m.path}\n  {_classification(m)}")
         for f in m.findings:

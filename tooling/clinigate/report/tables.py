@@ -57,8 +57,9 @@ def check_table(report: GateDecision) -> RenderableType:
     each document's findings, and the decision."""
     from rich.table import Table
 
-    head = (f"clinigate check {report.merge_base[:12]}...{report.head[:12]} "
-            f"(rules of {report.rules_rev[:12]}, engine: {report.engine})")
+    from .check import head_line  # here: report/check.py imports this module for its table
+
+    head = head_line(report)
     documents = Table("document", "class", "PCCP status", "regulatory action", "approvals missing", "result",
                       title=head, title_justify="left")
     for m in report.manifests:
