@@ -13,6 +13,7 @@ import data.clinigate.authority
 import data.clinigate.claims
 import data.clinigate.classify
 import data.clinigate.deployment
+import data.clinigate.failures
 import data.clinigate.format
 import data.clinigate.gates
 import data.clinigate.governance
@@ -44,7 +45,7 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := (((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | authority.deny) | deny)
+all_deny := ((((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | authority.deny) | failures.deny) | deny)
 
 all_warn := ((((gates.warn | deployment.warn) | governance.warn) | routing.warn) | authority.warn)
 

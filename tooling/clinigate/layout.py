@@ -56,6 +56,8 @@ LEDGER_SEEN_PREFIX = "refs/clinigate/ledger-seen/"
 LEDGER_WRITTEN_REF = "refs/clinigate/ledger-written"
 LEDGER_HEAD_TAGS = "refs/tags/clinigate/ledger/"
 CHECKPOINTS_REF = "refs/heads/clinigate/checkpoints"
+# The gate's signed evaluation records (gate/evaluation.py): failures stay on record (B-13).
+EVALUATIONS_REF = "refs/heads/clinigate/evaluations"
 
 _MODEL_FILES = {MODEL_FILE: "Model", PCCP_FILE: "PCCP", DEPLOYMENT_FILE: "Deployment",
                 RISK_FILE: "RiskRegister"}

@@ -128,9 +128,12 @@ class Decider:
         book = self.book(head=head)
         book.ledger.require_intact()  # a rewound ledger may have dropped a revocation: count nothing
         context = ChangeContext(head, ChangeAuthors.read(self.git, fork, head, book.roles.base, event))
+        failures = _FailureRecords(self.git, book)
         for item in todo:
             assert item.document is not None
             item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head, context=context)
+            if item.version is not None:  # the gate's signed failures of this modification (failures.rego)
+                item.document["facts"]["failures"] = failures.of_others(item.version.model, item.version.version)
 
     def book(self, *, head: str | None = None, trust: TrustAt | None = None) -> ApprovalBook:
         """The ledger, read through the rules revision's trust and roles (closed with the decider);
@@ -148,6 +151,7 @@ class Decider:
         if item.document is None:
             return decision  # invalid document: its validation findings already fail the check
         decision.approvals = [ApprovalRecord.model_validate(a) for a in item.document.get("approvals") or []]
+        decision.inputs_sha256 = _inputs_digest(item.document)
         verdict = _verdict(engine or self.engine, item, decision)
         decision.production_comparison = _production_comparison(item, verdict)
         if verdict is None:
@@ -264,3 +268,29 @@ def _approvable(item: PolicyInput) -> bool:
 def _touches_policies(inputs: list[PolicyInput]) -> bool:
     return any(i.subject.path.startswith(_POLICY_PREFIX) and not i.subject.path.startswith(_TRUST_PREFIX)
                for i in inputs)
+
+
+def _inputs_digest(document: dict[str, Any]) -> str:
+    """sha256 of the policy input as canonical JSON: what an evaluation record says was judged."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+                          .encode()).hexdigest()
+
+
+@dataclass
+class _FailureRecords:
+    """Each model's recorded failures, read once per decision (gate/evaluation.py)."""
+
+    git: Git
+    book: ApprovalBook
+    _by_model: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def of_others(self, model: str, version: str) -> list[dict[str, Any]]:
+        from .evaluation import recorded_failures
+
+        if model not in self._by_model:
+            self._by_model[model] = recorded_failures(self.git, self.book, model)
+        return [f for f in self._by_model[model] if f["version"] != version]
+

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from .. import layout
-from .values import Sha256, ShortText, StrictModel, Text
+from .values import Email, Sha256, ShortText, StrictModel, Text
 
 TRUST_DIR = layout.TRUST_DIR
 TRUST_PATH = layout.TRUST_PATH
@@ -46,6 +46,12 @@ class PkiTrust(StrictModel):
         True, description="PKI approvals need an RFC 3161 timestamp from a TSA under tsa_roots; false "
                           "accepts approvals without one, their time then only claimed")
     revoked: list[RevokedCertificate] = Field(default_factory=list)
+    # Where the gate runs without GitHub's OIDC identity (an air-gapped site, the tests): the
+    # certificates (SAN e-mail) whose signed gate evaluations count as the gate's record
+    # (gate/evaluation.py). They vouch for evaluation records only, never for an approval.
+    evaluation_recorders: list[Email] = Field(
+        default_factory=list, description="SAN e-mails of PKI certificates that may sign the gate's "
+        "evaluation records (check --record); never approvals")
 
     @field_validator("roots", "intermediates", "tsa_roots")
     @classmethod

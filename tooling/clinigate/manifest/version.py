@@ -41,6 +41,18 @@ from .values import (
 ScalarParam = Annotated[Flag | Integer | Number | ShortText, Field(union_mode="left_to_right")]
 
 
+class RootCause(StrictModel):
+    """Why a modification that failed its acceptance criteria may be tried again (FDA PCCP guidance
+    §VII.B(3)): the failed evaluation it answers and the analysis that clears the plan."""
+
+    failed_evaluation: Sha256 = Field(description="the gate's evaluation record of the failure (the sha256 "
+                                      "`check --record` printed; policies/failures.rego)")
+    summary: Text = Field(description="the root-cause analysis: what failed and why")
+    conclusion: Literal["unrelated_to_pccp"] = Field(
+        description="the analysis shows the failure is unrelated to the PCCP, so a re-test is allowed")
+    reference: ShortText | None = Field(default=None, description="the CAPA or investigation record")
+
+
 class Change(StrictModel):
     summary: ShortText
     rationale: Text = Field(description="Part 11 'reason for change': why this version exists")
@@ -54,6 +66,9 @@ class Change(StrictModel):
     release: Release | None = Field(default=None, description="how this modification is released: "
                                     "automatic or manual, global or local (with its sites)")
     problem_reports: list[ShortText] = Field(default_factory=list)
+    root_cause: RootCause | None = Field(
+        default=None, description="required when an earlier version's try of the same modification failed "
+        "the gate on record (gates.retry_without_root_cause)")
     risk_controls_affected: list[ShortText] = Field(
         default_factory=list, description="the risk controls (risk.yaml) this change affects, each entry "
         "starting with the control's id: 'RC-04 post-market performance monitoring'")

@@ -126,6 +126,8 @@ class DocumentDecision(BaseModel):
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     # A changed ModelVersion's AUC beside production's, per subgroup: shown to reviewers, not deciding.
     production_comparison: ProductionComparison | None = None
+    # sha256 of the canonical JSON policy input judged (gate/evaluation.py records it); not rendered.
+    inputs_sha256: str | None = None
 
     @property
     def missing_roles(self) -> list[str]:
