@@ -90,7 +90,9 @@ class Replication:
     def push(self, remote: str = "origin", retries: int = 8) -> PushResult:
         """See :meth:`.ledger.Ledger.push`."""
         with self._connect(remote) as link:
-            return self._push(link, retries)
+            result = self._push(link, retries)
+            self._push_evaluations(link, retries)
+            return result
 
     @contextmanager
     def _connect(self, remote: str) -> Iterator[_Link]:
@@ -109,6 +111,7 @@ class Replication:
 
     def _fetch(self, link: _Link) -> FetchResult:
         remote_tip = self._fetch_remote(link)
+        self._fetch_evaluations(link)
         self._fetch_head_tags(link)
         if remote_tip is None:
             return FetchResult(link.name, None, self.ledger.tip(), 0)
@@ -134,6 +137,39 @@ class Replication:
                 f"{seen}, the tip this clone saw there before", hint=self._rewrite_hint(remote))
         self.git.set_ref(seen_ref, tip)
         return tip
+
+    def _fetch_evaluations(self, link: _Link) -> str | None:
+        """The gate's evaluation records travel with the ledger (gate/evaluation.py), into
+        ``refs/remotes/<remote>/clinigate/evaluations``; the gate reads them from there too."""
+        from ..gate.evaluation import EVALUATIONS_REF, tracking_ref
+
+        if self._on_remote(link.name, partial(link.git.remote_ref, link.target, EVALUATIONS_REF)) is None:
+            return None
+        tracking = tracking_ref(link.name)
+        self._on_remote(link.name, partial(link.git.fetch_ref, link.target, EVALUATIONS_REF, tracking))
+        return self.git.resolve(tracking)
+
+    def _push_evaluations(self, link: _Link, retries: int) -> None:
+        """Publish local evaluation records as a fast-forward, replayed onto the remote's when another
+        clone recorded first (each record is its own file, so the union loses nothing)."""
+        from ..gate.evaluation import EVALUATIONS_REF, tracking_ref, union_onto
+
+        for _ in range(retries + 1):
+            local = self.git.rev_parse(EVALUATIONS_REF)
+            remote_tip = self._fetch_evaluations(link)
+            if local is None or local == remote_tip:
+                return
+            if remote_tip is not None and not self.git.is_ancestor(remote_tip, local):
+                local = union_onto(self.git, local, remote_tip)
+            push = partial(link.git.push_ref, link.target, local, EVALUATIONS_REF)
+            rejection = self._on_remote(link.name, push)
+            if rejection is None:
+                self.git.set_ref(tracking_ref(link.name), local)
+                return
+            time.sleep(random.uniform(0.05, 0.25))
+        raise LedgerPushRejected(f"{link.name} refused the evaluation records {retries + 1} times",
+                                 hint=f"check that {EVALUATIONS_REF} on {link.name} accepts fast-forward "
+                                      "pushes")
 
     def _fetch_head_tags(self, link: _Link) -> None:
         self._on_remote(link.name, partial(link.git.fetch_ref, link.target, f"{HEAD_TAGS}*",

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .options import emit, repo_option, resolve_repo
+from .signing import SigningMethod, optional_signing_options
+
+if TYPE_CHECKING:
+    from ..policy.decision import GateDecision
 
 CHECK_FORMATS = ("text", "json", "markdown", "github", "sarif", "junit")
 
@@ -28,8 +33,17 @@ CHECK_FORMATS = ("text", "json", "markdown", "github", "sarif", "junit")
 @click.option("--evidence-tracking-uri", default=None, metavar="URI",
               help="The MLflow server that holds predictions a manifest names as runs:/… artifacts; "
                    "without it such evidence is reported as not recomputed.")
+@click.option("--record", is_flag=True,
+              help="Sign the gate's evaluation of each changed version (inputs digest, decision, "
+                   "findings) and append it to refs/heads/clinigate/evaluations, so a failure stays "
+                   "on record after the pull request changes; needs a signing method (--sigstore in "
+                   "CI, or --key/--cert of a pki.evaluation_recorders certificate).")
+@click.option("--pull-request", "pull_request", type=click.IntRange(min=1), default=None,
+              help="With --record: the pull request's number, kept in the record.")
+@optional_signing_options
 def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_url: str | None,
-          evidence_tracking_uri: str | None) -> None:
+          evidence_tracking_uri: str | None, record: bool, pull_request: int | None,
+          signing: SigningMethod | None) -> None:
     """Gate a change between two revisions, as CI does on every pull request.
 
     The base revision's rules decide: policies, policy data, trust roots and roles are read from
@@ -55,13 +69,32 @@ def check(base: str, head: str, repo: Path | None, fmt: str, engine: str, opa_ur
     from ..gate.check import run_check
     from ..report.check import CHECK_RENDERERS
 
+    if record != (signing is not None):
+        raise click.UsageError("--record signs the evaluation: give it with a signing method (--sigstore, "
+                               "or --key with --cert), and a signing method only with --record")
     root = resolve_repo(repo)
     report = run_check(root, base=base, head=head, engine_name=engine, opa_url=opa_url,
                        evidence_tracking_uri=evidence_tracking_uri)
     emit(CHECK_RENDERERS, fmt, report)
+    if signing is not None:
+        _record(root, report, signing, pull_request)
     if not report.manifests and head == "HEAD":
         _note_uncommitted(root)
     raise SystemExit(0 if report.decision == "pass" else 1)
+
+
+def _record(root: Path, report: GateDecision, signing: SigningMethod, pull_request: int | None) -> None:
+    """Sign and keep the evaluation; said on stderr, so --format json stays one document."""
+    from ..approvals.review import load_trust
+    from ..gate.evaluation import EVALUATIONS_REF, record_evaluations
+    from ..gitrepo import Git
+
+    git = Git(root)
+    pki = load_trust(git, report.rules_rev).pki
+    signer, _ = signing.signer(git, default_tsa=pki.tsa_url, require_timestamp=pki.require_timestamp)
+    for written in record_evaluations(git, signer, report, pull_request):
+        click.echo(f"recorded: {written.predicate.document} {written.predicate.decision} as evaluation "
+                   f"{written.record} on {EVALUATIONS_REF}", err=True)
 
 
 def _note_uncommitted(root: Path) -> None:

@@ -125,6 +125,23 @@ def signing_options(command: FC) -> FC:
     return run  # type: ignore[return-value]
 
 
+def optional_signing_options(command: FC) -> FC:
+    """The same options, none required: ``signing`` is None when no method was chosen (``check``
+    signs only with ``--record``)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        method = SigningMethod(**{name: kwargs.pop(name) for name in _FIELDS})
+        if method.use_sigstore and (method.key or method.cert):
+            raise click.UsageError("choose one signing method: --sigstore, or --key with --cert")
+        chosen = method.use_sigstore or bool(method.key or method.cert)
+        return command(*args, signing=method if chosen else None, **kwargs)
+
+    for option in reversed(_CHOICE):
+        run = option(run)
+    return run  # type: ignore[return-value]
+
+
 def keyless_options(command: FC) -> FC:
     """``--trust-config`` and ``--identity-token``, passed as ``trust_config`` and ``identity_token``."""
     for option in reversed(_KEYLESS):

@@ -132,8 +132,8 @@ class Decider:
         for item in todo:
             assert item.document is not None
             item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head, context=context)
-            if item.version is not None:  # the gate's signed failures of this modification (failures.rego)
-                item.document["facts"]["failures"] = failures.of_others(item.version.model, item.version.version)
+            if (version := item.version) is not None:  # the gate's signed failures (failures.rego)
+                item.document["facts"]["failures"] = failures.of_others(version.model, version.version)
 
     def book(self, *, head: str | None = None, trust: TrustAt | None = None) -> ApprovalBook:
         """The ledger, read through the rules revision's trust and roles (closed with the decider);

@@ -48,7 +48,7 @@ SUFFIX = ".sigstore.json"
 MAX_FINDINGS = 200  # a record stays a few kilobytes; the count says how many were cut
 
 __all__ = ["EVALUATIONS_REF", "PAYLOAD_TYPE", "PREDICATE_TYPE", "EvaluationPredicate", "RecordedEvaluation",
-           "record_evaluations", "recorded_failures"]
+           "record_evaluations", "recorded_failures", "tracking_ref", "union_onto"]
 
 
 class RecordedFinding(StrictModel):
@@ -95,19 +95,19 @@ def predicate_for(git: Git, decision: GateDecision, document: DocumentDecision,
     from ..manifest.revision import Snapshot
     from ..manifest.version import ModelVersion
 
+    assert document.model and document.version and document.inputs_sha256  # only judged versions
     raw = git.read_blobs(decision.head, [document.path]).get(document.path) or b""
     manifest = Snapshot(git, decision.head).doc(document.path)
-    findings = [RecordedFinding(rule=f.rule[:120], severity=f.severity.value, field=(f.field or None) and f.field[:300])
-                for f in document.findings]
-    assert document.model and document.version  # only versions are recorded
+    findings = [RecordedFinding(rule=f.rule[:120], severity=f.severity.value,
+                                field=f.field[:300] if f.field else None) for f in document.findings]
     return EvaluationPredicate(
         model=document.model, version=document.version, document=document.path,
         document_sha256=hashlib.sha256(raw).hexdigest(),
         modification_id=manifest.change.modification_id if isinstance(manifest, ModelVersion) else None,
-        change_class=document.change_class, pccp_status=document.pccp_status, decision=document.decision,  # type: ignore[arg-type]
-        findings=findings[:MAX_FINDINGS], findings_total=len(findings),
-        inputs_sha256=document.inputs_sha256 or hashlib.sha256(b"").hexdigest(),
-        base=decision.merge_base, head=decision.head, pull_request=pull_request, evaluated_at=now_utc())
+        change_class=document.change_class, pccp_status=document.pccp_status,
+        decision=document.decision, findings=findings[:MAX_FINDINGS], findings_total=len(findings),
+        inputs_sha256=document.inputs_sha256, base=decision.merge_base, head=decision.head,
+        pull_request=pull_request, evaluated_at=now_utc())
 
 
 def record_evaluations(git: Git, signer: Signer, decision: GateDecision,
@@ -141,23 +141,44 @@ def _append(git: Git, blobs: dict[str, str], message: str) -> None:
         raise UsageError(f"{EVALUATIONS_REF} moved while the evaluation was recorded; run it again")
 
 
+def tracking_ref(remote: str) -> str:
+    return f"refs/remotes/{remote}/{EVALUATIONS_REF.removeprefix('refs/heads/')}"
+
+
+def union_onto(git: Git, local: str, remote_tip: str) -> str:
+    """A commit on ``remote_tip`` adding the records only ``local`` holds; the local ref moves to it."""
+    theirs = {f.path for f in git.tree_files(remote_tip)}
+    mine = {f.path: f.blob for f in git.tree_files(local) if f.path not in theirs}
+    tree = git.write_tree(remote_tip, mine)
+    commit = git.commit_tree(tree, [remote_tip], f"evaluation: {len(mine)} record(s) replayed",
+                             name="clinigate", email="clinigate@localhost", date=now_utc().isoformat())
+    if not git.update_ref(EVALUATIONS_REF, commit, local):
+        raise UsageError(f"{EVALUATIONS_REF} moved while its records were replayed; run it again")
+    return commit
+
+
 def recorded_failures(git: Git, book: ApprovalBook, model: str) -> list[dict[str, Any]]:
-    """The model's failed evaluations that the gate itself signed, as ``facts.failures`` entries."""
-    tip = git.rev_parse(f"refs/remotes/origin/{EVALUATIONS_REF.removeprefix('refs/heads/')}") \
-        or git.rev_parse(EVALUATIONS_REF)
-    if tip is None:
-        return []
-    files = [f for f in git.tree_files(tip, [model]) if f.path.endswith(SUFFIX)]
+    """The model's failed evaluations that the gate itself signed, as ``facts.failures`` entries:
+    from the local branch and origin's (``ledger fetch``), the union of both."""
+    tips = {t for t in (git.rev_parse(tracking_ref("origin")), git.rev_parse(EVALUATIONS_REF)) if t}
+    by_path = {f.path: f for tip in sorted(tips) for f in git.tree_files(tip, [model])
+               if f.path.endswith(SUFFIX)}
+    files = [by_path[p] for p in sorted(by_path)]
     recorders = {e.lower() for e in book.trust.pki.evaluation_recorders}
     failures = []
-    for item, raw in zip(files, git.read_objects([f.blob for f in files]).values(), strict=True):
-        verified = _verified(raw, book, recorders)
+    blobs = git.read_objects([f.blob for f in files])
+    for item in files:
+        verified = _verified(blobs.get(item.blob), book, recorders)
         if verified is None or verified.predicate.decision != "fail" or verified.predicate.model != model:
             continue
-        p = verified.predicate
-        failures.append({"record": verified.record, "version": p.version, "modification_id": p.modification_id,
-                         "head": p.head, "rules": sorted({f.rule for f in p.findings if f.severity == "error"})})
+        failures.append(_failure_fact(verified))
     return sorted(failures, key=lambda f: (f["version"], f["record"]))
+
+
+def _failure_fact(verified: RecordedEvaluation) -> dict[str, Any]:
+    p = verified.predicate
+    return {"record": verified.record, "version": p.version, "modification_id": p.modification_id,
+            "head": p.head, "rules": sorted({f.rule for f in p.findings if f.severity == "error"})}
 
 
 def _verified(raw: bytes | None, book: ApprovalBook, recorders: set[str]) -> RecordedEvaluation | None:
