@@ -48,7 +48,7 @@ SUFFIX = ".sigstore.json"
 MAX_FINDINGS = 200  # a record stays a few kilobytes; the count says how many were cut
 
 __all__ = ["EVALUATIONS_REF", "PAYLOAD_TYPE", "PREDICATE_TYPE", "EvaluationPredicate", "RecordedEvaluation",
-           "record_evaluations", "recorded_failures", "tracking_ref", "union_onto"]
+           "record_evaluations", "recorded_failures", "sign_and_append", "tracking_ref", "union_onto"]
 
 
 class RecordedFinding(StrictModel):
@@ -68,7 +68,8 @@ class EvaluationPredicate(StrictModel):
     decision: Literal["pass", "fail", "pending"]
     findings: list[RecordedFinding] = Field(default_factory=list, max_length=MAX_FINDINGS)
     findings_total: int = Field(ge=0)
-    inputs_sha256: Sha256 = Field(description="sha256 of the canonical JSON policy input judged")
+    inputs_sha256: Sha256 | None = Field(description="sha256 of the canonical JSON policy input judged; "
+                                         "null when the document did not load (its validation failed)")
     base: GitCommit = Field(description="the rules revision (merge base) that judged it")
     head: GitCommit
     pull_request: int | None = Field(default=None, ge=1)
@@ -95,7 +96,7 @@ def predicate_for(git: Git, decision: GateDecision, document: DocumentDecision,
     from ..manifest.revision import Snapshot
     from ..manifest.version import ModelVersion
 
-    assert document.model and document.version and document.inputs_sha256  # only judged versions
+    assert document.model and document.version  # only versions are recorded
     raw = git.read_blobs(decision.head, [document.path]).get(document.path) or b""
     manifest = Snapshot(git, decision.head).doc(document.path)
     findings = [RecordedFinding(rule=f.rule[:120], severity=f.severity.value,
@@ -112,23 +113,26 @@ def predicate_for(git: Git, decision: GateDecision, document: DocumentDecision,
 
 def record_evaluations(git: Git, signer: Signer, decision: GateDecision,
                        pull_request: int | None = None) -> list[RecordedEvaluation]:
-    """Sign one record per changed model version of ``decision``; append them in one commit."""
-    documents = [d for d in decision.manifests if d.kind == "ModelVersion" and d.model and d.version
-                 and d.inputs_sha256]
-    if not documents:
-        return []
+    """Sign one record per judged model version of ``decision``; append them in one commit."""
+    documents = [d for d in decision.manifests if d.kind == "ModelVersion" and d.model and d.version]
+    return sign_and_append(git, signer, [predicate_for(git, decision, d, pull_request) for d in documents],
+                           f"evaluation: {decision.head[:12]}")
+
+
+def sign_and_append(git: Git, signer: Signer, predicates: list[EvaluationPredicate],
+                    message: str) -> list[RecordedEvaluation]:
+    """Sign each predicate and append the bundles to :data:`EVALUATIONS_REF` in one commit."""
     records, blobs = [], {}
-    for document in documents:
-        predicate = predicate_for(git, decision, document, pull_request)
+    for predicate in predicates:
         statement = _statement(predicate)
-        bundle = signer.sign(statement)
-        blob = git.write_blob(bundle.encode())
+        blob = git.write_blob(signer.sign(statement).encode())
         digest = hashlib.sha256(statement).hexdigest()
         stamp = predicate.evaluated_at.strftime("%Y%m%dT%H%M%SZ")
         path = f"{predicate.model}/{predicate.version}/{stamp}-{digest[:16]}{SUFFIX}"
         blobs[path] = blob
         records.append(RecordedEvaluation(path, digest, predicate))
-    _append(git, blobs, f"evaluation: {decision.head[:12]} ({len(records)} version(s))")
+    if blobs:
+        _append(git, blobs, f"{message} ({len(records)} version(s))")
     return records
 
 
