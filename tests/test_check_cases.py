@@ -26,6 +26,12 @@ every rule in ``deny`` (each with a message fragment), every warning in ``warn``
     approvals:                                            # optional: signed on the head's {new}
       - {person: kosei, role: quality, signed_at: "2026-03-02T09:00:00Z", meaning: review}
 
+With ``failures``, main trusts the gate's evaluation recorder (``pki.evaluation_recorders``) and, before
+the change, the gate's signed records of failed evaluations of other versions are put on
+refs/heads/clinigate/evaluations (each ``{version, modification_id (default: the PCCP's data-update
+modification), rules}``); ``{failure}`` in a ``set`` value is the first record's digest, what a
+``change.root_cause`` cites.
+
 With ``approvals``, main trusts a test CA without a TSA (``pki.require_timestamp: false``), so each
 approval is a real signature ordered by the time it claims (``signed_at``); ``meaning`` defaults to
 approval.
@@ -42,12 +48,13 @@ from typing import Any
 import pytest
 import yaml
 from testing.approvals import sign_claimed
+from testing.evaluations import record_failure, recorder_signer, trust_the_recorder
 from testing.files import replace_in
 from testing.fixtures import commit_all, git
 
 from clinigate.demo.approvals import DemoPki
 from clinigate.demo.approvals import roles as demo_roles
-from clinigate.demo.manifests import write_data_update
+from clinigate.demo.manifests import DEMO_MODEL, data_update_modification, write_data_update
 from clinigate.gate.check import run_check
 from clinigate.gitrepo import Git
 
@@ -58,11 +65,11 @@ def _cases() -> list[Path]:
     return sorted(p for p in CASES.iterdir() if p.is_dir())
 
 
-def _apply(case: Path, repo: Path, edits: list[dict[str, Any]], new: str) -> None:
+def _apply(case: Path, repo: Path, edits: list[dict[str, Any]], new: str, failure: str = "") -> None:
     for edit in edits:
         path = edit["path"].format(new=new)
         if "set" in edit:
-            _set(repo / path, edit["set"])
+            _set(repo / path, _fill(edit["set"], failure))
         elif "replace" in edit:
             old, replacement = edit["replace"]
             replace_in(repo, path, old, replacement)
@@ -74,6 +81,13 @@ def _apply(case: Path, repo: Path, edits: list[dict[str, Any]], new: str) -> Non
             (repo / path).unlink()
         else:
             raise AssertionError(f"{case.name}: an edit needs replace, write or delete: {edit}")
+
+
+def _fill(value: Any, failure: str) -> Any:
+    """``value`` with ``{failure}`` in its strings replaced by the recorded failure's digest."""
+    if isinstance(value, dict):
+        return {k: _fill(v, failure) for k, v in value.items()}
+    return value.replace("{failure}", failure) if isinstance(value, str) else value
 
 
 def _set(file: Path, values: dict[str, Any]) -> None:
@@ -93,15 +107,21 @@ def _set(file: Path, values: dict[str, Any]) -> None:
 
 def _judge(case: Path, repo: Path) -> tuple[dict[str, Any], str, Any]:
     spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
-    pki = DemoPki.create(repo, timestamps=False) if spec.get("approvals") else None
+    pki = DemoPki.create(repo, timestamps=False) if spec.get("approvals") or spec.get("failures") else None
     if pki:
         (repo / ".gitignore").write_text(".demo-pki/\n", encoding="utf-8")  # the CA's keys stay out of Git
+    if spec.get("failures"):
+        trust_the_recorder(repo)
     if spec.get("base") or pki:
         _apply(case, repo, spec.get("base", []), new="")
         commit_all(repo, f"{case.name}: the base")
     git(repo, "switch", "-q", "-c", "review")
+    records = [record_failure(Git(repo), recorder_signer(pki), model=DEMO_MODEL, version=f["version"],
+                              modification_id=f.get("modification_id", data_update_modification(repo, DEMO_MODEL)),
+                              rules=tuple(f.get("rules", ["gates.auc_floor"])))
+               for f in spec.get("failures", []) if pki]
     new = write_data_update(repo)
-    _apply(case, repo, spec.get("head", []), new)
+    _apply(case, repo, spec.get("head", []), new, records[0].record if records else "")
     commit_all(repo, f"{case.name}: the change")
     for act in spec.get("approvals", []):
         assert pki is not None
