@@ -1,7 +1,7 @@
-"""Crosscheck variations for the data-independence and outside-PCCP routing gates.
+"""Crosscheck variations for the data-independence, outside-PCCP routing and failure-record gates.
 
-Each registry version is varied so that every branch of ``policies/independence.rego`` and
-``policies/routing.rego`` fires, and the engines must agree on each (``crosscheck.registry_corpus``).
+Each registry version is varied so that every branch of ``policies/independence.rego``,
+``policies/routing.rego`` and ``policies/failures.rego`` fires, and the engines must agree on each (``crosscheck.registry_corpus``).
 """
 
 from __future__ import annotations
@@ -81,3 +81,33 @@ def routing_variations(base: dict[str, Any]) -> Iterator[Variation]:
             ("doubled", [{"significant": False, **_ROW}] * 2),
         ):
             yield f"only {changed} changed, {name} row", _variant(base, _rows(changed, cls, rows))
+
+
+_RECORD = "a" * 64
+
+
+def _failures(value: Any, modification: str | None = "M1",
+              root_cause: dict[str, Any] | None = None) -> Callable[[dict[str, Any]], None]:
+    def change(item: dict[str, Any]) -> None:
+        item["facts"]["failures"] = value
+        item["manifest"]["change"]["modification_id"] = modification
+        if root_cause is not None:
+            item["manifest"]["change"]["root_cause"] = root_cause
+    return change
+
+
+def failure_variations(base: dict[str, Any]) -> Iterator[Variation]:
+    """Recorded failures of the same or another modification, with a root cause cited or not
+    (``policies/failures.rego``)."""
+    failure = {"record": _RECORD, "version": "0.9.0", "modification_id": "M1", "head": "0" * 40,
+               "rules": ["gates.auc_floor"]}
+    cause = {"failed_evaluation": _RECORD, "summary": "unrelated", "conclusion": "unrelated_to_pccp"}
+    yield "a recorded failure of its modification, no root cause", _variant(base, _failures([failure]))
+    yield "a recorded failure, its root cause cited", _variant(base, _failures([failure], root_cause=cause))
+    yield "a root cause citing an unknown record", _variant(
+        base, _failures([failure], root_cause={**cause, "failed_evaluation": "b" * 64}))
+    yield "a root cause and no failure on record", _variant(base, _failures([], root_cause=cause))
+    yield "a recorded failure of another modification", _variant(base, _failures([failure], "M2"))
+    yield "a recorded failure, no modification id", _variant(base, _failures([failure], None))
+    yield "facts.failures not a list", _variant(base, _failures({"record": _RECORD}))
+    yield "facts.failures holding a non-object", _variant(base, _failures(["x", failure]))
