@@ -122,7 +122,9 @@ def test_the_approval_workflow_runs_from_main_and_signs_then_pushes_then_posts_t
     assert runs == ["clinigate ledger fetch --token-env GITHUB_TOKEN",
                     "clinigate github record-reviews --branch main",
                     "clinigate ledger push --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY",
-                    "clinigate github gate-status --branch main --app-key-env CLINIGATE_STATUS_APP_KEY"]
+                    "clinigate github gate-status --branch main --app-key-env CLINIGATE_STATUS_APP_KEY --record",
+                    # the gate's signed evaluation records (refs/heads/clinigate/evaluations, B-13)
+                    "clinigate ledger push --ssh-key-env CLINIGATE_LEDGER_DEPLOY_KEY"]
     scanning = doc["jobs"]["code-scanning"]
     assert scanning["permissions"]["security-events"] == "write" and "id-token" not in scanning["permissions"]
     others = [(p.name, n) for p in WORKFLOWS for n, j in _doc(p.name)["jobs"].items()

@@ -161,3 +161,31 @@ def test_records_are_kept_in_the_repository(reg: SignedRegistry) -> None:
     (item,) = reg.git.tree_files(EVALUATIONS_REF)
     assert item.path.startswith(f"{MODEL}/1.4.0/") and item.path.endswith(".sigstore.json")
     assert Path(item.path).name.count("-") == 1
+
+
+def test_records_travel_with_the_ledger_and_two_clones_recording_at_once_lose_none(reg: SignedRegistry,
+                                                                                   tmp_path: Path) -> None:
+    """`ledger push` publishes the records (a fast-forward, replayed when another clone pushed first);
+    `ledger fetch` brings them to a fresh clone, whose gate then counts them."""
+    from clinigate.approvals.ledger import Ledger
+    from clinigate.gitrepo import Git
+
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(reg.repo, "remote", "add", "origin", str(origin))
+    git(reg.repo, "push", "-q", "origin", "main")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin), str(other))
+    modification = data_update_modification(reg.repo, MODEL)
+    first = record_failure(reg.git, recorder_signer(reg.pki), model=MODEL, version="1.3.8",
+                           modification_id=modification)
+    second = record_failure(Git(other), recorder_signer(reg.pki), model=MODEL, version="1.3.9",
+                            modification_id=modification)
+    Ledger(reg.git).push("origin")
+    Ledger(Git(other)).push("origin")  # origin moved since this clone looked: its record is replayed on top
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin), str(fresh))
+    Ledger(Git(fresh)).fetch("origin")
+    with ApprovalBook.open(Git(fresh), base="origin/main") as book:
+        found = recorded_failures(Git(fresh), book, MODEL)
+    assert sorted(f["record"] for f in found) == sorted([first.record, second.record])

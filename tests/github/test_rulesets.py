@@ -56,7 +56,8 @@ def test_main_requires_a_code_owner_review_and_the_gate_from_the_default_branch(
 
 def test_the_ledger_and_its_published_heads_cannot_be_deleted_or_rewritten() -> None:
     for name, ref in (("ledger.json", "refs/heads/clinigate/ledger"), ("ledger-tags.json", "refs/tags/clinigate/ledger/*"),
-                      ("checkpoints.json", "refs/heads/clinigate/checkpoints")):
+                      ("checkpoints.json", "refs/heads/clinigate/checkpoints"),
+                      ("evaluations.json", "refs/heads/clinigate/evaluations")):
         body = json.loads((REPO_ROOT / ".github" / "rulesets" / name).read_text())
         assert body["conditions"]["ref_name"]["include"] == [ref]
         assert {"creation", "deletion", "non_fast_forward", "update"} <= set(_rules(name))

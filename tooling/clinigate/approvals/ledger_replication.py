@@ -19,12 +19,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from .. import layout
 from ..errors import EnvironmentProblem, GitError, UsageError
 from .ledger_integrity import LedgerRewritten
 from .ledger_layout import HEAD_TAGS, SEEN_PREFIX
+
+EVALUATIONS_REF = layout.EVALUATIONS_REF
 
 if TYPE_CHECKING:
     from ..gitrepo import Git
@@ -141,30 +145,26 @@ class Replication:
     def _fetch_evaluations(self, link: _Link) -> str | None:
         """The gate's evaluation records travel with the ledger (gate/evaluation.py), into
         ``refs/remotes/<remote>/clinigate/evaluations``; the gate reads them from there too."""
-        from ..gate.evaluation import EVALUATIONS_REF, tracking_ref
-
         if self._on_remote(link.name, partial(link.git.remote_ref, link.target, EVALUATIONS_REF)) is None:
             return None
-        tracking = tracking_ref(link.name)
+        tracking = evaluations_tracking_ref(link.name)
         self._on_remote(link.name, partial(link.git.fetch_ref, link.target, EVALUATIONS_REF, tracking))
         return self.git.resolve(tracking)
 
     def _push_evaluations(self, link: _Link, retries: int) -> None:
         """Publish local evaluation records as a fast-forward, replayed onto the remote's when another
         clone recorded first (each record is its own file, so the union loses nothing)."""
-        from ..gate.evaluation import EVALUATIONS_REF, tracking_ref, union_onto
-
         for _ in range(retries + 1):
             local = self.git.rev_parse(EVALUATIONS_REF)
             remote_tip = self._fetch_evaluations(link)
             if local is None or local == remote_tip:
                 return
             if remote_tip is not None and not self.git.is_ancestor(remote_tip, local):
-                local = union_onto(self.git, local, remote_tip)
+                local = _union_onto(self.git, local, remote_tip)
             push = partial(link.git.push_ref, link.target, local, EVALUATIONS_REF)
             rejection = self._on_remote(link.name, push)
             if rejection is None:
-                self.git.set_ref(tracking_ref(link.name), local)
+                self.git.set_ref(evaluations_tracking_ref(link.name), local)
                 return
             time.sleep(random.uniform(0.05, 0.25))
         raise LedgerPushRejected(f"{link.name} refused the evaluation records {retries + 1} times",
@@ -228,3 +228,24 @@ class Replication:
             return f"{check}; the remote refused the token, or has no such repository"
         return (f"{check}; the remote refused the SSH key, or has no such repository: is it the "
                 "repository's deploy key (with write access, to push), and is the host in known_hosts?")
+
+
+# --- the gate's evaluation records (gate/evaluation.py writes and reads them) ----------------------
+
+def evaluations_tracking_ref(remote: str) -> str:
+    """Where ``ledger fetch`` keeps ``remote``'s evaluation records."""
+    return f"refs/remotes/{remote}/{EVALUATIONS_REF.removeprefix('refs/heads/')}"
+
+
+def _union_onto(git: Git, local: str, remote_tip: str) -> str:
+    """A commit on ``remote_tip`` adding the records only ``local`` holds; the local ref moves to it."""
+    theirs = {f.path for f in git.tree_files(remote_tip)}
+    mine = {f.path: f.blob for f in git.tree_files(local) if f.path not in theirs}
+    tree = git.write_tree(remote_tip, mine)
+    commit = git.commit_tree(tree, [remote_tip], f"evaluation: {len(mine)} record(s) replayed",
+                             name="clinigate", email="clinigate@localhost",
+                             date=datetime.now(UTC).replace(microsecond=0).isoformat())
+    if not git.update_ref(EVALUATIONS_REF, commit, local):
+        raise EnvironmentProblem(f"{EVALUATIONS_REF} moved while its records were replayed; run it again")
+    return commit
+

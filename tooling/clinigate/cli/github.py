@@ -93,13 +93,22 @@ def record_reviews(pull_request: int | None, branch: str, remote: str, repositor
                    "private key VAR holds; the ruleset accepts clinigate/gate from that App alone. "
                    "Without it the status is posted with the API token (not enough on its own: "
                    "any workflow's GITHUB_TOKEN can post a status).")
+@click.option("--record", is_flag=True,
+              help="Also sign the evaluation of each changed version with this workflow's keyless "
+                   "identity and keep it on refs/heads/clinigate/evaluations (the failure record, "
+                   "B-13); `ledger push` publishes it.")
+@keyless_options
 def gate_status(pull_request: int | None, branch: str, remote: str, repository: str | None, token_env: str,
-                repo: Path | None, app_key_env: str | None) -> None:
+                repo: Path | None, app_key_env: str | None, record: bool, trust_config: Path | None,
+                identity_token: str | None) -> None:
     """Decide the pull request's head with the default branch's rules; post it as clinigate/gate.
 
     success when every document passes its gates and has its required approvals, pending while
     approvals are missing, failure when a gate fails. The ledger must be fetched first
     (`clinigate ledger fetch`). The rulesets (.github/rulesets/main.json) require this status.
+    With --record, each evaluation is signed as the gate's record: a failed acceptance criterion
+    stays on record after the pull request changes, and a later retry of the modification must
+    cite it in change.root_cause.
 
     \b
     Exit codes: 0 posted (whatever the state) · 2 not the default branch's approval workflow,
@@ -109,9 +118,25 @@ def gate_status(pull_request: int | None, branch: str, remote: str, repository: 
     from ..github.workflow_run import post_gate_statuses
 
     target = _trusted_target(pull_request, branch, remote, repository, token_env)
-    for result in post_gate_statuses(root=resolve_repo(repo), environ=os.environ, target=target,
-                                     app_key_env=app_key_env):
+    root = resolve_repo(repo)
+    for result in post_gate_statuses(root=root, environ=os.environ, target=target, app_key_env=app_key_env):
         emit(GATE_RENDERERS, "text", result)
+        decision = getattr(getattr(result, "posted", None), "decision", None)
+        if record and decision is not None:
+            _record_evaluation(root, decision, result.number, trust_config, identity_token)  # type: ignore[union-attr]
+
+
+def _record_evaluation(root: Path, decision: Any, number: int, trust_config: Path | None,
+                       identity_token: str | None) -> None:
+    from ..approvals.signers import keyless_signer
+    from ..gate.evaluation import EVALUATIONS_REF, record_evaluations
+    from ..gitrepo import Git
+
+    git = Git(root)
+    signer = keyless_signer(git, trust_config, identity_token)
+    for written in record_evaluations(git, signer, decision, number):
+        click.echo(f"recorded: {written.predicate.document} {written.predicate.decision} as evaluation "
+                   f"{written.record} on {EVALUATIONS_REF}")
 
 
 @github.command("code-scanning")

@@ -33,6 +33,7 @@ from pydantic import Field, ValidationError
 from .. import layout
 from ..approvals.attestation import PAYLOAD_TYPE, STATEMENT_TYPE, now_utc
 from ..approvals.backend import SignatureInvalid
+from ..approvals.ledger_replication import evaluations_tracking_ref
 from ..errors import UsageError
 from ..manifest.values import GitCommit, ModelName, Semver, Sha256, ShortText, StrictModel
 
@@ -48,7 +49,7 @@ SUFFIX = ".sigstore.json"
 MAX_FINDINGS = 200  # a record stays a few kilobytes; the count says how many were cut
 
 __all__ = ["EVALUATIONS_REF", "PAYLOAD_TYPE", "PREDICATE_TYPE", "EvaluationPredicate", "RecordedEvaluation",
-           "record_evaluations", "recorded_failures", "sign_and_append", "tracking_ref", "union_onto"]
+           "record_evaluations", "recorded_failures", "sign_and_append"]
 
 
 class RecordedFinding(StrictModel):
@@ -145,26 +146,11 @@ def _append(git: Git, blobs: dict[str, str], message: str) -> None:
         raise UsageError(f"{EVALUATIONS_REF} moved while the evaluation was recorded; run it again")
 
 
-def tracking_ref(remote: str) -> str:
-    return f"refs/remotes/{remote}/{EVALUATIONS_REF.removeprefix('refs/heads/')}"
-
-
-def union_onto(git: Git, local: str, remote_tip: str) -> str:
-    """A commit on ``remote_tip`` adding the records only ``local`` holds; the local ref moves to it."""
-    theirs = {f.path for f in git.tree_files(remote_tip)}
-    mine = {f.path: f.blob for f in git.tree_files(local) if f.path not in theirs}
-    tree = git.write_tree(remote_tip, mine)
-    commit = git.commit_tree(tree, [remote_tip], f"evaluation: {len(mine)} record(s) replayed",
-                             name="clinigate", email="clinigate@localhost", date=now_utc().isoformat())
-    if not git.update_ref(EVALUATIONS_REF, commit, local):
-        raise UsageError(f"{EVALUATIONS_REF} moved while its records were replayed; run it again")
-    return commit
-
-
 def recorded_failures(git: Git, book: ApprovalBook, model: str) -> list[dict[str, Any]]:
     """The model's failed evaluations that the gate itself signed, as ``facts.failures`` entries:
     from the local branch and origin's (``ledger fetch``), the union of both."""
-    tips = {t for t in (git.rev_parse(tracking_ref("origin")), git.rev_parse(EVALUATIONS_REF)) if t}
+    refs = (evaluations_tracking_ref("origin"), EVALUATIONS_REF)
+    tips = {t for t in (git.rev_parse(r) for r in refs) if t}
     by_path = {f.path: f for tip in sorted(tips) for f in git.tree_files(tip, [model])
                if f.path.endswith(SUFFIX)}
     files = [by_path[p] for p in sorted(by_path)]

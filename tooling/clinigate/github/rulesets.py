@@ -2,7 +2,7 @@
 
     >>> rulesets = build(repo_root)                           # doctest: +SKIP
     >>> sorted(rulesets)                                      # doctest: +SKIP
-    ['checkpoints.json', 'ledger-tags.json', 'ledger.json', 'main.json']
+    ['checkpoints.json', 'evaluations.json', 'ledger-tags.json', 'ledger.json', 'main.json']
 
 Apply each with ``gh api -X POST repos/OWNER/REPO/rulesets --input .github/rulesets/main.json``
 (``PUT …/rulesets/ID`` to update). What they hold (DESIGN §10, §13):
@@ -23,6 +23,9 @@ Apply each with ``gh api -X POST repos/OWNER/REPO/rulesets --input .github/rules
 * ``checkpoints.json`` — ``refs/heads/clinigate/checkpoints``, the signed audit checkpoints
   (``audit checkpoint``): like the ledger, never deleted or rewritten, created and updated only
   by the deploy key, which audit.yml and sync.yml hold through the ``approvals`` environment.
+* ``evaluations.json`` — ``refs/heads/clinigate/evaluations``, the gate's signed evaluation records
+  (``check --record``, ``github gate-status --record``): a failure stays on record (B-13), so the
+  branch is append-only too, updated only by the deploy key (``ledger push`` carries it).
 
 The models below are the part of the API's request body clinigate writes, ``extra="forbid"``:
 a misspelt key is an error here instead of a rule GitHub silently ignores.
@@ -168,8 +171,9 @@ def build(repo_root: Path) -> dict[str, Ruleset]:
     ledger = _append_only("clinigate: approval ledger", "branch", LEDGER_BRANCH)
     tags = _append_only("clinigate: published ledger heads", "tag", LEDGER_TAGS)
     checkpoints = _append_only("clinigate: audit checkpoints", "branch", CHECKPOINTS_REF)
+    evaluations = _append_only("clinigate: gate evaluation records", "branch", layout.EVALUATIONS_REF)
     return {"main.json": main, "ledger.json": ledger, "ledger-tags.json": tags,
-            "checkpoints.json": checkpoints}
+            "checkpoints.json": checkpoints, "evaluations.json": evaluations}
 
 
 def _append_only(name: str, target: Literal["branch", "tag"], ref: str) -> Ruleset:

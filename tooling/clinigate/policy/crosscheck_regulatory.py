@@ -1,7 +1,8 @@
 """Crosscheck variations for the data-independence, outside-PCCP routing and failure-record gates.
 
 Each registry version is varied so that every branch of ``policies/independence.rego``,
-``policies/routing.rego`` and ``policies/failures.rego`` fires, and the engines must agree on each (``crosscheck.registry_corpus``).
+``policies/routing.rego`` and ``policies/failures.rego`` fires, and the engines must agree on each
+(``crosscheck.registry_corpus``).
 """
 
 from __future__ import annotations
