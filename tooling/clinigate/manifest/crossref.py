@@ -29,6 +29,7 @@ from .semver import SEMVER_RE, SemverKey
 from .trust import Trust
 from .values import REQUIRED_DEMOGRAPHICS, Role, SubgroupAttribute
 from .version import ModelVersion
+from .waiver import Waiver
 
 VersionExists = Callable[[str, str], bool]
 Locate = Callable[[tuple[str | int, ...]], tuple[int | None, int | None]]  # field path -> line, column
@@ -69,6 +70,8 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
             _check_folder(loaded, doc.name, folder, "name")
         elif isinstance(doc, RiskRegister):
             _check_folder(loaded, doc.model, folder, "model")
+        elif isinstance(doc, Waiver):
+            _check_waiver(loaded, doc, folder, roles)
         elif isinstance(doc, Trust) and trust_files is not None:
             loaded.findings.extend(trust_files(doc, loaded.locate))
 
@@ -101,6 +104,17 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
         elif Role.DATA_SCIENTIST not in person.roles:
             _add(loaded, "xref.submitter-role", ("submitted_by",),
                  f"submitted_by '{doc.submitted_by}' does not hold the data_scientist role")
+
+
+def _check_waiver(loaded: LoadedFile, doc: Waiver, folder: str | None, roles: Roles | None) -> None:
+    _check_folder(loaded, doc.model, folder, "model")
+    stem = PurePosixPath(loaded.path).stem
+    if stem != doc.id:
+        _add(loaded, "xref.filename", ("id",), f"id is {doc.id} but the file is named {stem}.yaml; "
+             f"name it {doc.id}.yaml")
+    if roles is not None and roles.person(doc.submitted_by) is None:
+        _add(loaded, "xref.unknown-person", ("submitted_by",),
+             f"submitted_by '{doc.submitted_by}' is not a person in {layout.ROLES_PATH}")
 
 
 def _check_problem_reports(loaded: LoadedFile, doc: ModelVersion, reports: Iterable[str]) -> None:
