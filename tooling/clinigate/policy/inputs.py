@@ -39,7 +39,7 @@ from .linked_facts import linked_facts
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
 GOVERNANCE_KINDS = frozenset({"Governance", "Trust"})
-REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister"})
+REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister", "Waiver"})
 
 
 @dataclass
