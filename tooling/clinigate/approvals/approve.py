@@ -145,9 +145,9 @@ def normalise_document(root: Path, path: str) -> str:
         raise UsageError(f"{path}: not inside the registry {root}")
     if expected_kind(rel) in APPROVABLE_KINDS or is_governance_file(Git(root), str(rel)):
         return str(rel)
-    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml, deployment.yaml, risk.yaml, "
-                     f"waivers/<id>.yaml (models/<model>/...) and governance files ({layout.CHANGE_CONTROL_PATH}) "
-                     "are approved")
+    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml, deployment.yaml, "
+                     f"risk.yaml, waivers/<id>.yaml (models/<model>/...) and governance files "
+                     f"({layout.CHANGE_CONTROL_PATH}) are approved")
 
 
 def is_governance_file(git: Git, path: str) -> bool:

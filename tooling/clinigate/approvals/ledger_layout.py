@@ -8,8 +8,8 @@
     (('sepsis-ews', '_waiver.W-7'), 'models/sepsis-ews/waivers/W-7.yaml')
 
 Every act is at ``<model>/<key>/<document_sha256>/<act_id>.sigstore.json``: the key is a
-version, or ``_deployment``, ``_pccp``, ``_model`` or ``_risk`` for a model's own documents, ``_waiver.<id>`` for
-a waiver (``models/<m>/waivers/<id>.yaml``); governance
+version, or ``_deployment``, ``_pccp``, ``_model`` or ``_risk`` for a model's own documents,
+``_waiver.<id>`` for a waiver (``models/<m>/waivers/<id>.yaml``); governance
 files are under ``_repo/<the file's whole path, percent-encoded>``. Paths of the registry itself
 come from :mod:`clinigate.layout`, and so do the ref names (re-exported here under the names the
 ledger modules use); this module owns only the names inside the ledger.
@@ -51,7 +51,7 @@ _WAIVER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")  # manifest.wai
 
 
 class NotALedgerDocument(UsageError):
-    """Only version manifests, a model's deployment, PCCP, model and risk documents and its waivers are approved."""
+    """Only version manifests, a model's own documents and waivers are approved."""
 
 
 def ledger_key(path: str) -> tuple[str, str]:
@@ -129,7 +129,8 @@ def folder_in_layout(parts: Sequence[str]) -> bool:
     if parts[0] == REPO_FILES:
         return digest_ok and (len(parts) < 2 or _repository_key(parts[1]))
     key_ok = len(parts) < 2 or parts[1] in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(parts[1])) or (
-        parts[1].startswith(WAIVER_PREFIX) and bool(_WAIVER_ID_RE.match(parts[1].removeprefix(WAIVER_PREFIX))))
+        parts[1].startswith(WAIVER_PREFIX)
+        and bool(_WAIVER_ID_RE.match(parts[1].removeprefix(WAIVER_PREFIX))))
     return bool(_MODEL_RE.match(parts[0])) and key_ok and digest_ok
 
 

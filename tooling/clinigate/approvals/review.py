@@ -267,8 +267,8 @@ class ApprovalBook:
             return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
                            doc.artifact.sha256, committed, authors, pr)
         submitter = doc.submitted_by if isinstance(doc, Waiver) else None
-        return Subject(document, sha256_hex(raw), model, None, submitter, committed=committed, authors=authors,
-                       pull_request=pr)
+        return Subject(document, sha256_hex(raw), model, None, submitter, committed=committed,
+                       authors=authors, pull_request=pr)
 
     def judge(self, document: str, *, rev: str | None = None, raw: bytes | None = None,
               context: ChangeContext | None = None) -> list[ApprovalVerdict]:

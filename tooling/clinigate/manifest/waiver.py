@@ -20,11 +20,15 @@ from .values import ModelName, PersonId, Role, Semver, ShortText, StrictModel, T
 WAIVER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 WaiverId = Annotated[str, StringConstraints(pattern=WAIVER_ID_PATTERN), Strict(),
                      Field(description="the file name without .yaml, e.g. W-2026-07")]
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=100),
-                   Strict(), Field(description="the id of the gate rule waived, e.g. gates.subgroup_attribute_missing")]
-Expiry = Annotated[AwareDatetime, Strict(False),
-                   Field(description="RFC 3339 time with an offset (e.g. 2027-01-31T00:00:00Z) after which the "
-                                     "waiver no longer counts and fails the gate")]
+RuleId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=100), Strict(),
+    Field(description="the id of the gate rule waived, e.g. gates.subgroup_attribute_missing"),
+]
+Expiry = Annotated[
+    AwareDatetime, Strict(False),
+    Field(description="RFC 3339 time with an offset (e.g. 2027-01-31T00:00:00Z) after which the waiver "
+                      "no longer counts and fails the gate"),
+]
 
 
 def _unique_versions(versions: list[str]) -> list[str]:
@@ -57,7 +61,7 @@ class Waiver(StrictModel):
     submitted_by: PersonId
 
     def expires_epoch(self) -> int:
-        """Seconds since 1970 UTC: what the policies compare with the gate's clock (no time parsing in Rego)."""
+        """Seconds since 1970 UTC, which the policies compare with the gate's clock (Rego parses no time)."""
         return int(self.expires.timestamp())
 
 

@@ -31,11 +31,13 @@ from ..manifest.semver import SemverKey
 from ..manifest.strict_yaml import Locator
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
+from ..manifest.waiver import Waiver
 from ..pccp import facts
 from ..pccp.independence import independence_facts
 from ..pccp.modifications import release_facts, shipped_facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl
 from .linked_facts import linked_facts
+from .waiver_facts import version_waiver_facts, waiver_subject_facts
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
 GOVERNANCE_KINDS = frozenset({"Governance", "Trust"})
@@ -174,10 +176,13 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
         document["facts"].update(_shipped(version, head, base))
         document["facts"].update(linked_facts(version, head, base))  # risk register, claims
+        document["facts"].update(version_waiver_facts(head, version.model))  # waivers.rego
         document.update(_version_context(version, head, production.manifest))
         return PolicyInput(subject, document, findings, loaded.locate, version, production)
     if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
         document["facts"].update({"criteria_e4": facts.criteria_e4(None, defaults)})
+    if subject.kind == "Waiver" and loaded is not None and isinstance(loaded.document, Waiver):
+        document["facts"].update(waiver_subject_facts(loaded.document))
     if subject.kind == "Deployment" and subject.model:
         document["facts"]["deployment"] = _deployment_facts(subject.model, head, base)
     return PolicyInput(subject, document, findings, loaded.locate if loaded else None)
