@@ -9,6 +9,7 @@ never a time the pull request provides.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from ..manifest.revision import Snapshot
@@ -34,4 +35,5 @@ def waiver_subject_facts(waiver: Waiver) -> dict[str, Any]:
 
 
 def _rfc3339(waiver: Waiver) -> str:
-    return waiver.expires.isoformat().replace("+00:00", "Z")
+    """The expiry in UTC (``…Z``), however the waiver spelt its offset: one spelling in every report."""
+    return waiver.expires.astimezone(UTC).isoformat().replace("+00:00", "Z")
