@@ -60,7 +60,12 @@ waivable_rule(w) if {
 	is_object(waivable[w.rule])
 }
 
-minimum_roles(rule) := {r | some r in waivable[rule].min_roles; is_string(r)}
+# The roles are read into a local first: regopy, given `waivable[rule]` inside the comprehension,
+# ranges over every rule of the data instead of the argument's (crosscheck found it).
+minimum_roles(rule) := {r | some r in listed_roles; is_string(r)} if {
+	listed_roles := object.get(object.get(waivable, rule, {}), "min_roles", [])
+	is_array(listed_roles)
+} else := set()
 
 # The roles a waiver needs: its own, and the policy data's minimum for its rule.
 roles_needed(w) := {r | some r in w.required_roles; is_string(r)} | minimum_roles(w.rule)

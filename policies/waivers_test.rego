@@ -208,3 +208,14 @@ test_a_waiver_is_a_known_subject if {
 	waivers.required_roles == {"regulatory", "quality"} with input as waiver_subject(waiver_doc({}), in_date)
 		with data.clinigate.waiver_rules as rules_data
 }
+
+test_only_the_waived_rules_minimum_applies if {
+	d := {"rules": {
+		"gates.subgroup_attribute_missing": {"min_roles": ["regulatory", "quality"]},
+		"gates.subgroup_n": {"min_roles": ["clinical_reviewer"]},
+	}}
+	r := decision.result with input as missing_ethnicity([waiver({})]) with data.clinigate.defaults as fx.defaults
+		with data.clinigate.waiver_rules as d
+	r.deny == []
+	count(r.waived) == 1
+}
