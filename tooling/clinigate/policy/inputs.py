@@ -121,6 +121,8 @@ def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any],
     for item in inputs:
         if item.document is not None:
             item.document["facts"]["change_mix"] = mix
+            if item.version is not None:  # a changed version: the model's waivers (waivers.rego)
+                item.document["facts"].update(version_waiver_facts(head_snap, item.version.model))
             if item.subject.kind in GOVERNANCE_KINDS:
                 item.document["facts"]["governance"] = {"roles": control.roles_for(item.subject.path) or []}
     return inputs
@@ -176,7 +178,6 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
         document["facts"].update(_version_facts(version, head, production.manifest, defaults))
         document["facts"].update(_shipped(version, head, base))
         document["facts"].update(linked_facts(version, head, base))  # risk register, claims
-        document["facts"].update(version_waiver_facts(head, version.model))  # waivers.rego
         document.update(_version_context(version, head, production.manifest))
         return PolicyInput(subject, document, findings, loaded.locate, version, production)
     if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
