@@ -132,3 +132,35 @@ def test_an_expired_waiver_fails_the_gate(signed_registry: SignedRegistry, run_c
     assert "expired at 2026-01-30T23:00:00Z" in next(
         f["message"] for f in version["findings"] if f["rule"] == "waiver.expired")
     assert [f["rule"] for f in waiver["findings"]] == ["waiver.expired"]
+
+
+def test_a_pull_request_cannot_lower_the_roles_its_waiver_needs(signed_registry: SignedRegistry) -> None:
+    """policies/data/waiver_rules.yaml is read from the base (DESIGN §13): the head's copy, asking
+    regulatory only, does not let a waiver without quality's signature count."""
+    reg = signed_registry
+    _plan_requires_language(reg)
+    replace_in(reg.repo, "policies/data/waiver_rules.yaml", "min_roles: [regulatory, quality]",
+               "min_roles: [regulatory]")
+    _write_waiver(reg)
+    replace_in(reg.repo, WAIVER, "required_roles: [regulatory, quality]", "required_roles: [regulatory]")
+    reg.commit("a waiver that asks regulatory only, and the rules lowered to match")
+    _version_approved(reg)
+    reg.sign("dwhitfield", "regulatory", WAIVER)
+    report = run_check(reg.repo, base="main", head=reg.branch)
+    version = next(m for m in report.manifests if m.path == reg.version_path)
+    assert version.waived == [] and report.decision == "fail"
+    assert "gates.subgroup_attribute_missing" in {f.rule for f in version.findings if f.severity == "error"}
+    [unapproved] = [f for f in version.findings if f.rule == "waiver.unapproved"]
+    assert "lacks a valid approval by quality" in unapproved.message
+    waiver = next(m for m in report.manifests if m.path == WAIVER)
+    assert waiver.required_roles == ["quality", "regulatory"] and waiver.missing_roles == ["quality"]
+
+
+def test_a_waivers_acts_have_their_own_ledger_folder() -> None:
+    from clinigate.approvals.ledger_layout import document_path, folder_in_layout, ledger_key
+
+    assert ledger_key(WAIVER) == ("sepsis-ews", "_waiver.W-7")
+    assert document_path("sepsis-ews", "_waiver.W-7") == WAIVER
+    assert folder_in_layout(["sepsis-ews", "_waiver.W-7", "a" * 64])
+    assert not folder_in_layout(["sepsis-ews", "_waiver.", "a" * 64])
+    assert not folder_in_layout(["sepsis-ews", "_waiver.../x", "a" * 64])
