@@ -85,6 +85,9 @@ def test_a_waiver_signed_by_its_roles_lifts_the_finding_and_reports_it_waived(
     assert waiver["required_roles"] == ["quality", "regulatory"] and waiver["missing_roles"] == []
     text = run_cli("check", "--base", "main", cwd=reg.repo)
     assert text.code == 0 and "waived by W-7 until 2099-06-30T00:00:00Z" in text.stdout, text.stdout
+    verified = run_cli("verify", WAIVER, "--format", "json", cwd=reg.repo)
+    assert verified.code == 0, verified.stdout + verified.stderr
+    assert "Diane Whitfield" in verified.stdout and "quality" in verified.stdout
 
 
 def test_a_waiver_signed_by_someone_without_the_role_waives_nothing(
