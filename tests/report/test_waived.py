@@ -44,3 +44,14 @@ def test_annotations_sarif_and_junit_carry_it_as_a_warning_that_says_waived() ->
     [result] = sarif["runs"][0]["results"]
     assert result["level"] == "warning" and "waived by W-7 until" in result["message"]["text"]
     assert "waived by W-7" in CHECK_RENDERERS["junit"](decision)
+
+
+def test_the_interactive_table_lists_it_as_waived() -> None:
+    from rich.console import Console
+
+    from clinigate.report.tables import check_table
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(check_table(_decision()))
+    shown = console.export_text()
+    assert "waived" in shown and "W-7" in shown and "2027-01-31T00:00:00Z" in shown
