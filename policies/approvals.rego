@@ -16,6 +16,7 @@ import data.clinigate.governance
 import data.clinigate.monitoring
 import data.clinigate.pccp
 import data.clinigate.risk
+import data.clinigate.waivers
 
 kind := input.subject.kind
 
@@ -57,6 +58,11 @@ required_roles contains r if {
 # A risk register change: quality and a clinical reviewer (risk.rego).
 required_roles contains r if {
 	some r in risk.required_roles
+}
+
+# A waiver: its own required_roles and the policy data's minimum for its rule (waivers.rego).
+required_roles contains r if {
+	some r in waivers.required_roles
 }
 
 # Governance paths and trust.yaml: the roles the base's change-control table names (governance.rego).

@@ -24,8 +24,9 @@ import data.clinigate.pccp
 import data.clinigate.release
 import data.clinigate.risk
 import data.clinigate.routing
+import data.clinigate.waivers
 
-kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport", "RiskRegister"}
+kinds := {"ModelVersion", "Deployment", "PCCP", "Model", "Governance", "Trust", "MonitoringReport", "RiskRegister", "Waiver"}
 
 # Fail closed on a subject this policy set does not know: nothing else would judge it.
 deny contains {
@@ -45,9 +46,25 @@ subject := s if {
 	is_object(s)
 } else := {}
 
-all_deny := ((((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | authority.deny) | failures.deny) | deny)
+all_deny := (((((((((((((((((classify.deny | acceptance.deny) | gates.deny) | deployment.deny) | governance.deny) | approvals.deny) | pccp.deny) | monitoring.deny) | independence.deny) | routing.deny) | modifications.deny) | release.deny) | risk.deny) | claims.deny) | authority.deny) | failures.deny) | waivers.deny) | deny)
 
-all_warn := ((((gates.warn | deployment.warn) | governance.warn) | routing.warn) | authority.warn)
+all_warn := (((((gates.warn | deployment.warn) | governance.warn) | routing.warn) | authority.warn) | waivers.warn)
+
+# Deny findings an in-force waiver lifts (waivers.rego): reported as waived, never dropped.
+waived_deny := {f | some f in all_deny; count(waivers.exception(f)) > 0}
+
+blocking_deny := all_deny - waived_deny
+
+waived_entry(f, e) := {"rule": f.rule, "msg": f.msg, "field": object.get(f, "field", null),
+	"waiver": e.waiver, "expires": e.expires}
+
+# One entry per (finding, waiver), ordered like the findings, then by waiver id.
+waived := [by_key[k] | some k in format.sorted(object.keys(by_key))] if {
+	by_key := {concat("\n", [sort_key(f), e.waiver]): waived_entry(f, e) |
+		some f in waived_deny
+		some e in waivers.exception(f)
+	}
+}
 
 # Set of findings -> array ordered by rule, msg, field. The sort key joins them with a newline,
 # which sorts below every printable character, so "a" still comes before "a_b".
@@ -89,7 +106,8 @@ result := {
 	"pccp_status": pccp_status,
 	"regulatory_action": regulatory_action,
 	"required_roles": format.sorted(approvals.required_roles),
-	"deny": ordered(all_deny),
+	"deny": ordered(blocking_deny),
 	"warn": ordered(all_warn),
 	"uncounted": uncounted,
+	"waived": waived,
 }

@@ -16,6 +16,7 @@ result_of(x) := r if {
 test_result_has_exactly_the_contract_keys if {
 	object.keys(result_of(fx.version({}))) == {
 		"change_class", "pccp_status", "regulatory_action", "required_roles", "deny", "warn", "uncounted",
+		"waived",
 	}
 }
 
@@ -45,6 +46,7 @@ test_clean_data_update_is_conforming if {
 		"deny": [],
 		"warn": [],
 		"uncounted": [],
+		"waived": [],
 	}
 }
 
@@ -121,7 +123,7 @@ test_model_intended_use_change_is_outside_with_a_new_submission if {
 test_other_model_edit_is_not_classified if {
 	result_of(fx.model_edit(false)) == {
 		"change_class": null, "pccp_status": null, "regulatory_action": null,
-		"required_roles": [], "deny": [], "warn": [], "uncounted": [],
+		"required_roles": [], "deny": [], "warn": [], "uncounted": [], "waived": [],
 	}
 }
 

@@ -25,6 +25,9 @@ every rule in ``deny`` (each with a message fragment), every warning in ``warn``
     action: {path: "{new}", regulatory_action: new_submission}   # optional; pccp_status too
     approvals:                                            # optional: signed on the head's {new}
       - {person: kosei, role: quality, signed_at: "2026-03-02T09:00:00Z", meaning: review}
+      - {person: kosei, role: quality, signed_at: "…", path: models/sepsis-ews/waivers/W-1.yaml}
+    waived:                                               # optional: findings a waiver lifts
+      - {path: "{new}", rule: gates.subgroup_attribute_missing, waiver: W-1}
 
 With ``failures``, main trusts the gate's evaluation recorder (``pki.evaluation_recorders``) and, before
 the change, the gate's signed records of failed evaluations of other versions are put on
@@ -34,7 +37,7 @@ modification), rules}``); ``{failure}`` in a ``set`` value is the first record's
 
 With ``approvals``, main trusts a test CA without a TSA (``pki.require_timestamp: false``), so each
 approval is a real signature ordered by the time it claims (``signed_at``); ``meaning`` defaults to
-approval.
+approval; ``path`` signs another document of the head (a waiver) instead of ``{new}``.
 
 The engines agree on these inputs by ``policy crosscheck``; here the rule ids and the decision
 are the contract.
@@ -127,7 +130,8 @@ def _judge(case: Path, repo: Path) -> tuple[dict[str, Any], str, Any]:
         assert pki is not None
         person = demo_roles(repo).person(act["person"])
         assert person is not None, act
-        sign_claimed(Git(repo), pki, new, person, act["role"], act["signed_at"], meaning=act.get("meaning"))
+        document = act.get("path", "{new}").format(new=new)
+        sign_claimed(Git(repo), pki, document, person, act["role"], act["signed_at"], meaning=act.get("meaning"))
     return spec, new, run_check(repo, base="main")
 
 
@@ -145,6 +149,10 @@ def test_the_gate_judges_the_case_as_it_says(case: Path, registry: Path) -> None
         path = expected["path"].format(new=new)
         assert any(f.rule == expected["rule"] and expected["message"] in f.message and f.severity == "warning"
                    for f in by_path[path].findings), f"{case.name}: expected {expected}, got {shown[path]}"
+    for expected in spec.get("waived", []):
+        judged = by_path[expected["path"].format(new=new)]
+        assert any(w.rule == expected["rule"] and w.waiver == expected["waiver"] for w in judged.waived), \
+            f"{case.name}: expected {expected} waived, got {judged.waived}"
     found = {f.rule for m in report.manifests for f in m.findings}
     assert not found & set(spec.get("absent", [])), f"{case.name}: {shown}"
     if "action" in spec:

@@ -207,3 +207,28 @@ def test_a_risk_register_change_is_its_own_event(tmp_path: Path) -> None:
         changed = [e for e in auditor.log.events if e.path == "models/sepsis-ews/risk.yaml"]
         assert [(e.kind.value, e.model, e.landing.pull_request) for e in changed] == [
             ("risk_register_changed", "sepsis-ews", None), ("risk_register_changed", "sepsis-ews", 13)]
+
+
+def test_a_waiver_is_its_own_event(tmp_path: Path) -> None:
+    """A waiver merged on main is on the timeline, never read as a deployment."""
+    repo = _example_on_main(tmp_path)
+    waiver = repo / "models/sepsis-ews/waivers/W-1.yaml"
+    waiver.parent.mkdir()
+    waiver.write_text("""\
+apiVersion: clinigate/v1
+kind: Waiver
+id: W-1
+model: sepsis-ews
+rule: gates.subgroup_attribute_missing
+scope: {versions: [1.4.0]}
+reason: Preferred language is not recorded yet (CAPA-2026-014).
+expires: 2099-01-31T00:00:00Z
+required_roles: [regulatory, quality]
+submitted_by: pnair
+""", encoding="utf-8")
+    commit_all(repo, "Waiver W-1 (#14)", T2)
+    with Auditor.open(Git(repo), "main") as auditor:
+        assert auditor.log.problems == []
+        changed = [e for e in auditor.log.events if e.path == "models/sepsis-ews/waivers/W-1.yaml"]
+        assert [(e.kind.value, e.model, e.landing.pull_request) for e in changed] == [
+            ("waiver_changed", "sepsis-ews", 14)]

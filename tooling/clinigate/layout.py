@@ -3,7 +3,9 @@
     >>> version_path("sepsis-ews", "1.3.0")
     'models/sepsis-ews/versions/1.3.0.yaml'
     >>> parse("models/sepsis-ews/deployment.yaml")
-    DocumentRef(kind='Deployment', model='sepsis-ews', version=None, report_id=None)
+    DocumentRef(kind='Deployment', model='sepsis-ews', version=None, report_id=None, waiver_id=None)
+    >>> waiver_path("sepsis-ews", "W-1")
+    'models/sepsis-ews/waivers/W-1.yaml'
     >>> path_of(DocumentRef("ModelVersion", "sepsis-ews", "1.3.0"))
     'models/sepsis-ews/versions/1.3.0.yaml'
     >>> schema_comment("models/sepsis-ews/deployment.yaml")
@@ -22,6 +24,7 @@ from pathlib import PurePosixPath
 MODELS_DIR = "models"
 VERSIONS_DIR = "versions"
 MONITORING_DIR = "monitoring"  # models/<m>/monitoring/<id>.yaml: MonitoringReport documents
+WAIVERS_DIR = "waivers"  # models/<m>/waivers/<id>.yaml: Waiver documents (signed, expiring exceptions)
 EVIDENCE_DIR = "evidence"  # models/<m>/evidence/<version>/: predictions and evidence records
 EVIDENCE_RECORD = "evidence.json"  # clinigate evaluate's record, beside the predictions
 MODEL_FILE = "model.yaml"
@@ -46,6 +49,7 @@ SCHEMA_FILES = {  # document kind -> its JSON Schema under schemas/ (clinigate s
     "Trust": "trust.schema.json",
     "MonitoringReport": "monitoring-report.schema.json",
     "RiskRegister": "risk-register.schema.json",
+    "Waiver": "waiver.schema.json",
 }
 
 # The refs clinigate keeps beside the branches (approvals/ledger.py and audit/checkpoint.py own
@@ -75,6 +79,7 @@ class DocumentRef:
     model: str | None = None
     version: str | None = None
     report_id: str | None = None  # a MonitoringReport's id (models/<m>/monitoring/<id>.yaml)
+    waiver_id: str | None = None  # a Waiver's id (models/<m>/waivers/<id>.yaml)
 
 
 def model_dir(model: str) -> str:
@@ -100,6 +105,14 @@ def monitoring_dir(model: str) -> str:
 
 def monitoring_report_path(model: str, report_id: str) -> str:
     return f"{monitoring_dir(model)}/{report_id}.yaml"
+
+
+def waivers_dir(model: str) -> str:
+    return f"{model_dir(model)}/{WAIVERS_DIR}"
+
+
+def waiver_path(model: str, waiver_id: str) -> str:
+    return f"{waivers_dir(model)}/{waiver_id}.yaml"
 
 
 def model_file_path(model: str, name: str) -> str:
@@ -149,6 +162,8 @@ def parse(path: str | PurePosixPath) -> DocumentRef | None:
         return DocumentRef("ModelVersion", parts[1], name)
     if name is not None and parts[2] == MONITORING_DIR:
         return DocumentRef("MonitoringReport", parts[1], report_id=name)
+    if name is not None and parts[2] == WAIVERS_DIR:
+        return DocumentRef("Waiver", parts[1], waiver_id=name)
     return None
 
 
@@ -164,6 +179,8 @@ def path_of(ref: DocumentRef) -> str:
         return version_path(ref.model, ref.version)
     if ref.kind == "MonitoringReport" and ref.report_id is not None:
         return monitoring_report_path(ref.model, ref.report_id)
+    if ref.kind == "Waiver" and ref.waiver_id is not None:
+        return waiver_path(ref.model, ref.waiver_id)
     names = {kind: name for name, kind in _MODEL_FILES.items()}
     if ref.kind in names:
         return model_file_path(ref.model, names[ref.kind])

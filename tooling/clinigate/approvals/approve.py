@@ -27,6 +27,7 @@ from ..manifest.revision import Snapshot
 from ..manifest.roles import Person, Roles
 from ..manifest.values import Role
 from ..manifest.version import ModelVersion
+from ..manifest.waiver import Waiver
 from .attestation import (
     APPROVABLE_KINDS,
     ApprovalPredicate,
@@ -144,9 +145,9 @@ def normalise_document(root: Path, path: str) -> str:
         raise UsageError(f"{path}: not inside the registry {root}")
     if expected_kind(rel) in APPROVABLE_KINDS or is_governance_file(Git(root), str(rel)):
         return str(rel)
-    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml, deployment.yaml and risk.yaml "
-                     f"(models/<model>/...) and governance files ({layout.CHANGE_CONTROL_PATH}) "
-                     "are approved")
+    raise UsageError(f"{rel}: only version manifests, model.yaml, pccp.yaml, deployment.yaml, "
+                     f"risk.yaml, waivers/<id>.yaml (models/<model>/...) and governance files "
+                     f"({layout.CHANGE_CONTROL_PATH}) are approved")
 
 
 def is_governance_file(git: Git, path: str) -> bool:
@@ -263,7 +264,7 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True, at: st
     version = doc if isinstance(doc, ModelVersion) else None
     person = _person(roles_doc, request)
     if check_rules:
-        _preflight(person, request, version.submitted_by if version else None)
+        _preflight(person, request, _submitter(doc))
         if request.revokes:
             _check_target(git, request)
     decision = Decision(request.decision)
@@ -278,6 +279,11 @@ def build_act(git: Git, request: ActRequest, *, check_rules: bool = True, at: st
     artifact = version.artifact.sha256 if version else None
     digest = sha256_hex(raw)
     return build_statement(predicate, document_sha256=digest, artifact_sha256=artifact), digest, artifact
+
+
+def _submitter(doc: object) -> str | None:
+    """Who submitted a version or a waiver: they never approve it (separation of duties)."""
+    return doc.submitted_by if isinstance(doc, ModelVersion | Waiver) else None
 
 
 def sign_act(git: Git, request: ActRequest, signer: Signer, *, check_rules: bool = True, at: str = "HEAD",

@@ -39,7 +39,7 @@ PREDICATE_TYPE = "https://clinigate.dev/approval/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 ARTIFACT_SUBJECT_PREFIX = "artifact:"
 # The documents an approval can be about (the gate asks for signatures on each of them).
-APPROVABLE_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister"})
+APPROVABLE_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister", "Waiver"})
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 

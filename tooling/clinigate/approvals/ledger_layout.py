@@ -4,9 +4,12 @@
     ('sepsis-ews', '1.3.0')
     >>> document_path("sepsis-ews", "_deployment")
     'models/sepsis-ews/deployment.yaml'
+    >>> ledger_key("models/sepsis-ews/waivers/W-7.yaml"), document_path("sepsis-ews", "_waiver.W-7")
+    (('sepsis-ews', '_waiver.W-7'), 'models/sepsis-ews/waivers/W-7.yaml')
 
 Every act is at ``<model>/<key>/<document_sha256>/<act_id>.sigstore.json``: the key is a
-version, or ``_deployment``, ``_pccp``, ``_model`` or ``_risk`` for a model's own documents; governance
+version, or ``_deployment``, ``_pccp``, ``_model`` or ``_risk`` for a model's own documents,
+``_waiver.<id>`` for a waiver (``models/<m>/waivers/<id>.yaml``); governance
 files are under ``_repo/<the file's whole path, percent-encoded>``. Paths of the registry itself
 come from :mod:`clinigate.layout`, and so do the ref names (re-exported here under the names the
 ledger modules use); this module owns only the names inside the ledger.
@@ -38,15 +41,17 @@ MODEL_DOCUMENTS = {layout.DEPLOYMENT_FILE: "_deployment", layout.PCCP_FILE: "_pc
 # Governance files (policies, workflows, the tool's code: DESIGN §13) are approved like documents;
 # their acts live under this folder, keyed by the file's whole path, percent-encoded into one name.
 REPO_FILES = "_repo"
+WAIVER_PREFIX = "_waiver."  # + the waiver's id: models/<m>/waivers/<id>.yaml
 MAX_PATH = 300
 LAYOUT = f"<model>/<key>/<document_sha256>/<act_id>{BUNDLE_SUFFIX}"  # as problems spell it
 
 _MODEL_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # manifest.values.ModelName
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_WAIVER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")  # manifest.waiver.WaiverId
 
 
 class NotALedgerDocument(UsageError):
-    """Only version manifests and a model's deployment, PCCP, model and risk documents are approved."""
+    """Only version manifests, a model's own documents and waivers are approved."""
 
 
 def ledger_key(path: str) -> tuple[str, str]:
@@ -62,6 +67,9 @@ def ledger_key(path: str) -> tuple[str, str]:
     if _MODEL_RE.match(model):
         if len(parts) == 3 and parts[2] in MODEL_DOCUMENTS:
             return model, MODEL_DOCUMENTS[parts[2]]
+        waiver = parts[3].removesuffix(".yaml") if len(parts) == 4 and parts[2] == layout.WAIVERS_DIR else ""
+        if parts[-1].endswith(".yaml") and _WAIVER_ID_RE.match(waiver):
+            return model, WAIVER_PREFIX + waiver
         in_versions = len(parts) == 4 and parts[2] == layout.VERSIONS_DIR
         version = parts[3].removesuffix(".yaml") if in_versions else ""
         if parts[-1].endswith(".yaml") and SEMVER_RE.match(version):
@@ -69,7 +77,8 @@ def ledger_key(path: str) -> tuple[str, str]:
     raise NotALedgerDocument(
         f"{path!r} is not a document clinigate records approvals for",
         hint=f"approve {layout.version_path('<model>', '<semver>')}, a model's {layout.DEPLOYMENT_FILE}, "
-             f"{layout.PCCP_FILE}, {layout.MODEL_FILE} or {layout.RISK_FILE}, or a governance file such as "
+             f"{layout.PCCP_FILE}, {layout.MODEL_FILE} or {layout.RISK_FILE}, a waiver "
+             f"({layout.waiver_path('<model>', '<id>')}), or a governance file such as "
              f"{layout.POLICIES_DIR}/gates.rego",
     )
 
@@ -88,6 +97,8 @@ def document_path(model: str, key: str) -> str:
     if model == REPO_FILES:
         return unquote(key)
     names = {k: name for name, k in MODEL_DOCUMENTS.items()}
+    if key.startswith(WAIVER_PREFIX):
+        return layout.waiver_path(model, key.removeprefix(WAIVER_PREFIX))
     return layout.model_file_path(model, names[key]) if key in names else layout.version_path(model, key)
 
 
@@ -117,7 +128,9 @@ def folder_in_layout(parts: Sequence[str]) -> bool:
     digest_ok = len(parts) < 3 or bool(_SHA256_RE.match(parts[2]))
     if parts[0] == REPO_FILES:
         return digest_ok and (len(parts) < 2 or _repository_key(parts[1]))
-    key_ok = len(parts) < 2 or parts[1] in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(parts[1]))
+    key_ok = len(parts) < 2 or parts[1] in MODEL_DOCUMENTS.values() or bool(SEMVER_RE.match(parts[1])) or (
+        parts[1].startswith(WAIVER_PREFIX)
+        and bool(_WAIVER_ID_RE.match(parts[1].removeprefix(WAIVER_PREFIX))))
     return bool(_MODEL_RE.match(parts[0])) and key_ok and digest_ok
 
 

@@ -27,6 +27,7 @@ from ..manifest.loader import load_bytes
 from ..manifest.revision import Snapshot
 from ..manifest.trust import Trust
 from ..manifest.version import ModelVersion
+from ..manifest.waiver import Waiver
 from .attestation import sha256_hex
 from .authorship import ChangeAuthors
 from .backend import Backend, VerifiedSignature, Verifier, is_pki_bundle
@@ -265,8 +266,9 @@ class ApprovalBook:
         if isinstance(doc, ModelVersion):
             return Subject(document, sha256_hex(raw), model, doc.version, doc.submitted_by,
                            doc.artifact.sha256, committed, authors, pr)
-        return Subject(document, sha256_hex(raw), model, None, committed=committed, authors=authors,
-                       pull_request=pr)
+        submitter = doc.submitted_by if isinstance(doc, Waiver) else None
+        return Subject(document, sha256_hex(raw), model, None, submitter, committed=committed,
+                       authors=authors, pull_request=pr)
 
     def judge(self, document: str, *, rev: str | None = None, raw: bytes | None = None,
               context: ChangeContext | None = None) -> list[ApprovalVerdict]:

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     PCCP_CHANGED = "pccp_changed"
     MODEL_CHANGED = "model_changed"
     RISK_REGISTER_CHANGED = "risk_register_changed"
+    WAIVER_CHANGED = "waiver_changed"  # a signed exception to a gate was added, edited or removed
     GOVERNANCE_CHANGED = "governance_changed"
 
 
@@ -147,6 +148,8 @@ def _events(landing: Landing, status: str, path: str, blob: str, deployments: di
         return [Event(Kind.MODEL_CHANGED, landing, path, place.model)]
     if place.kind == "RiskRegister":
         return [Event(Kind.RISK_REGISTER_CHANGED, landing, path, place.model)]
+    if place.kind == "Waiver":
+        return [Event(Kind.WAIVER_CHANGED, landing, path, place.model)]
     if place.kind == "MonitoringReport":
         return []  # evidence a version cites, not a change of what runs: the citing version is the event
     return _deployment_events(landing, path, place.model or "", blob, deployments, running, log)

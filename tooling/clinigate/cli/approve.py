@@ -45,8 +45,9 @@ def approve(path: str, role: str, decision: str, reason: str, meaning: str | Non
             push_remote: str | None, repo: Path | None) -> None:
     """Sign an approval act over a committed document and record it in the ledger.
 
-    PATH is a registry document (a version manifest, model.yaml, pccp.yaml, deployment.yaml, risk.yaml) or a
-    governance file the change-control table lists (policies/gates.rego, a workflow, tooling/…).
+    PATH is a registry document (a version manifest, model.yaml, pccp.yaml, deployment.yaml, risk.yaml,
+    a waiver under waivers/) or a governance file the change-control table lists (policies/gates.rego,
+    a workflow, tooling/…).
     The act (an in-toto statement in a DSSE envelope, stored as a Sigstore bundle) binds the
     sha256 of PATH's committed bytes, the model artifact digest, your role, decision, reason,
     printed name and the meaning of your signature. It is appended to the ledger ref

@@ -33,6 +33,7 @@ from ..policy.decision import (
     GateDecision,
     HeadPreview,
     OutputInvalid,
+    WaivedFinding,
 )
 from ..policy.governance import ChangeControl
 from ..policy.inputs import GOVERNANCE_KINDS, PolicyInput, build_inputs
@@ -132,6 +133,8 @@ class Decider:
         for item in todo:
             assert item.document is not None
             item.document["approvals"] = approval_inputs(book, item.subject.path, rev=head, context=context)
+            for waiver in item.document["facts"].get("waivers") or []:  # judged like any document
+                waiver["approvals"] = approval_inputs(book, waiver["path"], rev=head, context=context)
             if (version := item.version) is not None:  # the gate's signed failures (failures.rego)
                 item.document["facts"]["failures"] = failures.of_others(version.model, version.version)
 
@@ -165,6 +168,9 @@ class Decider:
                 line, column = item.position(entry.field)
                 decision.findings.append(Finding(subject.path, line, column, entry.rule, entry.msg,
                                                  entry.field, severity))
+        decision.waived = [WaivedFinding(rule=w.rule, message=w.msg, field=w.field,
+                                         line=item.position(w.field)[0], waiver=w.waiver, expires=w.expires)
+                           for w in verdict.waived]
         return decision
 
     def _head_preview(self, head: str, inputs: list[PolicyInput]) -> HeadPreview:

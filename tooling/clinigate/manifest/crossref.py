@@ -29,6 +29,7 @@ from .semver import SEMVER_RE, SemverKey
 from .trust import Trust
 from .values import REQUIRED_DEMOGRAPHICS, Role, SubgroupAttribute
 from .version import ModelVersion
+from .waiver import Waiver
 
 VersionExists = Callable[[str, str], bool]
 Locate = Callable[[tuple[str | int, ...]], tuple[int | None, int | None]]  # field path -> line, column
@@ -58,17 +59,10 @@ def check(files: Iterable[LoadedFile], roles: Roles | None, version_exists: Vers
             _check_precedence(loaded, doc, neighbours.versions(doc.model))
             _check_subgroups(loaded, doc, neighbours.pccp(doc.model))
             _check_problem_reports(loaded, doc, neighbours.monitoring(doc.model))
-        elif isinstance(doc, Deployment):
-            _check_folder(loaded, doc.model, folder, "model")
-            _check_deployment(loaded, doc, version_exists)
-        elif isinstance(doc, PCCP):
-            _check_folder(loaded, doc.model, folder, "model")
-            if not version_exists(doc.model, doc.authorised_baseline):
-                _unknown_version(loaded, ("authorised_baseline",), doc.model, doc.authorised_baseline)
-        elif isinstance(doc, Model):
-            _check_folder(loaded, doc.name, folder, "name")
-        elif isinstance(doc, RiskRegister):
-            _check_folder(loaded, doc.model, folder, "model")
+        elif isinstance(doc, Deployment | PCCP | Model | RiskRegister):
+            _check_model_document(loaded, doc, folder, version_exists)
+        elif isinstance(doc, Waiver):
+            _check_waiver(loaded, doc, folder, roles)
         elif isinstance(doc, Trust) and trust_files is not None:
             loaded.findings.extend(trust_files(doc, loaded.locate))
 
@@ -101,6 +95,29 @@ def _check_version(loaded: LoadedFile, doc: ModelVersion, folder: str | None,
         elif Role.DATA_SCIENTIST not in person.roles:
             _add(loaded, "xref.submitter-role", ("submitted_by",),
                  f"submitted_by '{doc.submitted_by}' does not hold the data_scientist role")
+
+
+def _check_model_document(loaded: LoadedFile, doc: Deployment | PCCP | Model | RiskRegister,
+                          folder: str | None, version_exists: VersionExists) -> None:
+    if isinstance(doc, Model):
+        _check_folder(loaded, doc.name, folder, "name")
+        return
+    _check_folder(loaded, doc.model, folder, "model")
+    if isinstance(doc, Deployment):
+        _check_deployment(loaded, doc, version_exists)
+    elif isinstance(doc, PCCP) and not version_exists(doc.model, doc.authorised_baseline):
+        _unknown_version(loaded, ("authorised_baseline",), doc.model, doc.authorised_baseline)
+
+
+def _check_waiver(loaded: LoadedFile, doc: Waiver, folder: str | None, roles: Roles | None) -> None:
+    _check_folder(loaded, doc.model, folder, "model")
+    stem = PurePosixPath(loaded.path).stem
+    if stem != doc.id:
+        _add(loaded, "xref.filename", ("id",), f"id is {doc.id} but the file is named {stem}.yaml; "
+             f"name it {doc.id}.yaml")
+    if roles is not None and roles.person(doc.submitted_by) is None:
+        _add(loaded, "xref.unknown-person", ("submitted_by",),
+             f"submitted_by '{doc.submitted_by}' is not a person in {layout.ROLES_PATH}")
 
 
 def _check_problem_reports(loaded: LoadedFile, doc: ModelVersion, reports: Iterable[str]) -> None:

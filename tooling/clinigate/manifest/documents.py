@@ -15,6 +15,7 @@ from .risk import RiskRegister
 from .roles import Roles
 from .trust import Trust
 from .version import ModelVersion
+from .waiver import Waiver
 
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "ModelVersion": ModelVersion,
@@ -25,6 +26,7 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "Trust": Trust,
     "MonitoringReport": MonitoringReport,
     "RiskRegister": RiskRegister,
+    "Waiver": Waiver,
 }
 
 ROLES_PATH = PurePosixPath(layout.ROLES_PATH)
@@ -38,4 +40,4 @@ def expected_kind(relpath: PurePosixPath) -> str | None:
 
 
 __all__ = ["DOCUMENT_TYPES", "Deployment", "Model", "ModelVersion", "PCCP", "ROLES_PATH", "RiskRegister",
-           "Roles", "TRUST_PATH", "Trust"]
+           "Roles", "TRUST_PATH", "Trust", "Waiver"]

@@ -17,6 +17,7 @@ from ..gitrepo import Git
 from .loader import LoadedFile, load_bytes
 from .roles import Roles
 from .version import ModelVersion
+from .waiver import Waiver
 
 
 class Snapshot:
@@ -51,6 +52,12 @@ class Snapshot:
         """The ids of the model's monitoring reports at this revision."""
         files = self.git.list_files(self.rev, layout.monitoring_dir(model))
         return {PurePosixPath(f).stem for f in files if f.endswith(".yaml")}
+
+    def waivers(self, model: str) -> dict[str, Waiver]:
+        """The model's waivers that load at this revision, by path (an invalid one is its own finding)."""
+        paths = [f for f in self.git.list_files(self.rev, layout.waivers_dir(model)) if f.endswith(".yaml")]
+        self.prefetch(paths)
+        return {p: doc for p in sorted(paths) if isinstance(doc := self.doc(p), Waiver)}
 
     def version(self, model: str, version: str | None) -> ModelVersion | None:
         if version is None:

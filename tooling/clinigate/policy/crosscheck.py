@@ -35,6 +35,7 @@ from ..pccp.modifications import shipped_facts
 from .bundle import PolicyBundle
 from .crosscheck_authority import authority_variations
 from .crosscheck_regulatory import failure_variations, independence_variations, routing_variations
+from .crosscheck_waivers import waiver_variations
 from .decision import DECISION_RULE
 from .inputs import version_facts
 from .linked_facts import claims_facts, risk_facts
@@ -121,7 +122,8 @@ def registry_corpus(repo_root: Path, defaults: dict[str, Any]) -> list[tuple[str
         out.extend((f"{label} · {name}", variant) for name, variant in variations(base))
         out.extend((f"{label} · {name}", variant) for name, variant in absences(base))
         for more in (independence_variations(base), routing_variations(base), modification_variations(base),
-                     linked_variations(base), authority_variations(base), failure_variations(base)):
+                     linked_variations(base), authority_variations(base), failure_variations(base),
+                     waiver_variations(base)):
             out.extend((f"{label} · {name}", variant) for name, variant in more)
     return out
 

@@ -35,6 +35,13 @@ class PolicyFinding(_Typed):
     field: str | None = None
 
 
+class WaivedPolicyFinding(PolicyFinding):
+    """A ``deny`` entry an in-force waiver lifts (policies/waivers.rego): reported, never hidden."""
+
+    waiver: str = Field(min_length=1)
+    expires: str
+
+
 class UncountedApproval(_Typed):
     """A valid approval the policies do not count (policies/authority.rego): why, by its ledger entry."""
 
@@ -54,6 +61,8 @@ class EngineVerdict(_Typed):
     warn: list[PolicyFinding] = Field(default_factory=list)
     # Absent from the decisions of rules older than the review-order gate: they counted every valid approval.
     uncounted: list[UncountedApproval] = Field(default_factory=list)
+    # Absent from the decisions of rules older than waivers: nothing was waived.
+    waived: list[WaivedPolicyFinding] = Field(default_factory=list)
 
     def mark_uncounted(self, records: list[ApprovalRecord]) -> list[ApprovalRecord]:
         """The records, those the policies did not count marked invalid with the policies' rule and reason."""
@@ -109,6 +118,22 @@ class ApprovalRecord(_Typed):
     time_source: str | None = None
 
 
+class WaivedFinding(_Typed):
+    """A finding an in-force waiver lifts: shown as waived by its id until its expiry."""
+
+    rule: str
+    message: str
+    field: str | None = None
+    line: int | None = None
+    waiver: str
+    expires: str
+
+    def as_finding(self, path: str) -> Finding:
+        """For the plain-findings renderers (github, sarif, junit): a warning that says it is waived."""
+        return Finding(path, self.line, None, self.rule, f"waived by {self.waiver} until {self.expires}: "
+                       f"{self.message}", self.field, Severity.WARNING)
+
+
 class DocumentDecision(BaseModel):
     """The gate's verdict on one changed document."""
 
@@ -122,6 +147,7 @@ class DocumentDecision(BaseModel):
     pccp_status: str | None = None
     regulatory_action: str | None = None
     findings: list[Finding] = Field(default_factory=list)
+    waived: list[WaivedFinding] = Field(default_factory=list)  # deny findings a signed waiver lifts
     required_roles: list[str] = Field(default_factory=list)
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     # A changed ModelVersion's AUC beside production's, per subgroup: shown to reviewers, not deciding.
@@ -150,6 +176,7 @@ class DocumentDecision(BaseModel):
             "regulatory_action": self.regulatory_action,
             "findings": [{"rule": f.rule, "severity": f.severity.value, "message": f.message,
                           "field": f.field, "line": f.line} for f in self.findings],
+            "waived": [w.model_dump() for w in self.waived],
             "required_roles": self.required_roles, "missing_roles": self.missing_roles,
             "approvals": [a.model_dump() for a in self.approvals],
             "production_comparison": self.production_comparison.model_dump(mode="json")
@@ -191,6 +218,7 @@ class GateDecision(BaseModel):
     def as_findings(self) -> Report:
         """The same findings as a plain report (for github, sarif and junit renderers)."""
         report = Report(files=[m.path for m in self.manifests])
-        report.findings = [f for m in self.manifests for f in m.findings]
+        report.findings = [f for m in self.manifests
+                           for f in [*m.findings, *(w.as_finding(m.path) for w in m.waived)]]
         report.sort()
         return report

@@ -31,15 +31,17 @@ from ..manifest.semver import SemverKey
 from ..manifest.strict_yaml import Locator
 from ..manifest.values import Environment
 from ..manifest.version import ModelVersion
+from ..manifest.waiver import Waiver
 from ..pccp import facts
 from ..pccp.independence import independence_facts
 from ..pccp.modifications import release_facts, shipped_facts
 from .governance import DEFAULT_GOVERNANCE, ChangeControl
 from .linked_facts import linked_facts
+from .waiver_facts import version_waiver_facts, waiver_subject_facts
 
 # Kinds the policies judge as governance (their roles come from the change-control table).
 GOVERNANCE_KINDS = frozenset({"Governance", "Trust"})
-REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister"})
+REGISTRY_KINDS = frozenset({"ModelVersion", "Deployment", "PCCP", "Model", "RiskRegister", "Waiver"})
 
 
 @dataclass
@@ -119,6 +121,8 @@ def build_inputs(git: Git, base: str, head: str, defaults: dict[str, Any],
     for item in inputs:
         if item.document is not None:
             item.document["facts"]["change_mix"] = mix
+            if item.version is not None:  # a changed version: the model's waivers (waivers.rego)
+                item.document["facts"].update(version_waiver_facts(head_snap, item.version.model))
             if item.subject.kind in GOVERNANCE_KINDS:
                 item.document["facts"]["governance"] = {"roles": control.roles_for(item.subject.path) or []}
     return inputs
@@ -178,6 +182,8 @@ def _build(subject: Subject, head: Snapshot, base: Snapshot, roles: Roles | None
         return PolicyInput(subject, document, findings, loaded.locate, version, production)
     if subject.kind == "ModelVersion":  # a deleted version: judged on its base copy
         document["facts"].update({"criteria_e4": facts.criteria_e4(None, defaults)})
+    if subject.kind == "Waiver" and loaded is not None and isinstance(loaded.document, Waiver):
+        document["facts"].update(waiver_subject_facts(loaded.document))
     if subject.kind == "Deployment" and subject.model:
         document["facts"]["deployment"] = _deployment_facts(subject.model, head, base)
     return PolicyInput(subject, document, findings, loaded.locate if loaded else None)

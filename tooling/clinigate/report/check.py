@@ -39,6 +39,10 @@ def text(report: GateDecision) -> str:
             field = f" {f.field}:" if f.field else ""
             lines.append(f"  {label} {location(f.path or m.path, f.line, f.column)}: [{f.rule}]{field} "
                          f"{f.message}")
+        for w in m.waived:
+            field = f" {w.field}:" if w.field else ""
+            lines.append(f"  waived {location(m.path, w.line, None)}: [{w.rule}]{field} {w.message} "
+                         f"(waived by {w.waiver} until {w.expires})")
         if m.required_roles:
             lines.append(f"  required approvals: {', '.join(m.required_roles)}"
                          f" (missing: {', '.join(m.missing_roles) or 'none'})")
@@ -121,6 +125,7 @@ def markdown(report: GateDecision) -> str:
         for m in report.manifests:
             errors = sum(f.severity is Severity.ERROR for f in m.findings)
             result = f"{errors} blocking" if errors else ("awaiting approvals" if m.missing_roles else "ok")
+            result += f", {len(m.waived)} waived" if m.waived else ""
             lines.append(f"| `{m.path}` | {m.change_class or m.kind} | {m.pccp_status or '–'} | "
                          f"{m.regulatory_action or '–'} | {', '.join(m.required_roles) or '–'} | {result} |")
         lines.append("")
@@ -134,7 +139,7 @@ def markdown(report: GateDecision) -> str:
 
 
 def _document_section(m: DocumentDecision) -> list[str]:
-    if not (m.findings or m.approvals or m.production_comparison):
+    if not (m.findings or m.waived or m.approvals or m.production_comparison):
         return []
     lines = [f"### `{m.path}`"]
     for f in m.findings:
@@ -142,6 +147,10 @@ def _document_section(m: DocumentDecision) -> list[str]:
         where = f" `{f.field}`:" if f.field else ""
         # Messages quote manifests (a subgroup's name in a gap finding): inert, like the table.
         lines.append(f"- {icon} **{f.rule}**{where} {markdown_text(f.message)}")
+    for w in m.waived:
+        where = f" `{w.field}`:" if w.field else ""
+        lines.append(f"- 🟡 waived **{w.rule}**{where} {markdown_text(w.message)} (waived by "
+                     f"{markdown_code(w.waiver)} until {markdown_code(w.expires)})")
     if m.production_comparison:
         # How the version performs per subgroup against what patients are scored by today.
         lines += ["", *subgroup_delta.markdown_lines(m.production_comparison, m.model or "the model")]

@@ -76,6 +76,14 @@ def check_table(report: GateDecision) -> RenderableType:
             table.add_row(_text(path), _text("deny" if deny else "warn", "red" if deny else "yellow"),
                           _text(f.rule), _text(f.field or ""), _text(f.message))
         parts.append(table)
+    waived = [(m.path, w) for m in report.manifests for w in m.waived]
+    if waived:  # lifted by a signed waiver: shown, never hidden (policies/waivers.rego)
+        table = Table("document", "rule", "field", "message", "waived by", "until", title="waived",
+                      title_justify="left")
+        for path, w in waived:
+            table.add_row(_text(path), _text(w.rule), _text(w.field or ""), _text(w.message), _text(w.waiver),
+                          _text(w.expires))
+        parts.append(table)
     parts.append(_text(f"decision: {report.decision}", _DECISION_STYLE.get(report.decision, "bold")))
     return _group(*parts)
 
