@@ -4,7 +4,7 @@ DESIGN §5 follows conftest: ``deny`` blocks, ``warn`` is reported, ``exception`
 waiver names the rule it lifts, the versions (and optionally the field) it covers, why, until
 when, and the roles that must sign it. It counts only while every one of those roles has a valid
 approval over the waiver's exact bytes and before it expires; which rules may be waived at all,
-and the fewest roles each needs, come from the base revision's ``policies/data/waivers.yaml``
+and the fewest roles each needs, come from the base revision's ``policies/data/waiver_rules.yaml``
 (policies/waivers.rego). A waived finding is still reported, as waived.
 """
 
